@@ -1,0 +1,34 @@
+/** Byte helpers for signature checks. Signatures cover raw bytes, so bodies are never decoded to text. */
+
+const encoder = new TextEncoder();
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+const HEX = /^(?:[0-9a-f]{2})*$/i;
+
+/** Case-insensitive hex; `undefined` when the text is not hex. */
+export function fromHex(text: string): Uint8Array | undefined {
+  if (!HEX.test(text)) return undefined;
+  return Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+}
+
+// Canonical padded base64 only: `atob` alone would also accept whitespace and missing padding.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Standard (not URL-safe) padded base64; `undefined` when the text is not base64. */
+export function fromBase64(text: string): Uint8Array | undefined {
+  if (!BASE64.test(text)) return undefined;
+  return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+}
