@@ -1,6 +1,9 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 /** Tests use the same demo secrets as `npm start`: the shipped .dev.vars.example, never a developer's .dev.vars. */
 function demoSecrets(): Record<string, string> {
@@ -12,6 +15,40 @@ function demoSecrets(): Record<string, string> {
   );
 }
 
+const root = fileURLToPath(new URL(".", import.meta.url));
+const EMULATOR_CONFIG = `${root}emulator/wrangler.toml`;
+const EMULATOR_BUILD_DIR = `${root}.wrangler/emulator-build`;
+
+/**
+ * The Membrane emulator as an auxiliary worker. Auxiliary workers run built JavaScript, so the emulator is
+ * bundled first (by wrangler, as `wrangler deploy` would); its vars and SQLite Durable Object come from
+ * emulator/wrangler.toml, read the way the vitest plugin reads ours.
+ */
+function membraneEmulator() {
+  execFileSync(
+    process.execPath,
+    [
+      `${root}node_modules/wrangler/bin/wrangler.js`,
+      "deploy",
+      "--dry-run",
+      "--outdir",
+      EMULATOR_BUILD_DIR,
+      "--config",
+      EMULATOR_CONFIG,
+    ],
+    { env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "ignore", "inherit"] },
+  );
+  // Module rules describe unbundled sources; the bundle is one ES module.
+  const { modulesRules, ...options } = unstable_getMiniflareWorkerOptions(EMULATOR_CONFIG).workerOptions;
+  return {
+    ...options,
+    name: "membrane-emulator",
+    rootPath: EMULATOR_BUILD_DIR,
+    modules: true,
+    scriptPath: `${EMULATOR_BUILD_DIR}/index.js`,
+  };
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -20,6 +57,9 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
           bindings: { ...demoSecrets(), TEST_MIGRATIONS: migrations },
+          // Test-only: the bridge's Membrane client reaches the emulator through this binding.
+          serviceBindings: { MEMBRANE: "membrane-emulator" },
+          workers: [membraneEmulator()],
         },
       }),
     ],

@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { defaultErrorFor } from "./membrane-error";
+
+/**
+ * A queued fault: the next `times` API requests that match are delayed and/or answered with `status`
+ * instead of being handled. Faults are consumed in the order they were queued.
+ */
+export const FaultSpecSchema = z
+  .object({
+    match: z
+      .object({
+        method: z
+          .string()
+          .transform((m) => m.toUpperCase())
+          .optional(),
+        /** Compared with the request path and, for proxy calls, with the vendor path (`/v3/...`). */
+        pathPrefix: z.string().startsWith("/").optional(),
+        connectionId: z.string().optional(),
+      })
+      .default({}),
+    status: z.int().min(200).max(599).optional(),
+    times: z.int().positive().default(1),
+    retryAfterSeconds: z.int().nonnegative().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    delayMs: z.int().nonnegative().max(120_000).optional(),
+    /** Defaults to the Membrane error body for `status`; a string is sent as text. */
+    body: z.unknown().optional(),
+  })
+  .refine((f) => f.status !== undefined || f.delayMs !== undefined, {
+    message: "A fault needs a status, a delayMs, or both.",
+  });
+export type FaultSpec = z.infer<typeof FaultSpecSchema>;
+
+/** What a fault can be matched against. */
+export interface RequestFacts {
+  method: string;
+  path: string;
+  vendorPath?: string;
+  connectionId?: string;
+}
+
+export function faultMatches(match: FaultSpec["match"], facts: RequestFacts): boolean {
+  if (match.method !== undefined && match.method !== facts.method) return false;
+  if (match.connectionId !== undefined && match.connectionId !== facts.connectionId) return false;
+  if (match.pathPrefix !== undefined) {
+    const prefix = match.pathPrefix;
+    if (!facts.path.startsWith(prefix) && !facts.vendorPath?.startsWith(prefix)) return false;
+  }
+  return true;
+}
+
+export function faultResponse(fault: FaultSpec & { status: number }): Response {
+  const headers = new Headers(fault.headers);
+  if (fault.retryAfterSeconds !== undefined) headers.set("retry-after", String(fault.retryAfterSeconds));
+  if (typeof fault.body === "string") return new Response(fault.body, { status: fault.status, headers });
+  return Response.json(fault.body ?? defaultErrorFor(fault.status), { status: fault.status, headers });
+}

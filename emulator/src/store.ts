@@ -1,0 +1,354 @@
+import type { AuthShape } from "./auth";
+import type { FaultSpec, RequestFacts } from "./faults";
+import { faultMatches } from "./faults";
+
+/**
+ * The emulator's state, in the Durable Object's SQLite database. Every vendor record belongs to one
+ * connection, as it would in Membrane, where each connection is its own vendor account.
+ * All methods are synchronous: the Durable Object runs one request's storage work at a time.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS loyalty_users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  connection_id TEXT NOT NULL, loyaltycard TEXT NOT NULL, email TEXT NOT NULL,
+  firstname TEXT, lastname TEXT, stamps INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (connection_id, loyaltycard, email)
+);
+CREATE TABLE IF NOT EXISTS directory_users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  connection_id TEXT NOT NULL, directory TEXT NOT NULL, email TEXT NOT NULL, fields TEXT NOT NULL,
+  UNIQUE (connection_id, directory, email)
+);
+CREATE TABLE IF NOT EXISTS deletion_requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  connection_id TEXT NOT NULL, email TEXT NOT NULL, comment TEXT, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pushed_records (
+  connection_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (connection_id, type, id)
+);
+CREATE TABLE IF NOT EXISTS forged_events (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS faults (seq INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, remaining INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS request_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
+`;
+const TABLES = [
+  "loyalty_users",
+  "directory_users",
+  "deletion_requests",
+  "pushed_records",
+  "forged_events",
+  "faults",
+  "request_log",
+];
+/** Enough history for any test or demo; older entries are dropped. */
+const REQUEST_LOG_LIMIT = 500;
+
+export interface LoyaltyUser {
+  id: string;
+  loyaltycard: string;
+  email: string;
+  firstname: string | null;
+  lastname: string | null;
+  stamps: number;
+}
+export interface DirectoryUser {
+  id: string;
+  directory: string;
+  email: string;
+  [field: string]: unknown;
+}
+export interface DeletionRequest {
+  id: string;
+  email: string;
+  comment: string | null;
+  status: "pending";
+  created_at: string;
+}
+export type JsonObject = Record<string, unknown>;
+
+/** One API call as the emulator saw it. `auth` describes the Authorization header without the token. */
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  /** Path and query string. */
+  path: string;
+  connectionId: string | null;
+  vendorPath: string | null;
+  headers: { contentType: string | null; membraneApiVersion: string | null };
+  auth: AuthShape | null;
+  body: unknown;
+  status: number;
+  fault: boolean;
+}
+
+type WithConnection<T> = T & { connectionId: string };
+
+/** GET /_emulator/state. */
+export interface EmulatorSnapshot {
+  loyaltyUsers: WithConnection<LoyaltyUser>[];
+  directoryUsers: WithConnection<DirectoryUser>[];
+  deletionRequests: WithConnection<DeletionRequest>[];
+  pushedRecords: WithConnection<JsonObject>[];
+  forgedEvents: string[];
+  faults: (FaultSpec & { id: number; remaining: number })[];
+  requests: RequestLogEntry[];
+}
+
+type Row = Record<string, SqlStorageValue>;
+
+const toLoyaltyUser = (r: Row): LoyaltyUser => ({
+  id: String(r.id),
+  loyaltycard: String(r.loyaltycard),
+  email: String(r.email),
+  firstname: r.firstname === null ? null : String(r.firstname),
+  lastname: r.lastname === null ? null : String(r.lastname),
+  stamps: Number(r.stamps),
+});
+const toDirectoryUser = (r: Row): DirectoryUser => ({
+  ...(JSON.parse(String(r.fields)) as JsonObject),
+  id: String(r.id),
+  directory: String(r.directory),
+  email: String(r.email),
+});
+const toDeletionRequest = (r: Row): DeletionRequest => ({
+  id: String(r.id),
+  email: String(r.email),
+  comment: r.comment === null ? null : String(r.comment),
+  status: "pending",
+  created_at: new Date(Number(r.created_at)).toISOString(),
+});
+
+export class EmulatorStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(SCHEMA);
+  }
+
+  /** Drops everything, ids included, so a reset emulator numbers records from 1 again. */
+  reset(): void {
+    for (const table of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
+    this.sql.exec(SCHEMA);
+  }
+
+  // Coupontools loyalty cards ---------------------------------------------------------------------
+
+  searchLoyaltyUsers(connectionId: string, loyaltycard: string, search: string): LoyaltyUser[] {
+    return this.sql
+      .exec(
+        `SELECT * FROM loyalty_users WHERE connection_id = ? AND loyaltycard = ?
+         AND (lower(email) = lower(?) OR CAST(id AS TEXT) = ?) ORDER BY id`,
+        connectionId,
+        loyaltycard,
+        search,
+        search,
+      )
+      .toArray()
+      .map(toLoyaltyUser);
+  }
+
+  /** Undefined when the e-mail already has a user on this card. */
+  createLoyaltyUser(
+    connectionId: string,
+    user: {
+      loyaltycard: string;
+      email: string;
+      firstname?: string | undefined;
+      lastname?: string | undefined;
+    },
+  ): LoyaltyUser | undefined {
+    const row = this.sql
+      .exec(
+        `INSERT INTO loyalty_users (connection_id, loyaltycard, email, firstname, lastname) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING *`,
+        connectionId,
+        user.loyaltycard,
+        user.email,
+        user.firstname ?? null,
+        user.lastname ?? null,
+      )
+      .toArray()[0];
+    return row && toLoyaltyUser(row);
+  }
+
+  /** Undefined when no such user holds this card. */
+  addStamps(
+    connectionId: string,
+    loyaltycard: string,
+    userId: string,
+    stamps: number,
+  ): LoyaltyUser | undefined {
+    const row = this.sql
+      .exec(
+        `UPDATE loyalty_users SET stamps = stamps + ?
+         WHERE connection_id = ? AND loyaltycard = ? AND CAST(id AS TEXT) = ? RETURNING *`,
+        stamps,
+        connectionId,
+        loyaltycard,
+        userId,
+      )
+      .toArray()[0];
+    return row && toLoyaltyUser(row);
+  }
+
+  // Coupontools directories -----------------------------------------------------------------------
+
+  /** Undefined when the e-mail is already registered in this directory. */
+  createDirectoryUser(
+    connectionId: string,
+    directory: string,
+    email: string,
+    fields: JsonObject,
+  ): DirectoryUser | undefined {
+    const row = this.sql
+      .exec(
+        `INSERT INTO directory_users (connection_id, directory, email, fields) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING RETURNING *`,
+        connectionId,
+        directory,
+        email,
+        JSON.stringify(fields),
+      )
+      .toArray()[0];
+    return row && toDirectoryUser(row);
+  }
+
+  // Coupontools webhook verification ---------------------------------------------------------------
+
+  isForgedEvent(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM forged_events WHERE id = ?", id).toArray().length > 0;
+  }
+
+  addForgedEvents(ids: readonly string[]): void {
+    for (const id of ids) this.sql.exec("INSERT OR IGNORE INTO forged_events (id) VALUES (?)", id);
+  }
+
+  // Ometria data deletion -------------------------------------------------------------------------
+
+  /** Deletion requests accepted for the connection since `sinceMs`, oldest first (epoch ms). */
+  deletionRequestTimes(connectionId: string, sinceMs: number): number[] {
+    return this.sql
+      .exec(
+        "SELECT created_at FROM deletion_requests WHERE connection_id = ? AND created_at > ? ORDER BY created_at",
+        connectionId,
+        sinceMs,
+      )
+      .toArray()
+      .map((r) => Number(r.created_at));
+  }
+
+  createDeletionRequest(
+    connectionId: string,
+    email: string,
+    comment: string | null,
+    nowMs: number,
+  ): DeletionRequest {
+    const row = this.sql
+      .exec(
+        "INSERT INTO deletion_requests (connection_id, email, comment, created_at) VALUES (?, ?, ?, ?) RETURNING *",
+        connectionId,
+        email,
+        comment,
+        nowMs,
+      )
+      .one();
+    return toDeletionRequest(row);
+  }
+
+  deletionRequests(connectionId: string, id?: string): DeletionRequest[] {
+    const rows =
+      id === undefined
+        ? this.sql.exec("SELECT * FROM deletion_requests WHERE connection_id = ? ORDER BY id", connectionId)
+        : this.sql.exec(
+            "SELECT * FROM deletion_requests WHERE connection_id = ? AND CAST(id AS TEXT) = ?",
+            connectionId,
+            id,
+          );
+    return rows.toArray().map(toDeletionRequest);
+  }
+
+  // Ometria push ----------------------------------------------------------------------------------
+
+  /** Ometria merges a pushed record into the stored one with the same type and id. */
+  mergeRecord(connectionId: string, type: string, id: string, record: JsonObject): void {
+    const existing = this.sql
+      .exec(
+        "SELECT record FROM pushed_records WHERE connection_id = ? AND type = ? AND id = ?",
+        connectionId,
+        type,
+        id,
+      )
+      .toArray()[0];
+    const merged = { ...(existing ? (JSON.parse(String(existing.record)) as JsonObject) : {}), ...record };
+    this.sql.exec(
+      "INSERT OR REPLACE INTO pushed_records (connection_id, type, id, record) VALUES (?, ?, ?, ?)",
+      connectionId,
+      type,
+      id,
+      JSON.stringify(merged),
+    );
+  }
+
+  // Faults and request log ------------------------------------------------------------------------
+
+  addFault(spec: FaultSpec): number {
+    const row = this.sql
+      .exec(
+        "INSERT INTO faults (spec, remaining) VALUES (?, ?) RETURNING seq",
+        JSON.stringify(spec),
+        spec.times,
+      )
+      .one();
+    return Number(row.seq);
+  }
+
+  /** Consumes one use of the oldest queued fault that matches the request. */
+  takeFault(facts: RequestFacts): FaultSpec | undefined {
+    // Read all rows first: an open cursor would lock the table against the update below.
+    for (const row of this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray()) {
+      const spec = JSON.parse(String(row.spec)) as FaultSpec;
+      if (!faultMatches(spec.match, facts)) continue;
+      this.sql.exec("UPDATE faults SET remaining = remaining - 1 WHERE seq = ?", row.seq);
+      this.sql.exec("DELETE FROM faults WHERE seq = ? AND remaining <= 0", row.seq);
+      return spec;
+    }
+    return undefined;
+  }
+
+  logRequest(entry: RequestLogEntry): void {
+    this.sql.exec("INSERT INTO request_log (entry) VALUES (?)", JSON.stringify(entry));
+    this.sql.exec(
+      "DELETE FROM request_log WHERE seq <= (SELECT max(seq) FROM request_log) - ?",
+      REQUEST_LOG_LIMIT,
+    );
+  }
+
+  /** Everything, grouped by connection where it applies; for GET /_emulator/state. */
+  snapshot(): EmulatorSnapshot {
+    const byConnection = <T>(table: string, map: (r: Row) => T) =>
+      this.sql
+        .exec(`SELECT * FROM ${table} ORDER BY connection_id, rowid`)
+        .toArray()
+        .map((r) => ({ connectionId: String(r.connection_id), ...map(r) }));
+    return {
+      loyaltyUsers: byConnection("loyalty_users", toLoyaltyUser),
+      directoryUsers: byConnection("directory_users", toDirectoryUser),
+      deletionRequests: byConnection("deletion_requests", toDeletionRequest),
+      pushedRecords: byConnection("pushed_records", (r) => JSON.parse(String(r.record)) as JsonObject),
+      forgedEvents: this.sql
+        .exec("SELECT id FROM forged_events ORDER BY id")
+        .toArray()
+        .map((r) => String(r.id)),
+      faults: this.sql
+        .exec("SELECT seq, spec, remaining FROM faults ORDER BY seq")
+        .toArray()
+        .map((r) => ({
+          ...(JSON.parse(String(r.spec)) as FaultSpec),
+          id: Number(r.seq),
+          remaining: Number(r.remaining),
+        })),
+      requests: this.sql
+        .exec("SELECT entry FROM request_log ORDER BY seq")
+        .toArray()
+        .map((r) => JSON.parse(String(r.entry)) as RequestLogEntry),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  callEmulator,
+  DEMO,
+  EMULATOR_URL,
+  emulatorFetch,
+  emulatorState,
+  injectFault,
+  resetEmulator,
+} from "../support/emulator";
+
+beforeEach(resetEmulator);
+
+const authorization = `Bearer ${DEMO.staticToken}`;
+const list = (connectionId: string = DEMO.ometria) =>
+  callEmulator(`/connections/${connectionId}/proxy/data-deletion-requests`, { authorization });
+
+describe("fault injection", () => {
+  it("consumes matching faults in order, each `times` times, then handles requests normally", async () => {
+    await injectFault({ status: 503, times: 2, retryAfterSeconds: 3 });
+    await injectFault({ status: 429 });
+
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await list()).status);
+    expect(statuses).toEqual([503, 503, 429, 200]);
+    expect((await emulatorState()).faults).toEqual([]);
+  });
+
+  it("matches on method, path prefix (request or vendor path) and connection", async () => {
+    await injectFault({
+      match: { method: "post", pathPrefix: "/data-deletion-requests", connectionId: DEMO.ometria },
+      status: 500,
+    });
+
+    expect((await list()).status).toBe(200); // GET: method differs
+    const post = await callEmulator(`/connections/${DEMO.ometria}/proxy/data-deletion-requests`, {
+      authorization,
+      body: { email: "ada@example.com" },
+    });
+    expect(post.status).toBe(500);
+    expect(await post.json()).toMatchObject({ type: "internal" });
+  });
+
+  it("sends the given body and headers, as a vendor would", async () => {
+    const date = "Wed, 21 Oct 2026 07:28:00 GMT";
+    await injectFault({
+      status: 200,
+      body: { status: { status: "ERROR", message: "Quota" } },
+      headers: { "retry-after": date },
+    });
+    const res = await list();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("retry-after")).toBe(date);
+    expect(await res.json()).toEqual({ status: { status: "ERROR", message: "Quota" } });
+  });
+
+  it("rejects a fault that would do nothing", async () => {
+    const res = await emulatorFetch(`${EMULATOR_URL}/_emulator/faults`, {
+      method: "POST",
+      body: JSON.stringify({ times: 1 }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("is checked after authentication, so a bad token is still a 401", async () => {
+    await injectFault({ status: 500 });
+    expect(
+      (await callEmulator(`/connections/${DEMO.ometria}/proxy/x`, { authorization: "Bearer nope" })).status,
+    ).toBe(401);
+    expect((await list()).status).toBe(500);
+  });
+});
+
+describe("state and reset", () => {
+  it("records each request and forgets everything on reset", async () => {
+    await callEmulator(`/connections/${DEMO.ometria}/proxy/push`, {
+      authorization,
+      body: [{ "@type": "contact", id: "1" }],
+    });
+    await injectFault({ status: 500 });
+    const before = await emulatorState();
+    expect(before.requests).toMatchObject([
+      { method: "POST", path: "/connections/ometria-demo/proxy/push", status: 200, fault: false },
+    ]);
+    expect(before.pushedRecords).toHaveLength(1);
+    expect(before.faults).toHaveLength(1);
+
+    await resetEmulator();
+    const after = await emulatorState();
+    expect(after).toEqual({
+      loyaltyUsers: [],
+      directoryUsers: [],
+      deletionRequests: [],
+      pushedRecords: [],
+      forgedEvents: [],
+      faults: [],
+      requests: [],
+    });
+  });
+});

@@ -1,0 +1,141 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { callEmulator, DEMO, emulatorState, markForged, resetEmulator } from "../support/emulator";
+
+beforeEach(resetEmulator);
+
+const authorization = `Bearer ${DEMO.staticToken}`;
+async function coupontools(path: string, body: unknown, connectionId: string = DEMO.coupontools) {
+  const res = await callEmulator(`/connections/${connectionId}/proxy${path}`, { authorization, body });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+async function createUser(loyaltycard: string, email: string): Promise<string> {
+  const created = await coupontools("/v3/loyaltyusers/create", { loyaltycard, email });
+  return (created.body.result as { id: string }).id;
+}
+
+describe("loyalty cards", () => {
+  it("finds a created user by e-mail (case-insensitive) on that card only", async () => {
+    await createUser("card-1", "ada@example.com");
+    const found = await coupontools("/v3/loyaltyusers/search", {
+      loyaltycard: "card-1",
+      search: "ADA@example.com",
+    });
+    const elsewhere = await coupontools("/v3/loyaltyusers/search", {
+      loyaltycard: "card-2",
+      search: "ada@example.com",
+    });
+
+    expect(found).toMatchObject({
+      status: 200,
+      body: { status: { status: "OK" }, result: [{ email: "ada@example.com", stamps: 0 }] },
+    });
+    expect(elsewhere.body.result).toEqual([]);
+  });
+
+  it("keeps a stamp balance per card and user across requests", async () => {
+    const ada = await createUser("card-1", "ada@example.com");
+    const bob = await createUser("card-1", "bob@example.com");
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: ada, stamps: 2 });
+    const second = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-1",
+      user: Number(ada),
+      stamps: 3,
+    });
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: bob, stamps: 1 });
+
+    expect(second.body).toEqual({
+      status: { status: "OK" },
+      result: { user: ada, loyaltycard: "card-1", stamps_added: 3, stamps: 5 },
+    });
+    const balances = (await emulatorState()).loyaltyUsers.map((u) => [u.email, u.stamps]);
+    expect(balances).toEqual([
+      ["ada@example.com", 5],
+      ["bob@example.com", 1],
+    ]);
+  });
+
+  it("keeps each connection's (vendor account's) users apart", async () => {
+    const ada = await createUser("card-1", "ada@example.com");
+    const other = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-2",
+      user: ada,
+      stamps: 1,
+    });
+    expect(other).toMatchObject({ status: 200, body: { status: { status: "ERROR" } } });
+  });
+
+  it("reports errors as HTTP 200 with status ERROR", async () => {
+    await createUser("card-1", "ada@example.com");
+    const duplicate = await coupontools("/v3/loyaltyusers/create", {
+      loyaltycard: "card-1",
+      email: "ada@example.com",
+    });
+    const unknownUser = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-1",
+      user: "99",
+      stamps: 1,
+    });
+    const invalid = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-1",
+      user: "1",
+      stamps: 0,
+    });
+
+    for (const answer of [duplicate, unknownUser, invalid]) {
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { status: { status: "ERROR", message: expect.any(String) } },
+      });
+    }
+    expect(JSON.stringify(invalid.body)).toContain("stamps");
+  });
+});
+
+describe("directories (v4)", () => {
+  it("creates a directory user, requires an e-mail and refuses a duplicate", async () => {
+    const created = await coupontools("/v4/directory/dir-9/users", {
+      email: "ada@example.com",
+      first_name: "Ada",
+    });
+    const missing = await coupontools("/v4/directory/dir-9/users", { first_name: "Nobody" });
+    const duplicate = await coupontools("/v4/directory/dir-9/users", { email: "ada@example.com" });
+
+    expect(created).toMatchObject({
+      status: 201,
+      body: { result: { directory: "dir-9", email: "ada@example.com", first_name: "Ada" } },
+    });
+    expect(missing).toMatchObject({ status: 400, body: { status: { status: "ERROR" } } });
+    expect(duplicate.status).toBe(409);
+    expect((await emulatorState()).directoryUsers).toHaveLength(1);
+  });
+});
+
+describe("webhook verification", () => {
+  const verify = async (webhook: string) => (await coupontools("/v3/webhook/verification", { webhook })).body;
+
+  it("calls any evt_ id valid unless it is listed as forged", async () => {
+    await markForged(["evt_marked"]);
+    expect(await verify("evt_genuine")).toEqual({ status: { status: "OK" }, result: "valid" });
+    expect(await verify("evt_marked")).toEqual({ status: { status: "OK" }, result: "invalid" });
+    expect((await verify("evt_forged_demo")).result).toBe("invalid"); // EMULATOR_FORGED_EVENTS
+    expect((await verify("not-an-event-id")).result).toBe("invalid");
+  });
+});
+
+describe("actions map onto the same state", () => {
+  it("add-stamps-to-loyalty-card adds to the balance the proxy sees", async () => {
+    const ada = await createUser("card-1", "ada@example.com");
+    const res = await callEmulator("/actions/add-stamps-to-loyalty-card/run?connectionId=coupontools-demo", {
+      authorization,
+      body: { input: { loyaltycard: "card-1", user: ada, stamps: 4 } },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      output: { user: ada, stamps: 4 },
+      actionRunId: expect.any(String),
+    });
+
+    const found = await coupontools("/v3/loyaltyusers/search", { loyaltycard: "card-1", search: ada });
+    expect(found.body.result).toMatchObject([{ stamps: 4 }]);
+  });
+});

@@ -1,0 +1,78 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { callEmulator, DEMO, emulatorState, resetEmulator } from "../support/emulator";
+
+beforeEach(resetEmulator);
+
+const authorization = `Bearer ${DEMO.staticToken}`;
+async function ometria(path: string, body?: unknown) {
+  const res = await callEmulator(`/connections/${DEMO.ometria}/proxy${path}`, { authorization, body });
+  return {
+    status: res.status,
+    retryAfter: res.headers.get("retry-after"),
+    body: (await res.json()) as unknown,
+  };
+}
+
+describe("push", () => {
+  it("merges records by type and id, and counts invalid ones as rejected", async () => {
+    await ometria("/push", [{ "@type": "contact", id: "c-1", email: "ada@example.com", firstname: "Ada" }]);
+    const second = await ometria("/push", [
+      { "@type": "contact", id: "c-1", marketing_optin: "EXPLICITLY_OPTEDIN" },
+      { "@type": "order", id: "c-1", grand_total: 10 },
+      { id: "no-type" },
+    ]);
+
+    expect(second).toMatchObject({
+      status: 200,
+      body: { status: "OK", accepted: 2, rejected: 1, request_id: expect.any(String) },
+    });
+    expect((await emulatorState()).pushedRecords).toEqual([
+      {
+        connectionId: DEMO.ometria,
+        "@type": "contact",
+        id: "c-1",
+        email: "ada@example.com",
+        firstname: "Ada",
+        marketing_optin: "EXPLICITLY_OPTEDIN",
+      },
+      { connectionId: DEMO.ometria, "@type": "order", id: "c-1", grand_total: 10 },
+    ]);
+  });
+
+  it("refuses more than 100 records, or a body that is not an array", async () => {
+    const records = Array.from({ length: 101 }, (_, i) => ({ "@type": "contact", id: `c-${i}` }));
+    expect((await ometria("/push", records)).status).toBe(400);
+    expect((await ometria("/push", { "@type": "contact", id: "c-1" })).status).toBe(400);
+    expect((await emulatorState()).pushedRecords).toEqual([]);
+  });
+});
+
+describe("data deletion requests", () => {
+  it("creates and reads back requests", async () => {
+    const created = await ometria("/data-deletion-requests", { email: "ada@example.com", comment: "GDPR" });
+    expect(created).toMatchObject({
+      status: 201,
+      body: { id: "1", email: "ada@example.com", comment: "GDPR", status: "pending" },
+    });
+    expect((await ometria("/data-deletion-requests/1")).body).toEqual(created.body);
+    expect((await ometria("/data-deletion-requests")).body).toEqual([created.body]);
+    expect((await ometria("/data-deletion-requests/2")).status).toBe(404);
+  });
+
+  it("allows 6 per minute per connection, then answers 429 with Retry-After", async () => {
+    const statuses = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push((await ometria("/data-deletion-requests", { email: `u${i}@example.com` })).status);
+    const limited = await ometria("/data-deletion-requests", { email: "u7@example.com" });
+
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201]);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.retryAfter)).toBeLessThanOrEqual(60);
+    expect((await emulatorState()).deletionRequests).toHaveLength(6);
+  });
+
+  it("requires an e-mail", async () => {
+    expect((await ometria("/data-deletion-requests", { comment: "no email" })).status).toBe(400);
+  });
+});

@@ -1,0 +1,163 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { MEMBRANE_API_VERSION, MembraneClient, membraneClientFromEnv } from "../../src/membrane/client";
+import { StaticToken } from "../../src/membrane/token";
+import {
+  DEMO,
+  EMULATOR_URL,
+  emulatorClient,
+  emulatorFetch,
+  emulatorState,
+  recordedRequests,
+  resetEmulator,
+} from "../support/emulator";
+
+beforeEach(resetEmulator);
+
+describe("request shape, as the emulator recorded it", () => {
+  it("sends a proxy call as METHOD /connections/{id}/proxy/{path} with a signed bearer token", async () => {
+    const client = emulatorClient();
+    const records = [{ "@type": "contact", id: "c-1", email: "ada@example.com" }];
+    const outcome = await client.proxy({
+      connectionId: DEMO.ometria,
+      method: "POST",
+      path: "/push",
+      body: records,
+    });
+
+    expect(outcome.kind).toBe("success");
+    const [request] = await recordedRequests();
+    expect(request).toMatchObject({
+      method: "POST",
+      path: "/connections/ometria-demo/proxy/push",
+      vendorPath: "/push",
+      body: records,
+      headers: { contentType: "application/json", membraneApiVersion: MEMBRANE_API_VERSION },
+      status: 200,
+    });
+    expect(request?.auth).toMatchObject({
+      scheme: "Bearer",
+      kind: "jwt",
+      header: { alg: "HS256", typ: "JWT" },
+    });
+    if (request?.auth?.scheme !== "Bearer" || request.auth.kind !== "jwt") throw new Error("expected a JWT");
+    expect(Object.keys(request.auth.claims as object).sort()).toEqual(["exp", "id", "iss"]);
+    expect(request.auth.claims).toMatchObject({ id: DEMO.tenantKey, iss: DEMO.workspaceKey });
+  });
+
+  it("puts the query inline and leaves the body out of a GET", async () => {
+    const client = emulatorClient();
+    await client.proxy({
+      connectionId: DEMO.ometria,
+      method: "GET",
+      path: "data-deletion-requests",
+      query: { page: 2, status: "pending", skipped: undefined },
+    });
+    const [request] = await recordedRequests();
+    expect(request).toMatchObject({
+      method: "GET",
+      path: "/connections/ometria-demo/proxy/data-deletion-requests?page=2&status=pending",
+      body: null,
+      headers: { contentType: null, membraneApiVersion: MEMBRANE_API_VERSION },
+    });
+  });
+
+  it("runs an action as POST /actions/{key}/run?connectionId= with {input}", async () => {
+    const client = emulatorClient();
+    const input = { email: "ada@example.com", comment: "GDPR erasure request" };
+    const outcome = await client.runAction({
+      key: "create-gdpr-deletion-request",
+      connectionId: DEMO.ometria,
+      input,
+    });
+
+    expect(outcome).toMatchObject({ kind: "success", status: 200, source: "membrane" });
+    if (outcome.kind !== "success") throw new Error("expected success");
+    expect(outcome.body).toMatchObject({ output: { email: "ada@example.com", status: "pending" } });
+    expect((outcome.body as { actionRunId: unknown }).actionRunId).toEqual(expect.any(String));
+
+    const [request] = await recordedRequests();
+    expect(request).toMatchObject({
+      method: "POST",
+      path: "/actions/create-gdpr-deletion-request/run?connectionId=ometria-demo",
+      body: { input },
+      auth: { scheme: "Bearer", kind: "jwt" },
+    });
+    // The action ran against the same vendor state a proxy call reaches.
+    expect((await emulatorState()).deletionRequests).toMatchObject([
+      { connectionId: DEMO.ometria, ...input },
+    ]);
+  });
+
+  it("encodes the connection id and action key into the path", async () => {
+    const client = emulatorClient();
+    const outcome = await client.proxy({ connectionId: "no such/connection", method: "GET", path: "/push" });
+    expect(outcome).toMatchObject({ kind: "permanent", status: 404, source: "membrane" });
+    const [request] = await recordedRequests();
+    expect(request?.path).toBe("/connections/no%20such%2Fconnection/proxy/push");
+  });
+
+  it("reuses one token across calls instead of signing per request", async () => {
+    const client = emulatorClient();
+    for (let i = 0; i < 3; i++) {
+      await client.proxy({ connectionId: DEMO.ometria, method: "GET", path: "/data-deletion-requests" });
+    }
+    const claims = (await recordedRequests()).map((r) =>
+      r.auth && "claims" in r.auth ? r.auth.claims : null,
+    );
+    expect(claims).toHaveLength(3);
+    expect(new Set(claims.map((c) => JSON.stringify(c))).size).toBe(1);
+  });
+
+  it("sends a pre-issued token as it is", async () => {
+    const client = new MembraneClient({
+      apiUrl: EMULATOR_URL,
+      tokens: new StaticToken(DEMO.staticToken),
+      fetch: emulatorFetch,
+    });
+    const outcome = await client.proxy({
+      connectionId: DEMO.ometria,
+      method: "GET",
+      path: "/data-deletion-requests",
+    });
+    expect(outcome.kind).toBe("success");
+    expect((await recordedRequests())[0]?.auth).toEqual({ scheme: "Bearer", kind: "static" });
+  });
+});
+
+describe("membraneClientFromEnv", () => {
+  it("works with the test environment as it is (demo credentials, MEMBRANE binding)", async () => {
+    const outcome = await membraneClientFromEnv(env).runAction({
+      key: "create-gdpr-deletion-request",
+      connectionId: DEMO.ometria,
+      input: { email: "ada@example.com" },
+    });
+    expect(outcome).toMatchObject({ kind: "success", source: "membrane" });
+    expect((await recordedRequests())[0]?.auth).toMatchObject({
+      kind: "jwt",
+      claims: { iss: DEMO.workspaceKey },
+    });
+  });
+
+  it("reads the credentials from the environment and routes through the MEMBRANE binding", async () => {
+    const client = membraneClientFromEnv({
+      MEMBRANE_API_URL: "https://api.getmembrane.com",
+      MEMBRANE_WORKSPACE_KEY: DEMO.workspaceKey,
+      MEMBRANE_WORKSPACE_SECRET: DEMO.workspaceSecret,
+      MEMBRANE_TENANT_KEY: "tenant-from-env",
+      MEMBRANE: { fetch: emulatorFetch },
+    });
+    const outcome = await client.proxy({
+      connectionId: DEMO.coupontools,
+      method: "POST",
+      path: "/v3/webhook/verification",
+      body: { webhook: "evt_1" },
+    });
+    expect(outcome).toMatchObject({ kind: "success", body: { result: "valid" } });
+    const [request] = await recordedRequests();
+    expect(request?.auth).toMatchObject({
+      kind: "jwt",
+      claims: { id: "tenant-from-env", iss: DEMO.workspaceKey },
+    });
+  });
+});
