@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { money } from "./money";
+
+/**
+ * Canonical, vendor-neutral event data. One schema per event type; types are derived with `z.infer`.
+ * Normalizers produce these, reactions consume them.
+ */
+const email = z.email();
+const isoTime = z.iso.datetime({ offset: true });
+
+export const person = z.strictObject({
+  id: z.string().min(1).optional(),
+  email: email.optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+});
+
+export const lineItem = z.strictObject({
+  sku: z.string().optional(),
+  product_id: z.string().optional(),
+  name: z.string().optional(),
+  quantity: z.number().int().nonnegative(),
+  unit_price: money.optional(),
+});
+
+export const orderData = z.strictObject({
+  order_id: z.string().min(1),
+  order_number: z.string().optional(),
+  status: z.string().optional(),
+  customer: person,
+  total: money,
+  subtotal: money.optional(),
+  tax: money.optional(),
+  shipping: money.optional(),
+  discount: money.optional(),
+  line_items: z.array(lineItem),
+  placed_at: isoTime.optional(),
+});
+
+export const customerData = z.strictObject({
+  customer_id: z.string().min(1),
+  email: email.optional(),
+  first_name: z.string().optional(),
+  last_name: z.string().optional(),
+  /** undefined when the vendor did not say. */
+  marketing_consent: z.boolean().optional(),
+});
+
+export const erasureData = z.strictObject({
+  customer_id: z.string().min(1).optional(),
+  email,
+  requested_at: isoTime.optional(),
+});
+
+export const contactUnsubscribedData = z.strictObject({
+  email: email.optional(),
+  customer_id: z.string().optional(),
+  channel: z.string().optional(),
+});
+
+export const couponData = z.strictObject({
+  coupon_id: z.string().optional(),
+  session_id: z.string().optional(),
+  code: z.string().optional(),
+  customer: person,
+  occurred_at: isoTime.optional(),
+});
+
+export const loyaltyStampsData = z.strictObject({
+  loyalty_card_id: z.string().min(1),
+  user_id: z.string().optional(),
+  customer: person,
+  stamps: z.number().int(),
+  balance: z.number().int().optional(),
+});
+
+export const eventDataSchemas = {
+  "order.created": orderData,
+  "order.paid": orderData,
+  "order.cancelled": orderData,
+  "customer.created": customerData,
+  "customer.updated": customerData,
+  "customer.erasure_requested": erasureData,
+  "contact.unsubscribed": contactUnsubscribedData,
+  "coupon.claimed": couponData,
+  "coupon.validated": couponData,
+  "loyalty.stamps_added": loyaltyStampsData,
+} as const;
+
+export type EventType = keyof typeof eventDataSchemas;
+export type EventData<T extends EventType = EventType> = z.infer<(typeof eventDataSchemas)[T]>;
+export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
+export const eventType = z.enum(eventTypes as [EventType, ...EventType[]]);
+
+export type OrderData = z.infer<typeof orderData>;
+export type CustomerData = z.infer<typeof customerData>;
+export type ErasureData = z.infer<typeof erasureData>;
+export type CouponData = z.infer<typeof couponData>;
+
+/** Type given to a verified delivery whose event the bridge does not know: stored, never reacted to. */
+export const UNRECOGNIZED = "hookbridge.unrecognized" as const;

@@ -1,0 +1,93 @@
+import type { z } from "zod";
+import { type EventData, type EventType, eventDataSchemas } from "../../events/types";
+import type { Normalized, Normalizer, Recognized, Unrecognized } from "../types";
+
+/** What a vendor's envelope says about a delivery, whatever its payload. */
+export interface EnvelopeMeta {
+  vendorEventType: string;
+  vendorEventId?: string;
+  /** When the vendor says the event happened, ISO 8601. */
+  time?: string;
+}
+
+/** "data.items[0].price"; the whole body when the path is empty. */
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "body";
+  return path
+    .map((key, index) =>
+      typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
+    )
+    .join("");
+}
+
+/** Zod issues as "path.to.field: message", with `at` prepended to every path. */
+export function describeIssues(error: z.ZodError, at: readonly PropertyKey[] = []): string[] {
+  return error.issues.map((issue) => `${formatPath([...at, ...issue.path])}: ${issue.message}`);
+}
+
+export function unrecognized(meta: Partial<EnvelopeMeta>, problems: string[]): Unrecognized {
+  return {
+    recognized: false,
+    ...(meta.vendorEventType === undefined ? {} : { vendorEventType: meta.vendorEventType }),
+    ...(meta.vendorEventId === undefined ? {} : { vendorEventId: meta.vendorEventId }),
+    problems,
+  };
+}
+
+/**
+ * Validates mapped data against the canonical schema before calling it recognized, so a mapping bug can
+ * never hand a reaction data that breaks the event contract.
+ */
+export function recognized<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  meta: EnvelopeMeta & { subject?: string },
+): Normalized {
+  // Canonical data is stored as JSON: drop undefined keys now so what we return is what gets stored.
+  const checked = eventDataSchemas[type].safeParse(JSON.parse(JSON.stringify(data)));
+  if (!checked.success) {
+    return unrecognized(
+      meta,
+      describeIssues(checked.error).map((problem) => `canonical ${type} ${problem}`),
+    );
+  }
+  // TypeScript cannot tie the generic T to one member of the Recognized union; the parse above did.
+  return { recognized: true, type, data: checked.data, ...withoutUndefined(meta) } as Recognized;
+}
+
+/**
+ * Parses one event's payload with the vendor schema (issues reported under `at`, e.g. `data`), maps it to
+ * canonical data and validates that.
+ */
+export function normalizePayload<S extends z.ZodType, T extends EventType>(options: {
+  type: T;
+  schema: S;
+  payload: unknown;
+  at: readonly PropertyKey[];
+  meta: EnvelopeMeta;
+  map: (parsed: z.output<S>) => { data: EventData<T>; subject?: string };
+}): Normalized {
+  const parsed = options.schema.safeParse(options.payload);
+  if (!parsed.success) return unrecognized(options.meta, describeIssues(parsed.error, options.at));
+  const { data, subject } = options.map(parsed.data);
+  return recognized(options.type, data, { ...options.meta, ...(subject === undefined ? {} : { subject }) });
+}
+
+/**
+ * The ingress relies on normalizers never throwing (a verified delivery is always stored). The schemas
+ * are meant to make throwing impossible; this is the backstop if a mapping still does.
+ */
+export function neverThrows(normalize: Normalizer): Normalizer {
+  return (body) => {
+    try {
+      return normalize(body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { recognized: false, problems: [`normalizer failed: ${reason}`] };
+    }
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
