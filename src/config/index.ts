@@ -1,0 +1,28 @@
+import { type DeliverySettings, loadDeliverySettings } from "../delivery/settings";
+import type { Env } from "../env";
+import { parseReactions, type Reaction } from "../reactions/config";
+import { parseRoutes, type Routes } from "./routes";
+
+export interface BridgeConfig {
+  routes: Routes;
+  reactions: Reaction[];
+  delivery: DeliverySettings;
+}
+
+// Workers hand the same env object to every invocation of an isolate: parse and validate once.
+const cache = new WeakMap<object, BridgeConfig>();
+
+/** The whole validated configuration; throws one ConfigError naming each bad route, reaction and field. */
+export function loadConfig(env: Pick<Env, "ROUTES" | "REACTIONS" | "DELIVERY">): BridgeConfig {
+  let config = cache.get(env);
+  if (!config) {
+    const routes = parseRoutes(env.ROUTES);
+    config = {
+      routes,
+      reactions: parseReactions(env.REACTIONS, Object.keys(routes)),
+      delivery: loadDeliverySettings(env.DELIVERY),
+    };
+    cache.set(env, config);
+  }
+  return config;
+}

@@ -1,0 +1,35 @@
+import type { Env } from "../env";
+import { log } from "../lib/log";
+import { listUnqueued, markQueued } from "../store/events";
+
+/**
+ * Hands stored events to the queue and records it. The row is written first (the outbox), so a failed send
+ * loses nothing: the duplicate path and the cron sweep retry it. Returns false when the queue refused.
+ */
+export async function enqueueEvents(env: Env, ids: readonly string[]): Promise<boolean> {
+  if (ids.length === 0) return true;
+  try {
+    // sendBatch takes at most 100 messages.
+    for (let i = 0; i < ids.length; i += 100) {
+      await env.EVENTS_QUEUE.sendBatch(ids.slice(i, i + 100).map((eventId) => ({ body: { eventId } })));
+    }
+  } catch (error) {
+    log("warn", "queue.send_failed", { count: ids.length, error: String(error) });
+    return false;
+  }
+  await markQueued(env.DB, ids, Date.now());
+  return true;
+}
+
+/** Grace period before the sweep touches an unqueued event, so it does not race the request still storing it. */
+export const SWEEP_GRACE_MS = 30_000;
+const SWEEP_BATCH = 500;
+
+/** Cron: queue every stored event whose send failed. Returns how many were queued. */
+export async function sweepUnqueued(env: Env, now = Date.now()): Promise<number> {
+  const ids = await listUnqueued(env.DB, now - SWEEP_GRACE_MS, SWEEP_BATCH);
+  if (ids.length === 0) return 0;
+  const ok = await enqueueEvents(env, ids);
+  log(ok ? "info" : "error", "outbox.sweep", { found: ids.length, queued: ok ? ids.length : 0 });
+  return ok ? ids.length : 0;
+}

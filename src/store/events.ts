@@ -1,0 +1,154 @@
+import type { StoredEvent } from "../events/cloudevent";
+import type { VerificationStatus } from "../ingress/verifiers/types";
+
+export type EventStatus =
+  | "accepted"
+  | "queued"
+  | "processing"
+  | "done"
+  | "failed"
+  | "unrecognized"
+  | "rejected";
+export type EventVerification = VerificationStatus | "confirmed" | "not_genuine";
+
+export interface NewEvent {
+  event: StoredEvent;
+  route: string;
+  dedupeKey: string;
+  verification: VerificationStatus;
+  receivedAt: number;
+  rawBody: string;
+  rawHeaders: Record<string, string>;
+}
+
+export interface EventRow {
+  id: string;
+  route: string;
+  vendor: string;
+  dedupe_key: string;
+  type: string;
+  vendor_event_type: string | null;
+  subject: string | null;
+  status: EventStatus;
+  status_reason: string | null;
+  verification: EventVerification;
+  received_at: number;
+  queued_at: number | null;
+  event_json: string;
+  raw_body: string | null;
+  raw_headers: string;
+}
+
+export type InsertResult = { inserted: true; id: string } | { inserted: false; id: string; queued: boolean };
+
+/**
+ * Stores a delivery exactly once per (route, dedupe key). Concurrent identical deliveries race on the
+ * UNIQUE constraint inside D1's single writer: exactly one insert wins, the others read the winner's id.
+ */
+export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertResult> {
+  const status: EventStatus = e.event.type === "hookbridge.unrecognized" ? "unrecognized" : "accepted";
+  const row = await db
+    .prepare(
+      `INSERT INTO events (id, route, vendor, dedupe_key, type, vendor_event_type, subject, status, verification,
+         received_at, event_json, raw_body, raw_headers)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+       ON CONFLICT (route, dedupe_key) DO NOTHING
+       RETURNING id`,
+    )
+    .bind(
+      e.event.id,
+      e.route,
+      e.event.vendor,
+      e.dedupeKey,
+      e.event.type,
+      e.event.vendoreventtype ?? null,
+      e.event.subject ?? null,
+      status,
+      e.verification,
+      e.receivedAt,
+      JSON.stringify(e.event),
+      e.rawBody,
+      JSON.stringify(e.rawHeaders),
+    )
+    .first<{ id: string }>();
+  if (row) return { inserted: true, id: row.id };
+
+  const existing = await db
+    .prepare("SELECT id, queued_at FROM events WHERE route = ?1 AND dedupe_key = ?2")
+    .bind(e.route, e.dedupeKey)
+    .first<{ id: string; queued_at: number | null }>();
+  if (!existing) throw new Error("event conflict reported but no row found");
+  return { inserted: false, id: existing.id, queued: existing.queued_at !== null };
+}
+
+/** Records that the queue accepted the event id; the sweep stops considering it. */
+export async function markQueued(db: D1Database, ids: readonly string[], at: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.batch(
+    ids.map((id) =>
+      db
+        .prepare(
+          `UPDATE events SET queued_at = ?2,
+             status = CASE WHEN status = 'accepted' THEN 'queued' ELSE status END
+           WHERE id = ?1 AND queued_at IS NULL`,
+        )
+        .bind(id, at),
+    ),
+  );
+}
+
+/** Events stored but never handed to the queue, older than `olderThan` (so in-flight requests are left alone). */
+export async function listUnqueued(db: D1Database, olderThan: number, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      "SELECT id FROM events WHERE queued_at IS NULL AND received_at <= ?1 ORDER BY received_at LIMIT ?2",
+    )
+    .bind(olderThan, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+export async function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
+  return db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
+}
+
+export async function setEventStatus(
+  db: D1Database,
+  id: string,
+  status: EventStatus,
+  reason: string | null = null,
+): Promise<void> {
+  await db
+    .prepare("UPDATE events SET status = ?2, status_reason = ?3 WHERE id = ?1")
+    .bind(id, status, reason)
+    .run();
+}
+
+export async function setVerification(
+  db: D1Database,
+  id: string,
+  verification: EventVerification,
+): Promise<void> {
+  await db.prepare("UPDATE events SET verification = ?2 WHERE id = ?1").bind(id, verification).run();
+}
+
+/**
+ * Derives an event's status from its deliveries: failed when any is dead, done when all succeeded,
+ * processing otherwise. Events that never react (unrecognized, rejected) keep their status.
+ */
+export async function refreshEventStatus(db: D1Database, id: string): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET
+         status = CASE
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status = 'dead') THEN 'failed'
+           WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status <> 'succeeded') THEN 'done'
+           ELSE 'processing' END,
+         status_reason = CASE
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status = 'dead')
+           THEN 'a reaction was dead-lettered' END
+       WHERE id = ?1 AND status NOT IN ('unrecognized', 'rejected')`,
+    )
+    .bind(id)
+    .run();
+}

@@ -1,0 +1,65 @@
+import { env, exports } from "cloudflare:workers";
+
+/** Demo secrets: the same values `npm start` uses (.dev.vars.example), bound in vitest.config.ts. */
+export const secrets = {
+  kooomo: env.KOOOMO_WEBHOOK_SECRET as string,
+  ometria: env.OMETRIA_WEBHOOK_TOKEN as string,
+  coupontools: env.COUPONTOOLS_WEBHOOK_TOKEN as string,
+};
+
+const base64 = (bytes: ArrayBuffer) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
+
+/** Standard Webhooks signature headers, computed independently of the verifier under test. */
+export async function standardWebhookHeaders(
+  secret: string,
+  id: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Promise<Record<string, string>> {
+  const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (ch) => ch.charCodeAt(0));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(timestamp),
+    "webhook-signature": `v1,${base64(mac)}`,
+  };
+}
+
+export function post(
+  path: string,
+  body: BodyInit | null,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return exports.default.fetch(
+    new Request(`https://bridge.test${path}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+    }),
+  );
+}
+
+/** A correctly authenticated delivery for each default route. */
+export async function deliver(
+  route: "kooomo" | "ometria" | "coupontools",
+  payload: unknown,
+  options: { id?: string } = {},
+): Promise<Response> {
+  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+  switch (route) {
+    case "kooomo": {
+      const id = options.id ?? `msg_${crypto.randomUUID()}`;
+      return post("/webhooks/kooomo", body, await standardWebhookHeaders(secrets.kooomo, id, body));
+    }
+    case "ometria":
+      return post("/webhooks/ometria", body, { "x-hookbridge-token": secrets.ometria });
+    case "coupontools":
+      return post(`/webhooks/coupontools?token=${encodeURIComponent(secrets.coupontools)}`, body);
+  }
+}
+
+export async function countEvents(): Promise<number> {
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events").first<{ n: number }>();
+  return row?.n ?? 0;
+}
