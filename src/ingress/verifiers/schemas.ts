@@ -40,6 +40,8 @@ export const coupontoolsConfig = z.strictObject({
   type: z.literal("coupontools"),
   /** Query parameter holding the URL token checked at the edge. */
   param: z.string().min(1).default("token"),
+  /** Membrane connection through which each delivery is confirmed genuine (POST /v3/webhook/verification). */
+  connection: z.string().min(1),
 });
 
 export const verifierConfig = z.union([

@@ -7,7 +7,9 @@ const TOKEN = "ct_9d1e55b0a3";
 const BODY = '{"id":"evt_123","type":"coupon_validated"}';
 
 describe("coupontools verifier", () => {
-  const verify = coupontoolsVerifier(coupontoolsConfig.parse({ type: "coupontools" }));
+  const verify = coupontoolsVerifier(
+    coupontoolsConfig.parse({ type: "coupontools", connection: "coupontools-demo" }),
+  );
   const at = (query: string, secrets = [TOKEN]) =>
     deliveryOf({ secrets, url: `https://hooks.example.com/webhooks/coupontools${query}`, body: BODY });
 
@@ -29,7 +31,9 @@ describe("coupontools verifier", () => {
   });
 
   it("reads the configured parameter", async () => {
-    const custom = coupontoolsVerifier(coupontoolsConfig.parse({ type: "coupontools", param: "k" }));
+    const custom = coupontoolsVerifier(
+      coupontoolsConfig.parse({ type: "coupontools", param: "k", connection: "coupontools-demo" }),
+    );
     await expect(custom(at(`?k=${TOKEN}`))).resolves.toBe("pending_confirmation");
     await expectRejection(custom(at(`?token=${TOKEN}`)), "token_missing");
   });

@@ -26,7 +26,9 @@ describe("createVerifier", () => {
   });
 
   it("builds a coupontools verifier", async () => {
-    const verify = createVerifier(verifierConfig.parse({ type: "coupontools" }));
+    const verify = createVerifier(
+      verifierConfig.parse({ type: "coupontools", connection: "coupontools-demo" }),
+    );
     const delivery = deliveryOf({
       secrets: ["t"],
       url: "https://hooks.example.com/webhooks/coupontools?token=t",

@@ -1,0 +1,51 @@
+import type { Env } from "../env";
+import { log } from "../lib/log";
+import { type DeliveryContext, deliveryContext } from "./context";
+import { deliveryMessage, eventMessage } from "./messages";
+import { planEvent, RetryLater } from "./plan-event";
+import { runDelivery } from "./run-delivery";
+
+/**
+ * Queue handler for both work queues. Messages are handled concurrently and acknowledged one by one, so a
+ * slow or failing connection never holds back or re-runs the others in the batch.
+ */
+export async function consumeBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  overrides: Partial<DeliveryContext> = {},
+): Promise<void> {
+  const ctx = deliveryContext(env, overrides);
+  await Promise.all(batch.messages.map((message) => consumeMessage(ctx, message)));
+}
+
+async function consumeMessage(ctx: DeliveryContext, message: Message<unknown>): Promise<void> {
+  try {
+    const delivery = deliveryMessage.safeParse(message.body);
+    if (delivery.success) {
+      await runDelivery(ctx, delivery.data);
+      message.ack();
+      return;
+    }
+    const event = eventMessage.safeParse(message.body);
+    if (event.success) {
+      await planEvent(ctx, event.data.eventId, message.attempts);
+      message.ack();
+      return;
+    }
+    // Retrying a message nobody can read cannot help; say so loudly and drop it.
+    log("error", "queue.unreadable_message", { queue: message.id });
+    message.ack();
+  } catch (error) {
+    if (error instanceof RetryLater) {
+      message.retry({ delaySeconds: Math.ceil(error.delayMs / 1000) });
+      return;
+    }
+    // D1 or the queue itself failed: let the queue retry it (and dead-letter it after max_retries).
+    log("error", "queue.message_failed", {
+      message_id: message.id,
+      attempts: message.attempts,
+      error: String(error),
+    });
+    message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+  }
+}

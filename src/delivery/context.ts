@@ -1,0 +1,20 @@
+import { type BridgeConfig, loadConfig } from "../config";
+import type { Env } from "../env";
+import { type MembraneClient, membraneClientFromEnv } from "../membrane/client";
+
+/** Everything the delivery engine works with; `now` is injectable so schedules are testable. */
+export interface DeliveryContext {
+  env: Env;
+  config: BridgeConfig;
+  membrane: MembraneClient;
+  now: () => number;
+}
+
+export function deliveryContext(env: Env, overrides: Partial<DeliveryContext> = {}): DeliveryContext {
+  return {
+    env,
+    config: overrides.config ?? loadConfig(env),
+    membrane: overrides.membrane ?? membraneClientFromEnv(env),
+    now: overrides.now ?? Date.now,
+  };
+}

@@ -1,0 +1,80 @@
+import { isRecognized, type StoredEvent } from "../events/cloudevent";
+import { log } from "../lib/log";
+import { reactionsFor } from "../reactions/config";
+import { planDeliveries } from "../store/deliveries";
+import { getEvent, refreshEventStatus, setEventStatus, setVerification } from "../store/events";
+import { retryDelayMs } from "./backoff";
+import { confirmGenuine } from "./confirm-genuine";
+import type { DeliveryContext } from "./context";
+
+/** The event cannot be planned yet (confirmation call failed); the message is retried after `delayMs`. */
+export class RetryLater extends Error {
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * EVENTS_QUEUE message: confirm the event is genuine where the route requires it, plan one delivery per
+ * matching reaction (UNIQUE per event x reaction, so a redelivered message plans nothing new) and queue them.
+ */
+export async function planEvent(
+  ctx: DeliveryContext,
+  eventId: string,
+  messageAttempts: number,
+): Promise<void> {
+  const { env } = ctx;
+  const row = await getEvent(env.DB, eventId);
+  if (!row) {
+    log("warn", "plan.event_missing", { event_id: eventId });
+    return;
+  }
+  if (row.status === "unrecognized" || row.status === "rejected") return;
+  const event = JSON.parse(row.event_json) as StoredEvent;
+  const route = ctx.config.routes[row.route];
+
+  if (row.verification === "pending_confirmation") {
+    if (!route) throw new RetryLater(60_000, `route ${row.route} is no longer configured`);
+    const confirmation = await confirmGenuine(ctx.membrane, route, event);
+    if (confirmation.genuine === "unknown") {
+      const { outcome } = confirmation;
+      const delay =
+        retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {
+          jitter: ctx.config.delivery.jitter,
+          ...(outcome.kind === "transient" &&
+            outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }),
+        }) ?? 3_600_000;
+      log("warn", "plan.confirmation_failed", {
+        event_id: eventId,
+        outcome: outcome.kind,
+        reason: outcome.kind === "success" ? "" : outcome.reason,
+      });
+      throw new RetryLater(delay, "Coupontools verification call failed");
+    }
+    if (confirmation.genuine === false) {
+      await setVerification(env.DB, eventId, "not_genuine");
+      await setEventStatus(env.DB, eventId, "rejected", confirmation.reason);
+      log("warn", "plan.not_genuine", { event_id: eventId, route: row.route });
+      return;
+    }
+    await setVerification(env.DB, eventId, "confirmed");
+  }
+
+  if (!isRecognized(event)) return;
+  const reactions = reactionsFor(ctx.config.reactions, event.type, row.route);
+  const deliveries = await planDeliveries(
+    env.DB,
+    eventId,
+    reactions.map((r) => ({ reaction: r.name, recipe: r.recipe.key, connectionId: r.connection })),
+    ctx.now(),
+  );
+  const fresh = deliveries.filter((d) => d.status === "pending" && d.attempts === 0);
+  if (fresh.length > 0) {
+    await env.DELIVERIES_QUEUE.sendBatch(fresh.map((d) => ({ body: { deliveryId: d.id } })));
+  }
+  await refreshEventStatus(env.DB, eventId);
+  log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });
+}

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { describeIssues } from "../config/routes";
+import { ConfigError } from "../errors";
+
+/** [vars.DELIVERY] in wrangler.toml: how reactions are retried. Every field has a default. */
+export const deliverySettings = z.strictObject({
+  /** Delay before each retry; its length is the number of retries before a delivery is dead-lettered. */
+  retry_schedule_seconds: z
+    .array(z.number().int().positive().max(43_200))
+    .min(1)
+    .default([10, 60, 300, 1_800, 7_200, 21_600]),
+  /** Random spread applied to each delay, as a fraction (0.2 = +-20 %). */
+  jitter: z.number().min(0).max(1).default(0.2),
+  /** A delivery claimed longer ago than this is presumed lost with its worker (crash) and looked at again. */
+  lease_ms: z.number().int().positive().default(120_000),
+});
+export type DeliverySettings = z.infer<typeof deliverySettings>;
+
+export function loadDeliverySettings(raw: unknown): DeliverySettings {
+  const result = deliverySettings.safeParse(raw ?? {});
+  if (!result.success)
+    throw new ConfigError(`invalid delivery settings: ${describeIssues("DELIVERY", result.error)}`);
+  return result.data;
+}

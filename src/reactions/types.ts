@@ -1,0 +1,60 @@
+import type { z } from "zod";
+import type { PaceRule } from "../delivery/pacer";
+import type { CanonicalEvent } from "../events/cloudevent";
+import type { EventType } from "../events/types";
+import type { MembraneClient } from "../membrane/client";
+import type { CallOutcome } from "../membrane/outcome";
+
+/**
+ * What running a recipe came to: a Membrane call's classified outcome, or a decision taken without calling
+ * out. `missing_data` (the event lacks what the recipe needs) is a permanent failure; `skipped` (nothing to
+ * do, e.g. no marketing consent) counts as done.
+ */
+export type ReactionResult =
+  | CallOutcome
+  | { kind: "missing_data"; reason: string }
+  | { kind: "skipped"; reason: string }
+  /** A non-idempotent call may or may not have been applied (it timed out): never repeated automatically. */
+  | { kind: "unknown"; reason: string; outcome: CallOutcome };
+
+export const missingData = (reason: string): ReactionResult => ({ kind: "missing_data", reason });
+export const skipped = (reason: string): ReactionResult => ({ kind: "skipped", reason });
+
+/**
+ * For a call that is not safe to repeat: a timeout or a dropped connection leaves it unknown whether the
+ * vendor applied it, so it must not be retried like an ordinary transient failure.
+ */
+export function unlessAmbiguous(outcome: CallOutcome): ReactionResult {
+  if (outcome.kind === "transient" && (outcome.code === "timeout" || outcome.code === "network_error")) {
+    return { kind: "unknown", reason: `${outcome.reason}; the vendor may have applied it`, outcome };
+  }
+  return outcome;
+}
+
+export interface RecipeContext {
+  membrane: MembraneClient;
+  connectionId: string;
+}
+
+/**
+ * A reaction recipe: maps one canonical event to the Membrane request(s) that carry it out.
+ * `options` is the recipe's own part of its [vars.REACTIONS.<name>] entry, validated at start-up.
+ */
+export interface Recipe<Options = unknown, Accepts extends EventType = EventType> {
+  key: string;
+  description: string;
+  accepts: readonly Accepts[];
+  options: z.ZodType<Options>;
+  /**
+   * False when repeating the call would apply it twice upstream (adding stamps). Such a delivery is never
+   * re-sent once a call may have gone out without its answer being recorded.
+   */
+  idempotent: boolean;
+  /** The upstream rate limit this recipe's calls count against, if any. */
+  pace?: PaceRule;
+  run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;
+}
+
+/** Erases the option type so recipes of every kind fit one registry. */
+// biome-ignore lint/suspicious/noExplicitAny: registry of heterogeneous recipes, each checked by its own schema
+export type AnyRecipe = Recipe<any, any>;

@@ -1,0 +1,201 @@
+import type { RequestSummary, ResponseSummary } from "../membrane/outcome";
+import { DELIVERY_PAUSED } from "./pauses";
+
+export type DeliveryStatus = "pending" | "in_flight" | "retrying" | "succeeded" | "dead";
+export type AttemptOutcome = "success" | "transient" | "permanent" | "unknown";
+
+export interface DeliveryRow {
+  id: string;
+  event_id: string;
+  reaction: string;
+  recipe: string;
+  connection_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  retry_base: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  last_error_code: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface PlannedDelivery {
+  reaction: string;
+  recipe: string;
+  connectionId: string;
+}
+
+/** Plans one delivery per reaction; UNIQUE (event_id, reaction) makes a repeat a no-op. Returns every delivery of the event. */
+export async function planDeliveries(
+  db: D1Database,
+  eventId: string,
+  planned: readonly PlannedDelivery[],
+  now: number,
+): Promise<DeliveryRow[]> {
+  if (planned.length > 0) {
+    await db.batch(
+      planned.map((p) =>
+        db
+          .prepare(
+            `INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)
+             ON CONFLICT (event_id, reaction) DO NOTHING`,
+          )
+          .bind(`${eventId}:${p.reaction}`, eventId, p.reaction, p.recipe, p.connectionId, now),
+      ),
+    );
+  }
+  return listDeliveries(db, eventId);
+}
+
+export async function listDeliveries(db: D1Database, eventId: string): Promise<DeliveryRow[]> {
+  const { results } = await db
+    .prepare("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY reaction")
+    .bind(eventId)
+    .all<DeliveryRow>();
+  return results;
+}
+
+export async function getDelivery(db: D1Database, id: string): Promise<DeliveryRow | null> {
+  return db.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<DeliveryRow>();
+}
+
+/**
+ * Takes a due delivery for one attempt and records the attempt before any call goes out, in one batch:
+ * a redelivered message, a concurrent consumer or a replay cannot take it twice. Returns the attempt
+ * number, or null when the delivery is not claimable (done, dead, not yet due, or held by a live lease).
+ * An expired lease is only re-taken when `retakeExpired` (the recipe is idempotent).
+ */
+export async function claimDelivery(
+  db: D1Database,
+  id: string,
+  options: { now: number; leaseMs: number; retakeExpired: boolean; request: RequestSummary },
+): Promise<number | null> {
+  const { now } = options;
+  const [claim] = await db.batch<{ attempts: number }>([
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'in_flight', attempts = attempts + 1, lease_until = ?2, updated_at = ?3
+         WHERE id = ?1 AND (
+           (status IN ('pending', 'retrying') AND (next_attempt_at IS NULL OR next_attempt_at <= ?3))
+           OR (status = 'in_flight' AND lease_until < ?3 AND ?4 = 1))
+         RETURNING attempts`,
+      )
+      .bind(id, now + options.leaseMs, now, options.retakeExpired ? 1 : 0),
+    // Runs in the same transaction; inserts only if the claim above took effect (lease_until = this claim's).
+    db
+      .prepare(
+        `INSERT INTO attempts (delivery_id, number, started_at, request_summary)
+         SELECT id, attempts, ?3, ?4 FROM deliveries WHERE id = ?1 AND status = 'in_flight' AND lease_until = ?2
+           AND updated_at = ?3
+         ON CONFLICT (delivery_id, number) DO NOTHING`,
+      )
+      .bind(id, now + options.leaseMs, now, JSON.stringify(options.request)),
+  ]);
+  const attempts = claim?.results[0]?.attempts;
+  return attempts ?? null;
+}
+
+export interface AttemptResult {
+  outcome: AttemptOutcome;
+  errorCode?: string;
+  error?: string;
+  request?: RequestSummary;
+  response?: ResponseSummary;
+  durationMs: number;
+}
+
+/** Finishes an attempt and moves the delivery on: succeeded, retrying at `nextAttemptAt`, or dead. */
+export async function recordAttempt(
+  db: D1Database,
+  id: string,
+  attempt: number,
+  result: AttemptResult,
+  next: { status: "succeeded" | "retrying" | "dead"; nextAttemptAt?: number },
+  now: number,
+): Promise<void> {
+  await db.batch([
+    db
+      .prepare(
+        `UPDATE attempts SET finished_at = ?3, outcome = ?4, error_code = ?5,
+           request_summary = COALESCE(?6, request_summary), response_status = ?7, response_excerpt = ?8, duration_ms = ?9
+         WHERE delivery_id = ?1 AND number = ?2`,
+      )
+      .bind(
+        id,
+        attempt,
+        now,
+        result.outcome,
+        result.errorCode ?? null,
+        result.request ? JSON.stringify(result.request) : null,
+        result.response?.status ?? null,
+        result.response?.body ?? null,
+        result.durationMs,
+      ),
+    db
+      .prepare(
+        `UPDATE deliveries SET status = ?2, next_attempt_at = ?3, lease_until = NULL, updated_at = ?4,
+           last_error_code = ?5, last_error = ?6, completed_at = CASE WHEN ?2 IN ('succeeded', 'dead') THEN ?4 END
+         WHERE id = ?1`,
+      )
+      .bind(
+        id,
+        next.status,
+        next.nextAttemptAt ?? null,
+        now,
+        next.status === "succeeded" ? null : (result.errorCode ?? null),
+        next.status === "succeeded" ? null : (result.error ?? null),
+      ),
+  ]);
+}
+
+/** Dead-letters a delivery whose non-idempotent call may have gone out unrecorded (lost worker). */
+export async function markOutcomeUnknown(
+  db: D1Database,
+  id: string,
+  now: number,
+  reason: string,
+): Promise<boolean> {
+  const [update] = await db.batch([
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'dead', lease_until = NULL, updated_at = ?2, completed_at = ?2,
+           last_error_code = 'outcome_unknown', last_error = ?3
+         WHERE id = ?1 AND status = 'in_flight' AND lease_until < ?2`,
+      )
+      .bind(id, now, reason),
+    db
+      .prepare(
+        `UPDATE attempts SET outcome = 'unknown', error_code = 'outcome_unknown', finished_at = ?2
+         WHERE delivery_id = ?1 AND outcome IS NULL`,
+      )
+      .bind(id, now),
+  ]);
+  return (update?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * Deliveries whose queue message may be lost: due long ago but not running, or holding an expired lease.
+ * Paused ones are waiting on purpose (resuming re-sends them), so they do not crowd out the others.
+ */
+export async function listStalled(
+  db: D1Database,
+  now: number,
+  graceMs: number,
+  limit: number,
+): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM deliveries
+       WHERE ((status IN ('pending', 'retrying') AND COALESCE(next_attempt_at, updated_at) < ?1)
+          OR (status = 'in_flight' AND lease_until < ?2))
+         AND NOT ${DELIVERY_PAUSED}
+       ORDER BY updated_at LIMIT ?3`,
+    )
+    .bind(now - graceMs, now, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}

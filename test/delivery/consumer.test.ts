@@ -1,0 +1,55 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
+import { consumeBatch } from "../../src/delivery/consumer";
+import type { Env } from "../../src/env";
+import { buildEvent } from "../../src/ingress/build-event";
+import { insertEvent } from "../../src/store/events";
+import { vendors } from "../../src/vendors";
+import couponValidated from "../fixtures/coupontools/coupon-validated.json";
+import { injectFault, resetEmulator } from "../support/emulator";
+
+beforeEach(resetEmulator);
+
+async function storeCoupontoolsEvent(id: string): Promise<string> {
+  const route = loadConfig(env as unknown as Env).routes.coupontools;
+  if (!route) throw new Error("route missing");
+  const event = buildEvent(
+    crypto.randomUUID(),
+    route,
+    vendors.coupontools.normalize({ ...couponValidated, id }),
+    new Date(),
+  );
+  await insertEvent(env.DB, {
+    event,
+    route: "coupontools",
+    dedupeKey: id,
+    verification: "pending_confirmation",
+    receivedAt: Date.now(),
+    rawBody: "{}",
+    rawHeaders: {},
+  });
+  return event.id;
+}
+
+it("acknowledges each message on its own and retries only the one whose confirmation call failed", async () => {
+  const failing = await storeCoupontoolsEvent("evt_confirm_fails");
+  await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 503, times: 1 });
+  const batch = createMessageBatch("hookbridge-events", [
+    { id: "m-fail", timestamp: new Date(), attempts: 1, body: { eventId: failing } },
+    { id: "m-missing", timestamp: new Date(), attempts: 1, body: { eventId: "no-such-event" } },
+    { id: "m-garbage", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
+  ]);
+  const ctx = createExecutionContext();
+  await consumeBatch(batch, env as unknown as Env);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.ackAll).toBe(false);
+  expect(result.retryBatch.retry).toBe(false);
+  expect([...result.explicitAcks].sort()).toEqual(["m-garbage", "m-missing"]);
+  expect(result.retryMessages.map((m) => m.msgId)).toEqual(["m-fail"]);
+  const row = await env.DB.prepare("SELECT verification, status FROM events WHERE id = ?1")
+    .bind(failing)
+    .first();
+  expect(row).toEqual({ verification: "pending_confirmation", status: "accepted" });
+});

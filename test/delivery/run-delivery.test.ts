@@ -1,0 +1,242 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
+import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
+import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/messages";
+import { runDelivery } from "../../src/delivery/run-delivery";
+import type { Env } from "../../src/env";
+import { buildEvent } from "../../src/ingress/build-event";
+import { uuidv7 } from "../../src/lib/ids";
+import { claimDelivery, type DeliveryRow, getDelivery, planDeliveries } from "../../src/store/deliveries";
+import { insertEvent } from "../../src/store/events";
+import { vendors } from "../../src/vendors";
+import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import { emulatorState, recordedRequests, resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
+
+// The engine driven directly with an injected clock. Events are stored without queueing and the work queues
+// are recorded, so the background consumer does not run the same deliveries; D1, the pacer Durable Object
+// and the Membrane emulator are the real ones.
+
+// In the past, so pacer slots it reserves never delay tests that run on the real clock.
+const T0 = Date.UTC(2025, 0, 1);
+const config = loadConfig(env as unknown as Env);
+
+function harness(start = Date.now()) {
+  const deliveries = recordingQueue<DeliveryMessage>();
+  const deadLetters = recordingQueue<DeadLetterMessage>();
+  let now = start;
+  const testEnv = {
+    ...(env as unknown as Env),
+    DELIVERIES_QUEUE: deliveries.queue,
+    DEAD_LETTERS: deadLetters.queue,
+  };
+  const ctx: DeliveryContext = deliveryContext(testEnv, { config, now: () => now });
+  return {
+    ctx,
+    sent: deliveries.sent,
+    deadLetters: deadLetters.sent,
+    setNow: (t: number) => {
+      now = t;
+    },
+  };
+}
+
+/** Stores a Kooomo payload as the ingress would (minus the queue) and plans the named reaction for it. */
+async function planned(payload: unknown, reaction: string, at: number): Promise<DeliveryRow> {
+  const route = config.routes.kooomo;
+  if (!route) throw new Error("kooomo route missing");
+  const event = buildEvent(uuidv7(at), route, vendors.kooomo.normalize(payload), new Date(at));
+  await insertEvent(env.DB, {
+    event,
+    route: "kooomo",
+    dedupeKey: event.id,
+    verification: "verified",
+    receivedAt: at,
+    rawBody: JSON.stringify(payload),
+    rawHeaders: {},
+  });
+  const spec = config.reactions.find((r) => r.name === reaction);
+  if (!spec) throw new Error(`reaction ${reaction} missing`);
+  const [row] = await planDeliveries(
+    env.DB,
+    event.id,
+    [{ reaction, recipe: spec.recipe.key, connectionId: spec.connection }],
+    at,
+  );
+  if (!row) throw new Error("not planned");
+  return row;
+}
+
+const erasureFor = (i: number) => ({
+  ...erasure,
+  id: `evt_burst_${i}`,
+  data: { ...erasure.data, id: 7000 + i, email: `person${i}@example.com` },
+});
+
+beforeEach(resetEmulator);
+
+describe("pacing: Ometria's 6 deletion requests per minute", () => {
+  it("spreads a burst of 20 erasure requests over evenly spaced slots instead of failing them", async () => {
+    const { ctx, sent } = harness(T0);
+    const rows = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => planned(erasureFor(i), "erasure-to-ometria", T0)),
+    );
+    const steps = [];
+    for (const row of rows) steps.push(await runDelivery(ctx, { deliveryId: row.id }));
+
+    expect(steps.filter((s) => s.step === "attempted")).toHaveLength(1);
+    const requeued = steps.filter((s) => s.step === "requeued");
+    expect(requeued).toHaveLength(19);
+    const slots = requeued.map((s) => (s.step === "requeued" ? s.notBefore : 0)).sort((a, b) => a - b);
+    expect(slots).toEqual(Array.from({ length: 19 }, (_, i) => T0 + (i + 1) * 10_000));
+    // Whatever 60 s window one looks at, at most 6 calls fall in it (the first call went out at T0).
+    const all = [T0, ...slots];
+    for (const start of all)
+      expect(all.filter((t) => t >= start && t < start + 60_000).length).toBeLessThanOrEqual(6);
+    // Each requeued message carries its slot and a queue delay that matches it.
+    expect(sent).toHaveLength(19);
+    for (const m of sent) expect(m.delaySeconds).toBe(((m.body.notBefore ?? 0) - T0) / 1000);
+
+    const requests = (await emulatorState()).deletionRequests;
+    expect(requests).toHaveLength(1);
+    expect((await recordedRequests()).filter((r) => r.status === 429)).toEqual([]);
+  });
+
+  it("a message that comes back at its reserved slot goes out without reserving again", async () => {
+    const start = Date.now();
+    const { ctx, setNow } = harness(start);
+    const first = await planned(erasureFor(100), "erasure-to-ometria", start);
+    const second = await planned(erasureFor(101), "erasure-to-ometria", start);
+    expect(await runDelivery(ctx, { deliveryId: first.id })).toMatchObject({
+      step: "attempted",
+      status: "succeeded",
+    });
+    const paced = await runDelivery(ctx, { deliveryId: second.id });
+    expect(paced).toMatchObject({ step: "requeued", why: "paced" });
+    const notBefore = paced.step === "requeued" ? paced.notBefore : 0;
+    setNow(notBefore);
+    expect(await runDelivery(ctx, { deliveryId: second.id, notBefore })).toMatchObject({
+      step: "attempted",
+      status: "succeeded",
+    });
+    expect((await emulatorState()).deletionRequests).toHaveLength(2);
+  });
+});
+
+describe("a crash between the call and its record", () => {
+  it("never re-sends a stamp call whose outcome is unknown; the delivery is dead-lettered for an operator", async () => {
+    const { ctx, setNow, deadLetters } = harness(T0);
+    const row = await planned({ ...orderPaid, id: "evt_crash_stamps" }, "paid-order-stamps", T0);
+    // A worker claimed it (attempt recorded before calling) and died before recording the answer.
+    const attempt = await claimDelivery(env.DB, row.id, {
+      now: T0,
+      leaseMs: config.delivery.lease_ms,
+      retakeExpired: false,
+      request: { method: "-", path: "(planned)" },
+    });
+    expect(attempt).toBe(1);
+    // While the lease is live, a redelivered message leaves it alone.
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "held" });
+
+    setNow(T0 + config.delivery.lease_ms + 1);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "outcome_unknown" });
+    expect(await getDelivery(env.DB, row.id)).toMatchObject({
+      status: "dead",
+      last_error_code: "outcome_unknown",
+    });
+    const attempts = await env.DB.prepare("SELECT outcome FROM attempts WHERE delivery_id = ?1")
+      .bind(row.id)
+      .all();
+    expect(attempts.results).toEqual([{ outcome: "unknown" }]);
+    expect(await recordedRequests()).toEqual([]);
+    expect(deadLetters).toEqual([]);
+    // A later redelivery finds it finished.
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });
+  });
+
+  it("re-sends an idempotent push (Ometria merges by id) once the lease has expired", async () => {
+    const { ctx, setNow } = harness(T0);
+    const row = await planned({ ...orderPaid, id: "evt_crash_push" }, "orders-to-ometria", T0);
+    await claimDelivery(env.DB, row.id, {
+      now: T0,
+      leaseMs: config.delivery.lease_ms,
+      retakeExpired: true,
+      request: { method: "-", path: "(planned)" },
+    });
+    setNow(T0 + config.delivery.lease_ms + 1);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      attempt: 2,
+      status: "succeeded",
+    });
+    expect((await emulatorState()).pushedRecords).toHaveLength(1);
+  });
+});
+
+describe("redelivered and early messages", () => {
+  it("a message for a delivery already done sends nothing", async () => {
+    const { ctx } = harness();
+    const row = await planned({ ...orderPaid, id: "evt_done_once" }, "paid-order-stamps", Date.now());
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      status: "succeeded",
+    });
+    const calls = (await recordedRequests()).length;
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });
+    expect((await recordedRequests()).length).toBe(calls);
+    expect((await emulatorState()).loyaltyUsers[0]?.stamps).toBe(1);
+  });
+
+  it("a message that arrives before the delivery's next attempt is due goes back to the queue until then", async () => {
+    const { ctx, sent } = harness(T0);
+    const row = await planned({ ...orderPaid, id: "evt_early" }, "paid-order-stamps", T0);
+    await env.DB.prepare("UPDATE deliveries SET status = 'retrying', next_attempt_at = ?2 WHERE id = ?1")
+      .bind(row.id, T0 + 60_000)
+      .run();
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({
+      step: "requeued",
+      notBefore: T0 + 60_000,
+      why: "not_due",
+    });
+    expect(sent).toEqual([{ body: { deliveryId: row.id }, delaySeconds: 60 }]);
+    expect(await recordedRequests()).toEqual([]);
+  });
+
+  it("an unknown delivery id is acknowledged as gone", async () => {
+    const { ctx } = harness();
+    expect(await runDelivery(ctx, { deliveryId: "nope:nothing" })).toEqual({ step: "gone" });
+  });
+
+  it("a permanent failure sends a dead letter naming the delivery and the reason", async () => {
+    const { ctx, deadLetters } = harness();
+    const row = await planned(
+      {
+        ...orderPaid,
+        id: "evt_dl",
+        data: { ...orderPaid.data, customer: { ...orderPaid.data.customer, email: null } },
+      },
+      "paid-order-stamps",
+      Date.now(),
+    );
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      status: "dead",
+      code: "event_data_missing",
+    });
+    expect(deadLetters).toEqual([
+      {
+        body: {
+          kind: "dead_delivery",
+          deliveryId: row.id,
+          eventId: row.event_id,
+          reaction: "paid-order-stamps",
+          code: "event_data_missing",
+          reason: expect.stringMatching(/no customer e-mail/),
+        },
+      },
+    ]);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors";
+import { parseReactions, reactionsFor } from "../../src/reactions/config";
+
+const routes = ["kooomo", "ometria", "coupontools"];
+const stamps = {
+  recipe: "coupontools.add-stamps",
+  connection: "ct-1",
+  options: { loyalty_card_id: "card-1" },
+};
+
+function problems(raw: unknown): string {
+  try {
+    parseReactions(raw, routes);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("reaction config", () => {
+  it("fills recipe defaults and the event types the recipe accepts", () => {
+    const [reaction] = parseReactions({ stamps }, routes);
+    expect(reaction).toMatchObject({
+      name: "stamps",
+      connection: "ct-1",
+      on: ["order.paid"],
+      options: {
+        loyalty_card_id: "card-1",
+        stamp_rule: { per: "order", stamps: 1 },
+        create_missing_user: true,
+      },
+    });
+    expect(reaction?.recipe.key).toBe("coupontools.add-stamps");
+  });
+
+  it("names the reaction and the field of every problem", () => {
+    expect(problems({ s: { ...stamps, recipe: "coupontools.nope" } })).toMatch(
+      /reactions\.s\.recipe: unknown recipe/,
+    );
+    expect(problems({ s: { ...stamps, options: {} } })).toMatch(/reactions\.s\.options\.loyalty_card_id/);
+    expect(
+      problems({
+        s: { ...stamps, options: { loyalty_card_id: "c", stamp_rule: { per: "amount", per_units: 10 } } },
+      }),
+    ).toMatch(/reactions\.s\.options\.stamp_rule\.currency/);
+    expect(problems({ s: { ...stamps, on: ["customer.created"] } })).toMatch(
+      /reactions\.s\.on: coupontools\.add-stamps cannot react to customer\.created/,
+    );
+    expect(problems({ s: { ...stamps, routes: ["shopify"] } })).toMatch(
+      /reactions\.s\.routes: no route named shopify/,
+    );
+    expect(problems({ s: { ...stamps, connection: "" } })).toMatch(/reactions\.s\.connection/);
+    expect(problems({ s: { ...stamps, surprise: 1 } })).toMatch(/reactions\.s.*surprise/);
+  });
+
+  it("leaves disabled reactions out, and selects reactions by event type and route", () => {
+    const reactions = parseReactions(
+      {
+        stamps: { ...stamps, routes: ["kooomo"] },
+        off: { ...stamps, enabled: false },
+        erase: { recipe: "ometria.gdpr-deletion", connection: "om-1" },
+      },
+      routes,
+    );
+    expect(reactions.map((r) => r.name)).toEqual(["stamps", "erase"]);
+    expect(reactionsFor(reactions, "order.paid", "kooomo").map((r) => r.name)).toEqual(["stamps"]);
+    expect(reactionsFor(reactions, "order.paid", "ometria")).toEqual([]);
+    expect(reactionsFor(reactions, "customer.erasure_requested", "ometria").map((r) => r.name)).toEqual([
+      "erase",
+    ]);
+  });
+});
