@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import coupontoolsValidated from "../fixtures/coupontools/coupon-validated.json";
 import kooomoOrderPaid from "../fixtures/kooomo/order-paid.json";
@@ -57,6 +58,19 @@ describe("accepting genuine deliveries", () => {
       currency: expect.stringMatching(/^[A-Z]{3}$/),
     });
     expect(event.data.customer.email).toMatch(/@/);
+  });
+
+  it("accepts a Kooomo delivery signed by the public standardwebhooks library", async () => {
+    const body = JSON.stringify({ ...kooomoOrderPaid, id: "evt_signed_by_library" });
+    const timestamp = new Date();
+    const signature = new Webhook(secrets.kooomo).sign("msg_library", timestamp, body);
+    const res = await post("/webhooks/kooomo", body, {
+      "webhook-id": "msg_library",
+      "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+      "webhook-signature": signature,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "accepted" });
   });
 
   it("accepts Ometria with its static header token and Coupontools with its URL token (pending confirmation)", async () => {

@@ -1,0 +1,107 @@
+// Starts the bridge (and, by default, the Membrane emulator) with wrangler dev, fully offline.
+// Shared by `npm start` (scripts/start.ts) and `npm run demo` (scripts/demo.ts).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const WRANGLER = `${ROOT}node_modules/wrangler/bin/wrangler.js`;
+export const BRIDGE_PORT = 8787;
+export const EMULATOR_PORT = 8788;
+
+/** The demo values, overridden by a developer's own .dev.vars when there is one. */
+export function envFiles(): string[] {
+  return [".dev.vars.example", ".dev.vars"].filter((file) => existsSync(`${ROOT}${file}`));
+}
+
+export function readDevVars(): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const file of envFiles()) {
+    for (const line of readFileSync(`${ROOT}${file}`, "utf8").split("\n")) {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+      if (match?.[1]) vars[match[1]] = match[2] ?? "";
+    }
+  }
+  return vars;
+}
+
+/** The emulator runs only while the bridge is pointed at it; a real MEMBRANE_API_URL switches it off. */
+export function usesEmulator(vars: Record<string, string>): boolean {
+  const url = process.env.MEMBRANE_API_URL ?? vars.MEMBRANE_API_URL ?? "";
+  return new RegExp(`^https?://(127\\.0\\.0\\.1|localhost):${EMULATOR_PORT}/?$`).test(url);
+}
+
+const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+
+function wrangler(args: string[], options: { quiet?: boolean } = {}): ChildProcess {
+  return spawn(process.execPath, [WRANGLER, ...args], {
+    cwd: ROOT,
+    env: wranglerEnv,
+    stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
+  });
+}
+
+/** Applies the D1 migrations to the local database (idempotent). */
+export function migrateLocalDatabase(): void {
+  const result = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local"], {
+    cwd: ROOT,
+    env: { ...wranglerEnv, CI: "true" }, // no confirmation prompt
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  if (result.status !== 0) throw new Error("applying the local D1 migrations failed");
+}
+
+export interface LocalStack {
+  bridgeUrl: string;
+  emulatorUrl: string | undefined;
+  stop(): void;
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer. */
+export async function startLocalStack(options: { quiet?: boolean; persistTo?: string } = {}): Promise<LocalStack> {
+  const vars = readDevVars();
+  migrateLocalDatabase();
+  const children: ChildProcess[] = [];
+  const stop = () => {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  process.once("exit", stop);
+  try {
+    let emulatorUrl: string | undefined;
+    if (usesEmulator(vars)) {
+      emulatorUrl = `http://127.0.0.1:${EMULATOR_PORT}`;
+      const emulator = wrangler(
+        ["dev", "-c", "emulator/wrangler.toml", "--port", String(EMULATOR_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
+        options,
+      );
+      children.push(emulator);
+      await waitUntilUp(`${emulatorUrl}/_emulator/state`, emulator);
+    }
+    const bridgeArgs = ["dev", "--local", "--port", String(BRIDGE_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+    for (const file of envFiles()) bridgeArgs.push("--env-file", file);
+    if (options.persistTo) bridgeArgs.push("--persist-to", options.persistTo);
+    const bridge = wrangler(bridgeArgs, options);
+    children.push(bridge);
+    const bridgeUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+    await waitUntilUp(`${bridgeUrl}/healthz`, bridge);
+    return { bridgeUrl, emulatorUrl, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
