@@ -56,7 +56,13 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          bindings: { ...demoSecrets(), TEST_MIGRATIONS: migrations },
+          bindings: {
+            ...demoSecrets(),
+            TEST_MIGRATIONS: migrations,
+            // Retries in seconds rather than minutes, so tests watch real queue retries happen.
+            DELIVERY: { retry_schedule_seconds: [1, 1, 1], jitter: 0, lease_ms: 3_000 },
+            MEMBRANE_TIMEOUT_MS: "1500",
+          },
           // Test-only: the bridge's Membrane client reaches the emulator through this binding.
           serviceBindings: { MEMBRANE: "membrane-emulator" },
           workers: [membraneEmulator()],
@@ -65,6 +71,8 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup/apply-migrations.ts"],
+      // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
+      testTimeout: 30_000,
     },
   };
 });

@@ -16,6 +16,8 @@ export interface Env {
   REACTIONS?: unknown;
   /** [vars.DELIVERY]: retry schedule and timeouts. */
   DELIVERY?: unknown;
+  /** [vars.RETENTION]: how long raw payloads are kept (src/retention/settings.ts). */
+  RETENTION?: unknown;
   [secret: string]: unknown;
 }
 

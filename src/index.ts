@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { createApp } from "./app";
 import { loadConfig } from "./config";
+import { runScheduled } from "./cron";
 import { consumeBatch } from "./delivery/consumer";
-import { sweep } from "./delivery/sweep";
 import type { Env } from "./env";
 
 export { ConnectionPacer } from "./delivery/pacer";
@@ -15,7 +15,7 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue: (batch, env) => consumeBatch(batch, env),
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweep(env));
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduled(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

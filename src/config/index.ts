@@ -1,19 +1,21 @@
 import { type DeliverySettings, loadDeliverySettings } from "../delivery/settings";
 import type { Env } from "../env";
 import { parseReactions, type Reaction } from "../reactions/config";
+import { loadRetentionSettings, type RetentionSettings } from "../retention/settings";
 import { parseRoutes, type Routes } from "./routes";
 
 export interface BridgeConfig {
   routes: Routes;
   reactions: Reaction[];
   delivery: DeliverySettings;
+  retention: RetentionSettings;
 }
 
 // Workers hand the same env object to every invocation of an isolate: parse and validate once.
 const cache = new WeakMap<object, BridgeConfig>();
 
 /** The whole validated configuration; throws one ConfigError naming each bad route, reaction and field. */
-export function loadConfig(env: Pick<Env, "ROUTES" | "REACTIONS" | "DELIVERY">): BridgeConfig {
+export function loadConfig(env: Pick<Env, "ROUTES" | "REACTIONS" | "DELIVERY" | "RETENTION">): BridgeConfig {
   let config = cache.get(env);
   if (!config) {
     const routes = parseRoutes(env.ROUTES);
@@ -21,6 +23,7 @@ export function loadConfig(env: Pick<Env, "ROUTES" | "REACTIONS" | "DELIVERY">):
       routes,
       reactions: parseReactions(env.REACTIONS, Object.keys(routes)),
       delivery: loadDeliverySettings(env.DELIVERY),
+      retention: loadRetentionSettings(env.RETENTION),
     };
     cache.set(env, config);
   }

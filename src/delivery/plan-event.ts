@@ -33,6 +33,8 @@ export async function planEvent(
     return;
   }
   if (row.status === "unrecognized" || row.status === "rejected") return;
+  // A redacted event no longer holds the data its reactions would need, and must not be acted on again.
+  if (row.redacted_at !== null) return;
   const event = JSON.parse(row.event_json) as StoredEvent;
   const route = ctx.config.routes[row.route];
 

@@ -83,17 +83,14 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   });
   if (attempt === null) return { step: "held" };
 
-  const event = await loadEvent(ctx, delivery.event_id);
+  const row = await getEvent(env.DB, delivery.event_id);
   const started = ctx.now();
-  const result = event
-    ? await runRecipe(ctx, reaction, event)
-    : ({ kind: "missing_data", reason: "the event row is gone" } as const);
+  const result: ReactionResult = !row
+    ? { kind: "missing_data", reason: "the event row is gone" }
+    : row.redacted_at !== null
+      ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
+      : await runRecipe(ctx, reaction, JSON.parse(row.event_json) as CanonicalEvent);
   return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started));
-}
-
-async function loadEvent(ctx: DeliveryContext, id: string): Promise<CanonicalEvent | null> {
-  const row = await getEvent(ctx.env.DB, id);
-  return row ? (JSON.parse(row.event_json) as CanonicalEvent) : null;
 }
 
 async function runRecipe(

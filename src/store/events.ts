@@ -37,6 +37,9 @@ export interface EventRow {
   event_json: string;
   raw_body: string | null;
   raw_headers: string;
+  /** Set once a completed erasure request removed the person's data (src/retention/). */
+  redacted_at: number | null;
+  email_hash: string | null;
 }
 
 export type InsertResult = { inserted: true; id: string } | { inserted: false; id: string; queued: boolean };
@@ -79,6 +82,23 @@ export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertRe
     .first<{ id: string; queued_at: number | null }>();
   if (!existing) throw new Error("event conflict reported but no row found");
   return { inserted: false, id: existing.id, queued: existing.queued_at !== null };
+}
+
+/**
+ * Replaces an unrecognized event with its re-normalized, recognized form (operator replay after a
+ * normalizer learned the payload). Back to `accepted` and unqueued, so the outbox queues it for planning.
+ * False when the event is no longer unrecognized.
+ */
+export async function recognizeEvent(db: D1Database, event: StoredEvent): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE events SET type = ?2, vendor_event_type = ?3, subject = ?4, event_json = ?5,
+         status = 'accepted', status_reason = NULL, queued_at = NULL
+       WHERE id = ?1 AND status = 'unrecognized'`,
+    )
+    .bind(event.id, event.type, event.vendoreventtype ?? null, event.subject ?? null, JSON.stringify(event))
+    .run();
+  return result.meta.changes > 0;
 }
 
 /** Records that the queue accepted the event id; the sweep stops considering it. */
@@ -137,18 +157,25 @@ export async function setVerification(
  * processing otherwise. Events that never react (unrecognized, rejected) keep their status.
  */
 export async function refreshEventStatus(db: D1Database, id: string): Promise<void> {
+  await refreshEventStatuses(db, [id]);
+}
+
+/** `refreshEventStatus` for many events in one statement (admin bulk retry). */
+export async function refreshEventStatuses(db: D1Database, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
   await db
     .prepare(
       `UPDATE events SET
          status = CASE
-           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status = 'dead') THEN 'failed'
-           WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status <> 'succeeded') THEN 'done'
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status = 'dead') THEN 'failed'
+           WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status <> 'succeeded')
+           THEN 'done'
            ELSE 'processing' END,
          status_reason = CASE
-           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = ?1 AND status = 'dead')
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status = 'dead')
            THEN 'a reaction was dead-lettered' END
-       WHERE id = ?1 AND status NOT IN ('unrecognized', 'rejected')`,
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status NOT IN ('unrecognized', 'rejected')`,
     )
-    .bind(id)
+    .bind(JSON.stringify(ids))
     .run();
 }

@@ -205,6 +205,21 @@ describe("redelivered and early messages", () => {
     expect(await recordedRequests()).toEqual([]);
   });
 
+  it("a delivery whose event was redacted after an erasure is not run", async () => {
+    const { ctx } = harness();
+    const row = await planned({ ...orderPaid, id: "evt_redacted" }, "paid-order-stamps", Date.now());
+    await env.DB.prepare("UPDATE events SET redacted_at = ?2 WHERE id = ?1")
+      .bind(row.event_id, Date.now())
+      .run();
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      status: "dead",
+      code: "event_data_missing",
+    });
+    expect((await getDelivery(env.DB, row.id))?.last_error).toMatch(/redacted/);
+    expect(await recordedRequests()).toEqual([]);
+  });
+
   it("an unknown delivery id is acknowledged as gone", async () => {
     const { ctx } = harness();
     expect(await runDelivery(ctx, { deliveryId: "nope:nothing" })).toEqual({ step: "gone" });

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors";
+import { emailHash, redactedEmail, redactionSalt } from "../../src/retention/email-hash";
+
+const SALT = "a-test-salt-of-some-length";
+
+describe("emailHash", () => {
+  it("is the same for an address in any case or padding, and 64 hex digits", async () => {
+    const hash = await emailHash(SALT, "ada@example.com");
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await emailHash(SALT, " Ada@Example.COM ")).toBe(hash);
+  });
+
+  it("differs between addresses and between salts", async () => {
+    const hash = await emailHash(SALT, "ada@example.com");
+    expect(await emailHash(SALT, "grace@example.com")).not.toBe(hash);
+    expect(await emailHash(`${SALT}-rotated`, "ada@example.com")).not.toBe(hash);
+  });
+
+  it("is keyed: not the plain SHA-256 of the address", async () => {
+    const plain = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode("ada@example.com")),
+    );
+    const plainHex = [...plain].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(await emailHash(SALT, "ada@example.com")).not.toBe(plainHex);
+  });
+
+  it("marks a redacted address with the hash", () => {
+    expect(redactedEmail("ab12")).toBe("redacted:hmac-sha256:ab12");
+  });
+});
+
+describe("redactionSalt", () => {
+  it("returns the configured secret", () => {
+    expect(redactionSalt({ REDACTION_SALT: SALT })).toBe(SALT);
+  });
+
+  it.each([
+    ["missing", {}],
+    ["too short", { REDACTION_SALT: "short" }],
+    ["not a string", { REDACTION_SALT: 1234567890123456 }],
+  ])("is a ConfigError naming REDACTION_SALT when %s", (_case, env) => {
+    expect(() => redactionSalt(env)).toThrow(ConfigError);
+    expect(() => redactionSalt(env)).toThrow(/REDACTION_SALT/);
+  });
+});
