@@ -3,8 +3,11 @@
 import { startLocalStack } from "./lib/local-stack.ts";
 
 const stack = await startLocalStack();
-console.log(`\nhookbridge is up at ${stack.bridgeUrl}  (routes: POST /webhooks/{kooomo,ometria,coupontools})`);
-if (stack.emulatorUrl) console.log(`Membrane emulator at ${stack.emulatorUrl}  (state: GET /_emulator/state)`);
+console.log(
+  `\nhookbridge is up at ${stack.bridgeUrl}  (routes: POST /webhooks/{kooomo,ometria,coupontools})`,
+);
+if (stack.emulatorUrl)
+  console.log(`Membrane emulator at ${stack.emulatorUrl}  (state: GET /_emulator/state)`);
 console.log("Send a signed sample delivery with:  npm run send -- kooomo kooomo/order-paid\n");
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -42,8 +42,10 @@ function wrangler(args: string[], options: { quiet?: boolean } = {}): ChildProce
 }
 
 /** Applies the D1 migrations to the local database (idempotent). */
-export function migrateLocalDatabase(): void {
-  const result = spawnSync(process.execPath, [WRANGLER, "d1", "migrations", "apply", "DB", "--local"], {
+export function migrateLocalDatabase(persistTo?: string): void {
+  const args = [WRANGLER, "d1", "migrations", "apply", "DB", "--local"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  const result = spawnSync(process.execPath, args, {
     cwd: ROOT,
     env: { ...wranglerEnv, CI: "true" }, // no confirmation prompt
     stdio: ["ignore", "ignore", "inherit"],
@@ -72,10 +74,15 @@ async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 60_000)
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
-/** Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer. */
-export async function startLocalStack(options: { quiet?: boolean; persistTo?: string } = {}): Promise<LocalStack> {
+/**
+ * Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer.
+ * `persistTo` keeps all local state in that folder instead of .wrangler/state (the demo starts from nothing).
+ */
+export async function startLocalStack(
+  options: { quiet?: boolean; persistTo?: string } = {},
+): Promise<LocalStack> {
   const vars = readDevVars();
-  migrateLocalDatabase();
+  migrateLocalDatabase(options.persistTo);
   const children: ChildProcess[] = [];
   const stop = () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
@@ -86,13 +93,31 @@ export async function startLocalStack(options: { quiet?: boolean; persistTo?: st
     if (usesEmulator(vars)) {
       emulatorUrl = `http://127.0.0.1:${EMULATOR_PORT}`;
       const emulator = wrangler(
-        ["dev", "-c", "emulator/wrangler.toml", "--port", String(EMULATOR_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
+        [
+          "dev",
+          "-c",
+          "emulator/wrangler.toml",
+          "--port",
+          String(EMULATOR_PORT),
+          "--ip",
+          "127.0.0.1",
+          "--show-interactive-dev-session=false",
+          ...(options.persistTo ? ["--persist-to", `${options.persistTo}/emulator`] : []),
+        ],
         options,
       );
       children.push(emulator);
       await waitUntilUp(`${emulatorUrl}/_emulator/state`, emulator);
     }
-    const bridgeArgs = ["dev", "--local", "--port", String(BRIDGE_PORT), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+    const bridgeArgs = [
+      "dev",
+      "--local",
+      "--port",
+      String(BRIDGE_PORT),
+      "--ip",
+      "127.0.0.1",
+      "--show-interactive-dev-session=false",
+    ];
     for (const file of envFiles()) bridgeArgs.push("--env-file", file);
     if (options.persistTo) bridgeArgs.push("--persist-to", options.persistTo);
     const bridge = wrangler(bridgeArgs, options);

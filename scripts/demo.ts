@@ -1,0 +1,236 @@
+// npm run demo: the whole bridge in a minute. Starts the bridge and the Membrane emulator on fresh local state,
+// sends one sample delivery per vendor plus one forged and one duplicate, waits for the reactions, prints what
+// happened and exits 0 only if everything happened as expected.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unstable_readConfig } from "wrangler";
+import { verifierConfig } from "../src/ingress/verifiers/schemas.ts";
+import { signDelivery } from "../src/ingress/verifiers/sign-delivery.ts";
+import { ROOT, readDevVars, startLocalStack } from "./lib/local-stack.ts";
+
+interface Expected {
+  label: string;
+  route: string;
+  fixture: string;
+  /** What the ingress must answer. */
+  status: number;
+  /** Signed with a wrong secret. */
+  forged?: boolean;
+  /** Delivery id; the duplicate reuses the first one's. */
+  id: string;
+  /** Reaction name -> final delivery status; the event's own final status. */
+  reactions?: Record<string, "succeeded" | "dead">;
+  eventStatus?: string;
+}
+
+const SAMPLES: Expected[] = [
+  {
+    label: "Kooomo order paid",
+    route: "kooomo",
+    fixture: "kooomo/order-paid",
+    status: 202,
+    id: "demo_order_paid",
+    reactions: { "paid-order-stamps": "succeeded", "orders-to-ometria": "succeeded" },
+    eventStatus: "done",
+  },
+  {
+    label: "Kooomo erasure request",
+    route: "kooomo",
+    fixture: "kooomo/customer-erasure-requested",
+    status: 202,
+    id: "demo_erasure",
+    reactions: { "erasure-to-ometria": "succeeded" },
+    eventStatus: "done",
+  },
+  {
+    label: "Ometria unsubscribe",
+    route: "ometria",
+    fixture: "ometria/contact-unsubscribed",
+    status: 202,
+    id: "demo_unsubscribe",
+    reactions: {},
+    eventStatus: "done",
+  },
+  {
+    label: "Coupontools coupon validated",
+    route: "coupontools",
+    fixture: "coupontools/coupon-validated",
+    status: 202,
+    id: "demo_coupon",
+    reactions: { "coupon-events-to-ometria": "succeeded" },
+    eventStatus: "done",
+  },
+  {
+    label: "Forged Kooomo delivery",
+    route: "kooomo",
+    fixture: "kooomo/order-paid",
+    status: 401,
+    forged: true,
+    id: "demo_forged",
+  },
+  {
+    label: "Duplicate order paid",
+    route: "kooomo",
+    fixture: "kooomo/order-paid",
+    status: 200,
+    id: "demo_order_paid",
+  },
+];
+
+const vars = readDevVars();
+const adminToken = vars.ADMIN_TOKEN;
+if (!adminToken) throw new Error("ADMIN_TOKEN is missing from .dev.vars.example");
+const routes = unstable_readConfig({ config: `${ROOT}wrangler.toml` }, { hideWarnings: true }).vars
+  .ROUTES as Record<string, { verifier: unknown; secrets: string | string[] }>;
+
+async function send(
+  base: string,
+  sample: Expected,
+): Promise<{ status: number; body: { id?: string; status?: string; error?: { code: string } } }> {
+  const route = routes[sample.route];
+  if (!route) throw new Error(`no route ${sample.route} in wrangler.toml`);
+  const names = typeof route.secrets === "string" ? [route.secrets] : route.secrets;
+  const secret = names.map((n) => vars[n]).find(Boolean);
+  if (!secret) throw new Error(`no secret for route ${sample.route}`);
+  const body = readFileSync(`${ROOT}test/fixtures/${sample.fixture}.json`);
+  const signed = await signDelivery(verifierConfig.parse(route.verifier), {
+    body,
+    // A forged delivery: right shape, signed with a secret the bridge does not know.
+    secret: sample.forged ? "whsec_Zm9yZ2VkLWJ5LWFuLWF0dGFja2VyLTEyMzQ1Njc4" : secret,
+    id: sample.id,
+    now: new Date(),
+  });
+  const url = new URL(`${base}/webhooks/${sample.route}`);
+  for (const [name, value] of Object.entries(signed.query)) url.searchParams.set(name, value);
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...signed.headers },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as { id?: string; status?: string } };
+}
+
+interface EventDetail {
+  type: string;
+  status: string;
+  verification: string;
+  deliveries: Array<{ reaction: string; status: string; attempts: number; last_error_code: string | null }>;
+}
+
+async function eventDetail(base: string, id: string): Promise<EventDetail> {
+  const res = await fetch(`${base}/admin/api/events/${id}`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  if (!res.ok) throw new Error(`admin API answered ${res.status} for event ${id}`);
+  return (await res.json()) as EventDetail;
+}
+
+const settled = (e: EventDetail) =>
+  ["done", "failed", "rejected", "unrecognized"].includes(e.status) &&
+  e.deliveries.every((d) => d.status === "succeeded" || d.status === "dead");
+
+const state = mkdtempSync(join(tmpdir(), "hookbridge-demo-"));
+console.log("Starting the bridge and the Membrane emulator on fresh local state (about 15 s)...");
+const stack = await startLocalStack({ quiet: true, persistTo: state });
+let ok = true;
+try {
+  const rows: string[][] = [];
+  const eventIds = new Map<Expected, string>();
+  for (const sample of SAMPLES) {
+    const answer = await send(stack.bridgeUrl, sample);
+    const asExpected = answer.status === sample.status;
+    ok &&= asExpected;
+    if (answer.body.id && sample.status === 202) eventIds.set(sample, answer.body.id);
+    rows.push([
+      sample.label,
+      `${answer.status} ${answer.body.status ?? answer.body.error?.code ?? ""}`,
+      asExpected ? "ok" : `expected ${sample.status}`,
+    ]);
+  }
+  console.log("\nIngress");
+  printTable(["delivery", "answer", "check"], rows);
+
+  const deadline = Date.now() + 60_000;
+  const details = new Map<Expected, EventDetail>();
+  for (const [sample, id] of eventIds) {
+    let detail = await eventDetail(stack.bridgeUrl, id);
+    while (!settled(detail) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      detail = await eventDetail(stack.bridgeUrl, id);
+    }
+    details.set(sample, detail);
+  }
+
+  const reactionRows: string[][] = [];
+  for (const [sample, detail] of details) {
+    const expected = sample.reactions ?? {};
+    const got = Object.fromEntries(detail.deliveries.map((d) => [d.reaction, d.status]));
+    const asExpected =
+      detail.status === sample.eventStatus &&
+      Object.keys(got).length === Object.keys(expected).length &&
+      Object.entries(expected).every(([reaction, status]) => got[reaction] === status);
+    ok &&= asExpected;
+    const reactions = detail.deliveries.length
+      ? detail.deliveries.map(
+          (d) => `${d.reaction}: ${d.status} (${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`,
+        )
+      : ["(no reactions configured)"];
+    reactions.forEach((reaction, i) =>
+      reactionRows.push(
+        i === 0
+          ? [
+              sample.label,
+              detail.type,
+              `${detail.status} / ${detail.verification}`,
+              reaction,
+              asExpected ? "ok" : "UNEXPECTED",
+            ]
+          : ["", "", "", reaction, ""],
+      ),
+    );
+  }
+  console.log("\nEvents and reactions");
+  printTable(["delivery", "canonical type", "status / verification", "reactions", "check"], reactionRows);
+
+  if (stack.emulatorUrl) {
+    const emulator = (await (await fetch(`${stack.emulatorUrl}/_emulator/state`)).json()) as {
+      loyaltyUsers: Array<{ email: string; stamps: number }>;
+      deletionRequests: unknown[];
+      pushedRecords: Array<{ "@type": string }>;
+    };
+    const stamps = emulator.loyaltyUsers.map((u) => `${u.email}: ${u.stamps} stamp(s)`).join(", ") || "none";
+    console.log("\nWhat the vendors saw (Membrane emulator)");
+    printTable(
+      ["Coupontools loyalty cards", "Ometria deletion requests", "Ometria pushed records"],
+      [
+        [
+          stamps,
+          String(emulator.deletionRequests.length),
+          emulator.pushedRecords.map((r) => r["@type"]).join(", "),
+        ],
+      ],
+    );
+    const oneStamp = emulator.loyaltyUsers.length === 1 && emulator.loyaltyUsers[0]?.stamps === 1;
+    ok &&= oneStamp && emulator.deletionRequests.length === 1;
+  }
+} finally {
+  stack.stop();
+  rmSync(state, { recursive: true, force: true });
+}
+console.log(
+  ok ? "\nEverything happened as expected." : "\nSomething did not happen as expected (see the rows above).",
+);
+process.exitCode = ok ? 0 : 1;
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
