@@ -55,14 +55,9 @@ async function run(url: string, label: string, idFor: (n: number) => string) {
   );
   const seconds = (performance.now() - started) / 1000;
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-  const statuses = Object.entries(
-    results.reduce<Record<number, number>>(
-      (acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }),
-      {},
-    ),
-  )
-    .map(([s, c]) => `${s}x${c}`)
-    .join(" ");
+  const byStatus = new Map<number, number>();
+  for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+  const statuses = [...byStatus].map(([status, count]) => `${status}x${count}`).join(" ");
   console.log(
     `${label.padEnd(12)} n=${results.length} c=${CONCURRENCY}  ${(results.length / seconds).toFixed(0)} req/s  ` +
       `p50 ${percentile(ms, 50).toFixed(1)} ms  p95 ${percentile(ms, 95).toFixed(1)} ms  ` +

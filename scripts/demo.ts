@@ -176,19 +176,14 @@ try {
           (d) => `${d.reaction}: ${d.status} (${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`,
         )
       : ["(no reactions configured)"];
-    reactions.forEach((reaction, i) =>
+    for (const [i, reaction] of reactions.entries()) {
+      const check = asExpected ? "ok" : "UNEXPECTED";
       reactionRows.push(
         i === 0
-          ? [
-              sample.label,
-              detail.type,
-              `${detail.status} / ${detail.verification}`,
-              reaction,
-              asExpected ? "ok" : "UNEXPECTED",
-            ]
+          ? [sample.label, detail.type, `${detail.status} / ${detail.verification}`, reaction, check]
           : ["", "", "", reaction, ""],
-      ),
-    );
+      );
+    }
   }
   console.log("\nEvents and reactions");
   printTable(["delivery", "canonical type", "status / verification", "reactions", "check"], reactionRows);
