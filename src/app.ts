@@ -1,7 +1,8 @@
 import { Hono } from "hono";
+import { createAdminApi } from "./admin/api";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
-import { BridgeError, MethodNotAllowedError, NotFoundError } from "./errors";
+import { BridgeError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from "./errors";
 import { limitBody, requireJsonContentType } from "./ingress/body";
 import { receive } from "./ingress/receive";
 import { routeConfig } from "./ingress/route-config";
@@ -21,6 +22,8 @@ export function createApp() {
     throw new MethodNotAllowedError("POST");
   });
 
+  app.route("/admin/api", createAdminApi());
+
   app.notFound(() => {
     throw new NotFoundError("not_found", "No such endpoint.");
   });
@@ -35,6 +38,7 @@ export function createApp() {
         ...(error.status >= 500 && { message: error.message }),
       });
       if (error instanceof MethodNotAllowedError) c.header("Allow", error.allow);
+      if (error instanceof UnauthorizedError) c.header("WWW-Authenticate", 'Bearer realm="hookbridge-admin"');
       return c.json(error.toJSON(), error.status);
     }
     log("error", "request.failed", { path: c.req.path, method: c.req.method, error: String(error) });

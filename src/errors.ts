@@ -23,6 +23,19 @@ export class NotFoundError extends BridgeError {
   readonly status = 404;
 }
 
+/** The admin API was called without the operator's bearer token, or with a wrong one. */
+export class UnauthorizedError extends BridgeError {
+  readonly status = 401;
+  constructor() {
+    super("unauthorized", "Send the admin token as `Authorization: Bearer <token>`.");
+  }
+}
+
+/** The resource exists but its state forbids the operation (e.g. retrying a delivery that succeeded). */
+export class ConflictError extends BridgeError {
+  readonly status = 409;
+}
+
 /** Wrong HTTP method for an existing resource. */
 export class MethodNotAllowedError extends BridgeError {
   readonly status = 405;

@@ -4,7 +4,12 @@ import { UNRECOGNIZED } from "../events/types";
 import type { Normalized } from "../vendors/types";
 
 /** Wraps a normalizer's result in the CloudEvents 1.0 envelope. */
-export function buildEvent(id: string, route: Route, normalized: Normalized, receivedAt: Date): StoredEvent {
+export function buildEvent(
+  id: string,
+  route: Pick<Route, "name" | "vendor">,
+  normalized: Normalized,
+  receivedAt: Date,
+): StoredEvent {
   const common = {
     specversion: "1.0" as const,
     id,

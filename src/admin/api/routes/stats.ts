@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { loadConfig } from "../../../config";
+import { listPauses } from "../../../store/pauses";
+import { readStats } from "../../../store/stats";
+import { pausableNames } from "../../operations/pauses";
+import { defineRoute } from "../define-route";
+import { iso } from "../present";
+import { counts, deliveryStatus, eventStatus, isoTime } from "../schemas";
+
+export const statsRoute = defineRoute({
+  id: "getStats",
+  method: "get",
+  path: "/stats",
+  summary: "Counts and health: events and deliveries by status, dead-letter depth, per route and connection",
+  response: z.object({
+    generated_at: isoTime,
+    events: counts(eventStatus),
+    deliveries: counts(deliveryStatus),
+    dead_letter_depth: z.int().nonnegative().describe("Dead deliveries not retried since"),
+    oldest_pending_delivery_age_ms: z
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe("Age of the oldest delivery waiting to succeed (pending or retrying); null if none"),
+    routes: z.record(
+      z.string(),
+      z.object({ paused: z.boolean(), events: counts(eventStatus), deliveries: counts(deliveryStatus) }),
+    ),
+    connections: z.record(z.string(), z.object({ paused: z.boolean(), deliveries: counts(deliveryStatus) })),
+  }),
+  handle: async (_input, c) => {
+    const now = Date.now();
+    const config = loadConfig(c.env);
+    const [stats, pauses] = await Promise.all([readStats(c.env.DB, now), listPauses(c.env.DB)]);
+    const paused = (kind: "route" | "connection", name: string) =>
+      pauses.some((p) => p.kind === kind && p.name === name);
+    // Configured routes and connections appear even before their first event.
+    const routeNames = new Set([...pausableNames(config, "route"), ...Object.keys(stats.routes)]);
+    const connectionIds = new Set([
+      ...pausableNames(config, "connection"),
+      ...Object.keys(stats.connections),
+    ]);
+    return {
+      generated_at: iso(now),
+      events: stats.events,
+      deliveries: stats.deliveries,
+      dead_letter_depth: stats.deadLetterDepth,
+      oldest_pending_delivery_age_ms: stats.oldestPendingAgeMs,
+      routes: Object.fromEntries(
+        [...routeNames]
+          .sort()
+          .map((name) => [
+            name,
+            { paused: paused("route", name), events: {}, deliveries: {}, ...stats.routes[name] },
+          ]),
+      ),
+      connections: Object.fromEntries(
+        [...connectionIds]
+          .sort()
+          .map((id) => [id, { paused: paused("connection", id), deliveries: {}, ...stats.connections[id] }]),
+      ),
+    };
+  },
+});

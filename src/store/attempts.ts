@@ -1,0 +1,29 @@
+import type { AttemptOutcome } from "./deliveries";
+
+export interface AttemptRow {
+  id: number;
+  delivery_id: string;
+  number: number;
+  started_at: number;
+  finished_at: number | null;
+  outcome: AttemptOutcome | null;
+  error_code: string | null;
+  /** JSON of a RequestSummary (src/membrane/summary.ts). */
+  request_summary: string;
+  response_status: number | null;
+  response_excerpt: string | null;
+  duration_ms: number | null;
+}
+
+/** Every attempt made for the deliveries of one event, by delivery then in order. */
+export async function listEventAttempts(db: D1Database, eventId: string): Promise<AttemptRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT attempts.* FROM attempts JOIN deliveries ON deliveries.id = attempts.delivery_id
+       WHERE deliveries.event_id = ?1
+       ORDER BY attempts.delivery_id, attempts.number`,
+    )
+    .bind(eventId)
+    .all<AttemptRow>();
+  return results;
+}

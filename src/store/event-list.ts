@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { DeliveryStatus } from "./deliveries";
+import type { EventRow, EventStatus } from "./events";
+
+export interface EventFilters {
+  route?: string;
+  type?: string;
+  status?: EventStatus;
+  /** Received at or after (epoch ms). */
+  from?: number;
+  /** Received before (epoch ms). */
+  to?: number;
+}
+
+/** Position after the last event of a page: newest first, ties on received_at broken by id. */
+export interface EventCursor {
+  receivedAt: number;
+  id: string;
+}
+
+/** An event as listed: its row without the (possibly large) bodies, plus its deliveries counted by status. */
+export type EventListItem = Omit<EventRow, "event_json" | "raw_body" | "raw_headers" | "email_hash"> & {
+  deliveries: Partial<Record<DeliveryStatus, number>>;
+};
+
+type ListedRow = Omit<EventListItem, "deliveries"> & { delivery_counts: string | null };
+
+/**
+ * One page of events, newest first. Keyset pagination over (received_at, id) stays stable while new events
+ * arrive (they sort before the cursor) and costs the same on every page. `next` is null on the last page.
+ */
+export async function listEvents(
+  db: D1Database,
+  filters: EventFilters,
+  page: { limit: number; after?: EventCursor },
+): Promise<{ events: EventListItem[]; next: EventCursor | null }> {
+  // Only the filters given become conditions, so SQLite can pick the matching index.
+  const where: string[] = [];
+  const values: (string | number)[] = [];
+  const condition = (sql: string, ...bound: (string | number)[]) => {
+    where.push(sql);
+    values.push(...bound);
+  };
+  if (filters.route !== undefined) condition("route = ?", filters.route);
+  if (filters.type !== undefined) condition("type = ?", filters.type);
+  if (filters.status !== undefined) condition("status = ?", filters.status);
+  if (filters.from !== undefined) condition("received_at >= ?", filters.from);
+  if (filters.to !== undefined) condition("received_at < ?", filters.to);
+  if (page.after) condition("(received_at, id) < (?, ?)", page.after.receivedAt, page.after.id);
+
+  const { results } = await db
+    .prepare(
+      `SELECT id, route, vendor, dedupe_key, type, vendor_event_type, subject, status, status_reason,
+         verification, received_at, queued_at, redacted_at,
+         (SELECT json_group_object(status, n) FROM
+           (SELECT status, COUNT(*) AS n FROM deliveries WHERE event_id = events.id GROUP BY status)
+         ) AS delivery_counts
+       FROM events
+       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY received_at DESC, id DESC
+       LIMIT ?`,
+    )
+    // One more than asked tells whether another page exists.
+    .bind(...values, page.limit + 1)
+    .all<ListedRow>();
+  const rows = results.slice(0, page.limit);
+  const last = rows.at(-1);
+  return {
+    events: rows.map(({ delivery_counts, ...row }) => ({
+      ...row,
+      deliveries: delivery_counts ? (JSON.parse(delivery_counts) as EventListItem["deliveries"]) : {},
+    })),
+    next: results.length > page.limit && last ? { receivedAt: last.received_at, id: last.id } : null,
+  };
+}
+
+/** Cursors are opaque to callers: base64url of the position, so their format can change freely. */
+export function encodeCursor(cursor: EventCursor): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([cursor.receivedAt, cursor.id]));
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+const cursorTuple = z.tuple([z.int().nonnegative(), z.string().min(1)]);
+
+/** The position a cursor names, or null when it is not one this bridge issued. */
+export function decodeCursor(text: string): EventCursor | null {
+  let value: unknown;
+  try {
+    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
+    value = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0))));
+  } catch {
+    return null;
+  }
+  const parsed = cursorTuple.safeParse(value);
+  return parsed.success ? { receivedAt: parsed.data[0], id: parsed.data[1] } : null;
+}

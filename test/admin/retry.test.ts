@@ -1,0 +1,210 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { retryDeliveryRoute } from "../../src/admin/api/routes/deliveries";
+import { claimDelivery, getDelivery, listDeliveries } from "../../src/store/deliveries";
+import { getEvent } from "../../src/store/events";
+import couponValidated from "../fixtures/coupontools/coupon-validated.json";
+import orderCreated from "../fixtures/kooomo/order-created.json";
+import { acceptedId, admin, adminJson, deliveriesWhen, drive, expectError, finished } from "../support/admin";
+import { deliver } from "../support/deliveries";
+import { DEMO, injectFault, resetEmulator } from "../support/emulator";
+
+type Retried = z.input<typeof retryDeliveryRoute.response>;
+
+beforeEach(resetEmulator);
+
+const retry = (deliveryId: string, body?: unknown, status = 200) =>
+  adminJson<Retried>(`/deliveries/${encodeURIComponent(deliveryId)}/retry`, { method: "POST", body, status });
+
+/** Delivers `count` events whose only reaction calls Ometria, and lets each run to the end. */
+async function orders(count: number, payload: unknown = orderCreated): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = await acceptedId(await deliver("kooomo", payload));
+    await drive(id);
+    ids.push(id);
+  }
+  for (const id of ids) await deliveriesWhen(id, finished);
+  return ids;
+}
+
+/** Events with one dead Ometria delivery each (Ometria answered 400). */
+async function deadOrders(count: number): Promise<string[]> {
+  await injectFault({ match: { connectionId: DEMO.ometria }, status: 400, times: count });
+  const ids = await orders(count);
+  for (const id of ids) expect((await listDeliveries(env.DB, id))[0]?.status).toBe("dead");
+  return ids;
+}
+
+const deliveryOf = (eventId: string) => `${eventId}:orders-to-ometria`;
+
+async function deadCount(): Promise<number> {
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'dead'").first<{
+    n: number;
+  }>();
+  return row?.n ?? 0;
+}
+
+describe("POST /admin/api/deliveries/:id/retry", () => {
+  it("puts a dead delivery back to pending now with a fresh schedule; it runs and succeeds", async () => {
+    const [eventId = ""] = await deadOrders(1);
+    const id = deliveryOf(eventId);
+
+    const { delivery } = await retry(id);
+    expect(delivery).toMatchObject({
+      id,
+      status: "pending",
+      attempts: 1,
+      retry_base: 1,
+      next_attempt_at: null,
+    });
+    expect((await getEvent(env.DB, eventId))?.status).not.toBe("failed");
+
+    await drive(eventId);
+    expect(await deliveriesWhen(eventId, finished)).toMatchObject([{ status: "succeeded", attempts: 2 }]);
+    expect((await getEvent(env.DB, eventId))?.status).toBe("done");
+  });
+
+  it("brings a retrying delivery forward to now", async () => {
+    // A transient failure whose Retry-After puts the next attempt a minute away.
+    await injectFault({ match: { connectionId: DEMO.ometria }, status: 503, retryAfterSeconds: 60 });
+    const id = await acceptedId(await deliver("kooomo", orderCreated));
+    await drive(id);
+    const [waiting] = await deliveriesWhen(id, (d) => d.status === "retrying");
+    expect(waiting?.next_attempt_at).toBeGreaterThan(Date.now() + 30_000);
+
+    const { delivery } = await retry(deliveryOf(id));
+    expect(delivery).toMatchObject({ status: "pending", next_attempt_at: null, retry_base: 1 });
+    await drive(id);
+    expect(await deliveriesWhen(id, finished)).toMatchObject([{ status: "succeeded", attempts: 2 }]);
+  });
+
+  it("refuses a succeeded delivery with 409 unless forced, then runs it again", async () => {
+    const [eventId = ""] = await orders(1);
+    const id = deliveryOf(eventId);
+    const error = await expectError(
+      await admin(`/deliveries/${id}/retry`, { method: "POST" }),
+      409,
+      "delivery_succeeded",
+    );
+    expect(error.message).toContain("force");
+    expect(await getDelivery(env.DB, id)).toMatchObject({ status: "succeeded", attempts: 1 });
+
+    expect((await retry(id, { force: true })).delivery).toMatchObject({ status: "pending", retry_base: 1 });
+    await drive(eventId);
+    expect(await deliveriesWhen(eventId, finished)).toMatchObject([{ status: "succeeded", attempts: 2 }]);
+  });
+
+  it("refuses a delivery whose attempt is running, even when forced", async () => {
+    // Held by a paused connection so the engine leaves it alone, then claimed as a running attempt would be.
+    await adminJson("/pauses", { body: { kind: "connection", name: DEMO.ometria } });
+    const eventId = await acceptedId(await deliver("kooomo", orderCreated));
+    await drive(eventId);
+    const id = deliveryOf(eventId);
+    await claimDelivery(env.DB, id, {
+      now: Date.now(),
+      leaseMs: 60_000,
+      retakeExpired: false,
+      request: { method: "POST", path: "/push" },
+    });
+    await expectError(
+      await admin(`/deliveries/${id}/retry`, { body: { force: true } }),
+      409,
+      "delivery_in_flight",
+    );
+    await adminJson(`/pauses/connection/${DEMO.ometria}`, { method: "DELETE" });
+  });
+
+  it("answers 404 for an unknown delivery and 400 for a bad body", async () => {
+    await expectError(await admin("/deliveries/nope/retry", { method: "POST" }), 404, "delivery_not_found");
+    await expectError(await admin("/deliveries/nope/retry", { body: { force: 1 } }), 400, "invalid_request");
+  });
+});
+
+describe("POST /admin/api/deliveries/retry (bulk)", () => {
+  it("retries dead deliveries at most `limit` per call and says when more remain", async () => {
+    const before = await deadCount();
+    const events = await deadOrders(5);
+    expect(await deadCount()).toBe(before + 5);
+    const total = before + 5;
+
+    const first = await adminJson("/deliveries/retry", { body: { limit: 2 } });
+    expect(first).toEqual({ queued: 2, more: true });
+    expect(await deadCount()).toBe(total - 2);
+    const second = await adminJson("/deliveries/retry", { body: { limit: total - 3 } });
+    expect(second).toEqual({ queued: total - 3, more: true });
+    expect(await adminJson("/deliveries/retry", { body: { limit: 1 } })).toEqual({ queued: 1, more: false });
+    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({ queued: 0, more: false });
+    // What was queued runs (Ometria answers normally again).
+    for (const id of events) {
+      expect(await deliveriesWhen(id, finished)).toMatchObject([{ status: "succeeded", attempts: 2 }]);
+    }
+  });
+
+  it("selects by route, reaction and event time", async () => {
+    const t0 = new Date().toISOString();
+    const kooomo = await deadOrders(2);
+    const t1 = new Date(Date.now() + 1).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    // A Coupontools coupon event whose Ometria call (reaction coupon-events-to-ometria) fails.
+    await injectFault({ match: { connectionId: DEMO.ometria, pathPrefix: "/push" }, status: 400 });
+    const coupon = await acceptedId(
+      await deliver("coupontools", {
+        ...couponValidated,
+        id: `evt_${crypto.randomUUID().replaceAll("-", "")}`,
+      }),
+    );
+    await drive(coupon);
+    await deliveriesWhen(coupon, (d) => d.status === "dead");
+
+    const statusOf = async (eventId: string) => (await listDeliveries(env.DB, eventId))[0]?.status;
+
+    expect(await adminJson("/deliveries/retry", { body: { route: "ometria" } })).toEqual({
+      queued: 0,
+      more: false,
+    });
+    expect(
+      await adminJson("/deliveries/retry", {
+        body: { reaction: "coupon-events-to-ometria", route: "kooomo" },
+      }),
+    ).toEqual({ queued: 0, more: false });
+    expect(await adminJson("/deliveries/retry", { body: { to: t0 } })).toEqual({ queued: 0, more: false });
+
+    expect(await adminJson("/deliveries/retry", { body: { from: t0, to: t1, limit: 1 } })).toEqual({
+      queued: 1,
+      more: true,
+    });
+    expect(await adminJson("/deliveries/retry", { body: { route: "kooomo", from: t0 } })).toEqual({
+      queued: 1,
+      more: false,
+    });
+    expect(await statusOf(coupon)).toBe("dead");
+    for (const id of kooomo) expect(await statusOf(id)).not.toBe("dead");
+
+    expect(await adminJson("/deliveries/retry", { body: { reaction: "coupon-events-to-ometria" } })).toEqual({
+      queued: 1,
+      more: false,
+    });
+    expect(await statusOf(coupon)).not.toBe("dead");
+  });
+
+  it("leaves out dead deliveries of events redacted after an erasure request", async () => {
+    const [redacted = "", kept = ""] = await deadOrders(2);
+    await env.DB.prepare("UPDATE events SET redacted_at = ?2 WHERE id = ?1").bind(redacted, Date.now()).run();
+    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({ queued: 1, more: false });
+    expect((await listDeliveries(env.DB, redacted))[0]?.status).toBe("dead");
+    expect((await listDeliveries(env.DB, kept))[0]?.status).not.toBe("dead");
+  });
+
+  it.each([
+    [{ limit: 501 }, "limit"],
+    [{ limit: 0 }, "limit"],
+    [{ from: "soon" }, "from"],
+    [{ from: "2026-11-02T00:00:00Z", to: "2026-11-01T00:00:00Z" }, "from"],
+    [{ status: "dead" }, "status"],
+  ])("answers 400 for %j", async (body, field) => {
+    const error = await expectError(await admin("/deliveries/retry", { body }), 400, "invalid_request");
+    expect(error.issues?.some((issue) => issue.startsWith(field))).toBe(true);
+  });
+});
