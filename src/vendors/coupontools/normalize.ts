@@ -1,18 +1,11 @@
-import {
-  describeIssues,
-  type EnvelopeMeta,
-  neverThrows,
-  normalizePayload,
-  unrecognized,
-} from "../shared/outcome";
-import type { Normalized, Normalizer } from "../types";
+import { type EventHandler, envelopeNormalizer, normalizePayload } from "../shared/outcome";
+import type { Normalizer } from "../types";
 import { coupontoolsCouponSession, coupontoolsEnvelope, coupontoolsLoyaltyStamps } from "./schemas";
 
-type Handler = (data: unknown, meta: EnvelopeMeta) => Normalized;
 const DATA = ["data"];
 
 const coupon =
-  (type: "coupon.claimed" | "coupon.validated"): Handler =>
+  (type: "coupon.claimed" | "coupon.validated"): EventHandler =>
   (payload, meta) =>
     normalizePayload({
       type,
@@ -32,7 +25,7 @@ const coupon =
       }),
     });
 
-const stampsAdded: Handler = (payload, meta) =>
+const stampsAdded: EventHandler = (payload, meta) =>
   normalizePayload({
     type: "loyalty.stamps_added",
     schema: coupontoolsLoyaltyStamps,
@@ -52,19 +45,20 @@ const stampsAdded: Handler = (payload, meta) =>
   });
 
 /** Coupontools notification kind -> handler. */
-const handlers = new Map<string, Handler>([
+const handlers = new Map<string, EventHandler>([
   ["coupon_claimed", coupon("coupon.claimed")],
   ["coupon_validated", coupon("coupon.validated")],
   ["loyalty_stamp_added", stampsAdded],
   ["loyalty_stamps_added", stampsAdded],
 ]);
 
-export const normalizeCoupontools: Normalizer = neverThrows((body) => {
-  const envelope = coupontoolsEnvelope.safeParse(body);
-  if (!envelope.success) return unrecognized({}, describeIssues(envelope.error));
-  const { kind, id, created, data } = envelope.data;
-  const meta: EnvelopeMeta = { vendorEventType: kind, vendorEventId: id, time: created };
-  const handler = handlers.get(kind);
-  if (!handler) return unrecognized(meta, [`type: unknown Coupontools notification kind "${kind}"`]);
-  return handler(data, meta);
+export const normalizeCoupontools: Normalizer = envelopeNormalizer({
+  envelope: coupontoolsEnvelope,
+  read: ({ kind, id, created, data }) => ({
+    name: kind,
+    payload: data,
+    meta: { vendorEventType: kind, vendorEventId: id, time: created },
+  }),
+  handlers,
+  unknownName: (kind) => `type: unknown Coupontools notification kind "${kind}"`,
 });

@@ -4,11 +4,12 @@ import type { Amount } from "../shared/fields";
 import {
   describeIssues,
   type EnvelopeMeta,
-  neverThrows,
+  type EventHandler,
+  envelopeNormalizer,
   normalizePayload,
   unrecognized,
 } from "../shared/outcome";
-import type { Normalized, Normalizer } from "../types";
+import type { Normalizer } from "../types";
 import {
   type KooomoCustomer,
   type KooomoErasure,
@@ -19,7 +20,6 @@ import {
   kooomoOrder,
 } from "./schemas";
 
-type Handler = (data: unknown, meta: EnvelopeMeta) => Normalized;
 const DATA = ["data"];
 
 function money(value: Amount, currency: string): Money {
@@ -79,7 +79,7 @@ function toErasureData(customer: KooomoErasure, meta: EnvelopeMeta): ErasureData
 }
 
 const order =
-  (type: "order.created" | "order.paid" | "order.cancelled"): Handler =>
+  (type: "order.created" | "order.paid" | "order.cancelled"): EventHandler =>
   (payload, meta) =>
     normalizePayload({
       type,
@@ -91,7 +91,7 @@ const order =
     });
 
 const customer =
-  (type: "customer.created" | "customer.updated"): Handler =>
+  (type: "customer.created" | "customer.updated"): EventHandler =>
   (payload, meta) =>
     normalizePayload({
       type,
@@ -102,7 +102,7 @@ const customer =
       map: (c) => ({ data: toCustomerData(c), subject: `customers/${c.id}` }),
     });
 
-const erasure: Handler = (payload, meta) =>
+const erasure: EventHandler = (payload, meta) =>
   normalizePayload({
     type: "customer.erasure_requested",
     schema: kooomoErasure,
@@ -116,7 +116,7 @@ const erasure: Handler = (payload, meta) =>
  * A deleted shop account is not necessarily a GDPR erasure request, and erasure starts irreversible
  * deletions downstream: `customer.deleted` counts only when it says so with `erasure_requested`.
  */
-const deletion: Handler = (payload, meta) => {
+const deletion: EventHandler = (payload, meta) => {
   const flagged = kooomoErasure.pick({ erasure_requested: true }).safeParse(payload);
   if (!flagged.success) return unrecognized(meta, describeIssues(flagged.error, DATA));
   if (flagged.data.erasure_requested !== true) {
@@ -128,7 +128,7 @@ const deletion: Handler = (payload, meta) => {
 };
 
 /** Kooomo event name -> handler. Aliases: US spelling of cancelled; flagged deletions as erasure requests. */
-const handlers = new Map<string, Handler>([
+const handlers = new Map<string, EventHandler>([
   ["order.created", order("order.created")],
   ["order.paid", order("order.paid")],
   ["order.cancelled", order("order.cancelled")],
@@ -139,12 +139,13 @@ const handlers = new Map<string, Handler>([
   ["customer.deleted", deletion],
 ]);
 
-export const normalizeKooomo: Normalizer = neverThrows((body) => {
-  const envelope = kooomoEnvelope.safeParse(body);
-  if (!envelope.success) return unrecognized({}, describeIssues(envelope.error));
-  const { event, id, created_at, data } = envelope.data;
-  const meta: EnvelopeMeta = { vendorEventType: event, vendorEventId: id, time: created_at };
-  const handler = handlers.get(event);
-  if (!handler) return unrecognized(meta, [`event: unknown Kooomo event "${event}"`]);
-  return handler(data, meta);
+export const normalizeKooomo: Normalizer = envelopeNormalizer({
+  envelope: kooomoEnvelope,
+  read: ({ event, id, created_at, data }) => ({
+    name: event,
+    payload: data,
+    meta: { vendorEventType: event, vendorEventId: id, time: created_at },
+  }),
+  handlers,
+  unknownName: (event) => `event: unknown Kooomo event "${event}"`,
 });

@@ -1,19 +1,12 @@
-import {
-  describeIssues,
-  type EnvelopeMeta,
-  neverThrows,
-  normalizePayload,
-  unrecognized,
-} from "../shared/outcome";
-import type { Normalized, Normalizer } from "../types";
+import { type EventHandler, envelopeNormalizer, normalizePayload } from "../shared/outcome";
+import type { Normalizer } from "../types";
 import { ometriaCustomerUpdate, ometriaEnvelope, ometriaErasure, ometriaUnsubscribe } from "./schemas";
 
-type Handler = (contact: unknown, meta: EnvelopeMeta) => Normalized;
 const CONTACT = ["contact"];
 
 const customerSubject = (customerId: string | undefined) => customerId && `customers/${customerId}`;
 
-const unsubscribed: Handler = (payload, meta) =>
+const unsubscribed: EventHandler = (payload, meta) =>
   normalizePayload({
     type: "contact.unsubscribed",
     schema: ometriaUnsubscribe,
@@ -26,7 +19,7 @@ const unsubscribed: Handler = (payload, meta) =>
     }),
   });
 
-const customerUpdated: Handler = (payload, meta) =>
+const customerUpdated: EventHandler = (payload, meta) =>
   normalizePayload({
     type: "customer.updated",
     schema: ometriaCustomerUpdate,
@@ -45,7 +38,7 @@ const customerUpdated: Handler = (payload, meta) =>
     }),
   });
 
-const erasureRequested: Handler = (payload, meta) =>
+const erasureRequested: EventHandler = (payload, meta) =>
   normalizePayload({
     type: "customer.erasure_requested",
     schema: ometriaErasure,
@@ -63,18 +56,19 @@ const erasureRequested: Handler = (payload, meta) =>
  * so the canonical names are used as they are, without aliases. Orders and new customers come from the
  * shop, not from Ometria.
  */
-const handlers = new Map<string, Handler>([
+const handlers = new Map<string, EventHandler>([
   ["contact.unsubscribed", unsubscribed],
   ["customer.updated", customerUpdated],
   ["customer.erasure_requested", erasureRequested],
 ]);
 
-export const normalizeOmetria: Normalizer = neverThrows((body) => {
-  const envelope = ometriaEnvelope.safeParse(body);
-  if (!envelope.success) return unrecognized({}, describeIssues(envelope.error));
-  const { event, id, sent_at, contact } = envelope.data;
-  const meta: EnvelopeMeta = { vendorEventType: event, vendorEventId: id, time: sent_at };
-  const handler = handlers.get(event);
-  if (!handler) return unrecognized(meta, [`event: unknown Ometria event "${event}"`]);
-  return handler(contact, meta);
+export const normalizeOmetria: Normalizer = envelopeNormalizer({
+  envelope: ometriaEnvelope,
+  read: ({ event, id, sent_at, contact }) => ({
+    name: event,
+    payload: contact,
+    meta: { vendorEventType: event, vendorEventId: id, time: sent_at },
+  }),
+  handlers,
+  unknownName: (event) => `event: unknown Ometria event "${event}"`,
 });

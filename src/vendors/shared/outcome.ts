@@ -91,3 +91,27 @@ export function neverThrows(normalize: Normalizer): Normalizer {
 function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** Maps one event's payload, given what the envelope said. */
+export type EventHandler = (payload: unknown, meta: EnvelopeMeta) => Normalized;
+
+/**
+ * The normalizer every vendor shares: parse the envelope, look up the handler for the event name it
+ * carries, and report an unknown name or a broken envelope as unrecognized. `read` picks the name, the
+ * payload and the metadata out of the vendor's own envelope shape.
+ */
+export function envelopeNormalizer<E>(options: {
+  envelope: z.ZodType<E>;
+  read: (envelope: E) => { name: string; payload: unknown; meta: EnvelopeMeta };
+  handlers: ReadonlyMap<string, EventHandler>;
+  unknownName: (name: string) => string;
+}): Normalizer {
+  return neverThrows((body) => {
+    const envelope = options.envelope.safeParse(body);
+    if (!envelope.success) return unrecognized({}, describeIssues(envelope.error));
+    const { name, payload, meta } = options.read(envelope.data);
+    const handler = options.handlers.get(name);
+    if (!handler) return unrecognized(meta, [options.unknownName(name)]);
+    return handler(payload, meta);
+  });
+}
