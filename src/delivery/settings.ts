@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { describeIssues } from "../config/routes";
-import { ConfigError } from "../errors";
+import { parseSettings } from "../config/section";
 
 /** [vars.DELIVERY] in wrangler.toml: how reactions are retried. Every field has a default. */
 export const deliverySettings = z.strictObject({
@@ -17,8 +16,5 @@ export const deliverySettings = z.strictObject({
 export type DeliverySettings = z.infer<typeof deliverySettings>;
 
 export function loadDeliverySettings(raw: unknown): DeliverySettings {
-  const result = deliverySettings.safeParse(raw ?? {});
-  if (!result.success)
-    throw new ConfigError(`invalid delivery settings: ${describeIssues("DELIVERY", result.error)}`);
-  return result.data;
+  return parseSettings("DELIVERY", deliverySettings, raw);
 }

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { describeIssues } from "../config/routes";
-import { ConfigError } from "../errors";
+import { parseSettings } from "../config/section";
 
 /** [vars.RETENTION] in wrangler.toml: how long raw payloads are kept. Every field has a default. */
 export const retentionSettings = z.strictObject({
@@ -15,8 +14,5 @@ export const retentionSettings = z.strictObject({
 export type RetentionSettings = z.infer<typeof retentionSettings>;
 
 export function loadRetentionSettings(raw: unknown): RetentionSettings {
-  const result = retentionSettings.safeParse(raw ?? {});
-  if (!result.success)
-    throw new ConfigError(`invalid retention settings: ${describeIssues("RETENTION", result.error)}`);
-  return result.data;
+  return parseSettings("RETENTION", retentionSettings, raw);
 }
