@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 /** Tests use the same demo secrets as `npm start`: the shipped .dev.vars.example, never a developer's .dev.vars. */
@@ -70,6 +70,8 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser).
+      exclude: [...configDefaults.exclude, "test/browser/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
       testTimeout: 30_000,

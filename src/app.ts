@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { createAdminApi } from "./admin/api";
+import { createDashboard } from "./admin/dashboard";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
 import { BridgeError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from "./errors";
@@ -23,6 +24,7 @@ export function createApp() {
   });
 
   app.route("/admin/api", createAdminApi());
+  app.route("/admin", createDashboard());
 
   app.notFound(() => {
     throw new NotFoundError("not_found", "No such endpoint.");
@@ -42,10 +44,10 @@ export function createApp() {
       return c.json(error.toJSON(), error.status);
     }
     log("error", "request.failed", { path: c.req.path, method: c.req.method, error: String(error) });
-    return c.json(
-      { error: { code: "internal_error", message: "Unexpected error; the delivery was not stored." } },
-      500,
-    );
+    const message = c.req.path.startsWith("/webhooks/")
+      ? "Unexpected error; the delivery was not stored. Retry later."
+      : "Unexpected error.";
+    return c.json({ error: { code: "internal_error", message } }, 500);
   });
 
   return app;

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import { loadConfig } from "../../../config";
+import { type DeliveryDetail, getDeliveryDetails } from "../../../store/delivery-details";
+import { listDeadDeliveries } from "../../../store/delivery-resets";
+import { ActionButton, ReturnTo, Select, Time } from "../components";
+import type { DashboardContext } from "../dashboard-env";
+import { optionalText, readQuery } from "../forms";
+import { renderPage } from "../render";
+import { deliveryRetryPath } from "./event-page";
+import { eventPath } from "./events-page";
+
+/** Dead deliveries listed (and retried by "retry all shown") at once; the longest dead come first. */
+export const DEAD_LETTERS_SHOWN = 100;
+
+const deadLetterFilters = z.object({ route: optionalText, reaction: optionalText });
+type Filters = z.output<typeof deadLetterFilters>;
+
+/** /admin/dead-letters: deliveries that gave up, why, and the forms to try them again. */
+export async function deadLettersPage(c: DashboardContext): Promise<Response> {
+  const filters = readQuery(c, deadLetterFilters);
+  // The same selection and order as the bulk retry, so "retry all shown" retries exactly these.
+  const ids = await listDeadDeliveries(c.env.DB, filters, DEAD_LETTERS_SHOWN + 1);
+  const shown = await getDeliveryDetails(c.env.DB, ids.slice(0, DEAD_LETTERS_SHOWN));
+  const config = loadConfig(c.env);
+  const here = new URL(c.req.url);
+  const returnTo = here.pathname + here.search;
+  return renderPage(
+    c,
+    { title: "Dead letters", active: "dead-letters" },
+    <>
+      <h1>Dead letters</h1>
+      <p class="muted">
+        Deliveries that failed permanently or ran out of retries, longest dead first. A retry starts a fresh
+        retry schedule.
+      </p>
+      <form class="filters" method="get" action="/admin/dead-letters">
+        <Select label="Route" name="route" options={Object.keys(config.routes)} selected={filters.route} />
+        <Select
+          label="Reaction"
+          name="reaction"
+          options={config.reactions.map((r) => r.name)}
+          selected={filters.reaction}
+        />
+        <button type="submit">Filter</button>
+        <a class="button" href="/admin/dead-letters">
+          Clear
+        </a>
+      </form>
+      {shown.length === 0 ? (
+        <div class="table-wrap empty">No dead deliveries match.</div>
+      ) : (
+        <>
+          <div class="card-head">
+            <span>
+              {ids.length > DEAD_LETTERS_SHOWN
+                ? `Showing the ${shown.length} longest dead; more match.`
+                : `${shown.length} dead ${shown.length === 1 ? "delivery" : "deliveries"}.`}
+            </span>
+            <span class="spacer" />
+            <BulkRetry filters={filters} count={shown.length} returnTo={returnTo} />
+          </div>
+          <DeadTable rows={shown} returnTo={returnTo} />
+        </>
+      )}
+    </>,
+  );
+}
+
+function BulkRetry({ filters, count, returnTo }: { filters: Filters; count: number; returnTo: string }) {
+  return (
+    <form class="inline" method="post" action="/admin/dead-letters/retry">
+      <ReturnTo path={returnTo} />
+      <input type="hidden" name="route" value={filters.route ?? ""} />
+      <input type="hidden" name="reaction" value={filters.reaction ?? ""} />
+      <input type="hidden" name="limit" value={String(count)} />
+      <button type="submit" class="primary">
+        Retry all {count} shown
+      </button>
+    </form>
+  );
+}
+
+function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: string }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Dead since</th>
+            <th>Event</th>
+            <th>Reaction</th>
+            <th>Attempts</th>
+            <th>Reason</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr>
+              <td>
+                <Time ms={row.updated_at} />
+              </td>
+              <td>
+                <a href={eventPath(row.event_id)}>{row.event_type}</a>
+                <div class="muted">
+                  {row.route} · received <Time ms={row.event_received_at} />
+                </div>
+              </td>
+              <td>
+                {row.reaction}
+                <div class="muted">via {row.connection_id}</div>
+              </td>
+              <td>{row.attempts}</td>
+              <td>
+                {row.last_error_code && <code>{row.last_error_code}</code>} {row.last_error ?? ""}
+              </td>
+              <td class="actions">
+                <ActionButton action={deliveryRetryPath(row.id)} label="Retry" returnTo={returnTo} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import type { Child } from "hono/jsx";
+import { loadConfig } from "../../../config";
+import { listPauses, type PauseKind, type PauseRow } from "../../../store/pauses";
+import { readStats } from "../../../store/stats";
+import { deliveryStatus, eventStatus } from "../../api/schemas";
+import { pausableNames } from "../../operations/pauses";
+import { ActionButton, Badge, Counts, Time } from "../components";
+import type { DashboardContext } from "../dashboard-env";
+import { renderPage } from "../render";
+
+const HERE = "/admin/health";
+
+/** /admin/health: counts per route and per Membrane connection, and the pause and resume forms. */
+export async function healthPage(c: DashboardContext): Promise<Response> {
+  const config = loadConfig(c.env);
+  const [stats, pauses] = await Promise.all([readStats(c.env.DB, Date.now()), listPauses(c.env.DB)]);
+  const pauseOf = (kind: PauseKind, name: string) => pauses.find((p) => p.kind === kind && p.name === name);
+  // Configured names appear before their first event; names only in the store (since removed) too.
+  const names = (kind: PauseKind, stored: object) =>
+    [...new Set([...pausableNames(config, kind), ...Object.keys(stored)])].sort();
+  return renderPage(
+    c,
+    { title: "Health", active: "health" },
+    <>
+      <h1>Health</h1>
+      <p class="muted">
+        Pausing holds a route's or a connection's deliveries without spending attempts; webhooks are still
+        accepted. Resuming queues what waited.
+      </p>
+      <h2>Routes</h2>
+      <HealthTable
+        kind="route"
+        columns={["Events", "Deliveries"]}
+        rows={names("route", stats.routes).map((name) => ({
+          name,
+          pause: pauseOf("route", name),
+          cells: [
+            <Counts counts={stats.routes[name]?.events ?? {}} order={eventStatus.options} />,
+            <Counts counts={stats.routes[name]?.deliveries ?? {}} order={deliveryStatus.options} />,
+          ],
+        }))}
+      />
+      <h2>Membrane connections</h2>
+      <HealthTable
+        kind="connection"
+        columns={["Deliveries"]}
+        rows={names("connection", stats.connections).map((name) => ({
+          name,
+          pause: pauseOf("connection", name),
+          cells: [
+            <Counts counts={stats.connections[name]?.deliveries ?? {}} order={deliveryStatus.options} />,
+          ],
+        }))}
+      />
+    </>,
+  );
+}
+
+interface HealthRow {
+  name: string;
+  pause: PauseRow | undefined;
+  cells: Child[];
+}
+
+function HealthTable({ kind, columns, rows }: { kind: PauseKind; columns: string[]; rows: HealthRow[] }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>{kind === "route" ? "Route" : "Connection"}</th>
+            <th>State</th>
+            {columns.map((column) => (
+              <th>{column}</th>
+            ))}
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr>
+              <td class="mono">{row.name}</td>
+              <td>
+                {row.pause ? (
+                  <>
+                    <Badge value="paused" />
+                    <div class="muted">
+                      since <Time ms={row.pause.paused_at} />
+                    </div>
+                  </>
+                ) : (
+                  <Badge value="active" />
+                )}
+              </td>
+              {row.cells.map((cell) => (
+                <td>{cell}</td>
+              ))}
+              <td class="actions">
+                <ActionButton
+                  action={row.pause ? "/admin/pauses/resume" : "/admin/pauses"}
+                  label={row.pause ? "Resume" : "Pause"}
+                  tone={row.pause ? "primary" : "danger"}
+                  returnTo={HERE}
+                  fields={{ kind, name: row.name }}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
