@@ -43,17 +43,26 @@ export async function planEvent(
     const confirmation = await confirmGenuine(ctx.membrane, route, event);
     if (confirmation.genuine === "unknown") {
       const { outcome } = confirmation;
+      const reason = outcome.kind === "success" ? "unexpected answer" : outcome.reason;
       const delay =
-        retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {
-          jitter: ctx.config.delivery.jitter,
-          ...(outcome.kind === "transient" &&
-            outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }),
-        }) ?? 3_600_000;
-      log("warn", "plan.confirmation_failed", {
-        event_id: eventId,
-        outcome: outcome.kind,
-        reason: outcome.kind === "success" ? "" : outcome.reason,
-      });
+        outcome.kind === "transient"
+          ? retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {
+              jitter: ctx.config.delivery.jitter,
+              ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }),
+            })
+          : null;
+      log("warn", "plan.confirmation_failed", { event_id: eventId, outcome: outcome.kind, reason });
+      if (delay === null) {
+        // Refused for good (e.g. a defunct connection) or retries used up: say why and stop. The event keeps
+        // its pending verification, so an operator's replay confirms it again.
+        await setEventStatus(
+          env.DB,
+          eventId,
+          "failed",
+          `could not confirm the delivery with Coupontools: ${reason}`,
+        );
+        return;
+      }
       throw new RetryLater(delay, "Coupontools verification call failed");
     }
     if (confirmation.genuine === false) {

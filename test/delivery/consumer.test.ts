@@ -53,3 +53,39 @@ it("acknowledges each message on its own and retries only the one whose confirma
     .first();
   expect(row).toEqual({ verification: "pending_confirmation", status: "accepted" });
 });
+
+it("marks the event failed, with the reason, when Coupontools' verification call is refused for good", async () => {
+  const eventId = await storeCoupontoolsEvent("evt_confirm_refused");
+  await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 403, times: 1 });
+  const batch = createMessageBatch("hookbridge-events", [
+    { id: "m-refused", timestamp: new Date(), attempts: 1, body: { eventId } },
+  ]);
+  const ctx = createExecutionContext();
+  await consumeBatch(batch, env as unknown as Env);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.explicitAcks).toEqual(["m-refused"]);
+  const row = await env.DB.prepare("SELECT verification, status, status_reason FROM events WHERE id = ?1")
+    .bind(eventId)
+    .first();
+  expect(row).toMatchObject({
+    verification: "pending_confirmation",
+    status: "failed",
+    status_reason: expect.stringMatching(/^could not confirm the delivery with Coupontools: .*403/),
+  });
+});
+
+it("gives up confirming after the last scheduled retry instead of retrying forever", async () => {
+  const eventId = await storeCoupontoolsEvent("evt_confirm_exhausted");
+  await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 503, times: 1 });
+  // The test schedule has 3 retries: the 4th delivery of the message is the last.
+  const batch = createMessageBatch("hookbridge-events", [
+    { id: "m-last", timestamp: new Date(), attempts: 4, body: { eventId } },
+  ]);
+  const ctx = createExecutionContext();
+  await consumeBatch(batch, env as unknown as Env);
+  const result = await getQueueResult(batch, ctx);
+  expect(result.explicitAcks).toEqual(["m-last"]);
+  expect(await env.DB.prepare("SELECT status FROM events WHERE id = ?1").bind(eventId).first()).toEqual({
+    status: "failed",
+  });
+});
