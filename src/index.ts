@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { createApp } from "./app";
-import { loadConfig } from "./config";
+import { validateAtStartup } from "./config/startup";
 import { runScheduled } from "./cron";
 import { consumeBatch } from "./delivery/consumer";
 import type { Env } from "./env";
@@ -8,7 +8,7 @@ import type { Env } from "./env";
 export { ConnectionPacer } from "./delivery/pacer";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.
-loadConfig(env as unknown as Env);
+validateAtStartup(env as unknown as Env);
 
 const app = createApp();
 

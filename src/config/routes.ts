@@ -3,6 +3,9 @@ import { ConfigError } from "../errors";
 import { verifierConfig } from "../ingress/verifiers/schemas";
 import { vendorName } from "../vendors";
 
+/** D1's limit on one string, BLOB or row. */
+export const D1_MAX_ROW_BYTES = 1_000_000;
+
 const ROUTE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const SECRET_NAME = /^[A-Z][A-Z0-9_]*$/;
 
@@ -23,13 +26,11 @@ export const routeConfig = z.strictObject({
     .union([z.string(), z.array(z.string()).min(1)])
     .transform((s) => (typeof s === "string" ? [s] : s)),
   dedupe: dedupeConfig,
-  /** Largest accepted body in bytes; bigger ones get 413 before the body is read. */
-  max_body_bytes: z
-    .number()
-    .int()
-    .positive()
-    .max(10 * 1024 * 1024)
-    .default(1024 * 1024),
+  /**
+   * Largest accepted body in bytes; bigger ones get 413 before the body is read. At most 1 MB, because a D1
+   * row holds at most 1,000,000 bytes and the raw body is stored in one.
+   */
+  max_body_bytes: z.number().int().positive().max(D1_MAX_ROW_BYTES).default(D1_MAX_ROW_BYTES),
 });
 
 export const routesConfig = z

@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { type DeliveryContext, deliveryContext } from "./context";
-import { deliveryMessage, eventMessage } from "./messages";
+import { delaySeconds, deliveryMessage, eventMessage } from "./messages";
 import { planEvent, RetryLater } from "./plan-event";
 import { runDelivery } from "./run-delivery";
 
@@ -14,7 +14,16 @@ export async function consumeBatch(
   env: Env,
   overrides: Partial<DeliveryContext> = {},
 ): Promise<void> {
-  const ctx = deliveryContext(env, overrides);
+  let ctx: DeliveryContext;
+  try {
+    ctx = deliveryContext(env, overrides);
+  } catch (error) {
+    // Broken configuration (e.g. Membrane credentials missing): nothing can run until an operator fixes it.
+    // Retry later; messages that run out of retries are recovered by the cron sweeps once it is fixed.
+    log("error", "queue.context_failed", { queue: batch.queue, error: String(error) });
+    for (const message of batch.messages) message.retry({ delaySeconds: 60 });
+    return;
+  }
   await Promise.all(batch.messages.map((message) => consumeMessage(ctx, message)));
 }
 
@@ -37,7 +46,7 @@ async function consumeMessage(ctx: DeliveryContext, message: Message<unknown>): 
     message.ack();
   } catch (error) {
     if (error instanceof RetryLater) {
-      message.retry({ delaySeconds: Math.ceil(error.delayMs / 1000) });
+      message.retry({ delaySeconds: delaySeconds(error.delayMs) });
       return;
     }
     // D1 or the queue itself failed: let the queue retry it (and dead-letter it after max_retries).

@@ -17,7 +17,13 @@ export async function enqueueEvents(env: Env, ids: readonly string[]): Promise<b
     log("warn", "queue.send_failed", { count: ids.length, error: String(error) });
     return false;
   }
-  await markQueued(env.DB, ids, Date.now());
+  try {
+    await markQueued(env.DB, ids, Date.now());
+  } catch (error) {
+    // The events are queued; only the record of it failed. The sweep may send them again, which planning
+    // absorbs (it is idempotent), whereas reporting failure here would tell a vendor its delivery was lost.
+    log("warn", "queue.mark_failed", { count: ids.length, error: String(error) });
+  }
   return true;
 }
 

@@ -15,12 +15,17 @@ export interface PaceRule {
 export class ConnectionPacer extends DurableObject {
   /** Reserves the next free slot and returns its time (epoch ms); callers wait until then. */
   async reserve(limit: number, perSeconds: number, now: number): Promise<number> {
-    const interval = Math.ceil((perSeconds * 1000) / limit);
+    const interval = slotInterval({ limit, per_seconds: perSeconds });
     const next = (await this.ctx.storage.get<number>("next")) ?? 0;
     const slot = Math.max(now, next);
     await this.ctx.storage.put("next", slot + interval);
     return slot;
   }
+}
+
+/** Time between two slots of a rule: 6 per 60 s -> 10 000 ms. */
+export function slotInterval(rule: Pick<PaceRule, "limit" | "per_seconds">): number {
+  return Math.ceil((rule.per_seconds * 1000) / rule.limit);
 }
 
 /** Reserves a slot for `rule` on `connectionId`; returns when the call may go out (epoch ms). */

@@ -2,10 +2,20 @@ import { isRecognized, type StoredEvent } from "../events/cloudevent";
 import { log } from "../lib/log";
 import { reactionsFor } from "../reactions/config";
 import { planDeliveries } from "../store/deliveries";
-import { getEvent, refreshEventStatus, setEventStatus, setVerification } from "../store/events";
+import {
+  getEvent,
+  markPlanningDue,
+  refreshEventStatus,
+  setEventStatus,
+  setVerification,
+} from "../store/events";
+import { getPause } from "../store/pauses";
 import { retryDelayMs } from "./backoff";
 import { confirmGenuine } from "./confirm-genuine";
 import type { DeliveryContext } from "./context";
+
+/** How often an event waiting on a paused connection looks again. */
+const PAUSED_RECHECK_SECONDS = 60;
 
 /** The event cannot be planned yet (confirmation call failed); the message is retried after `delayMs`. */
 export class RetryLater extends Error {
@@ -40,6 +50,15 @@ export async function planEvent(
 
   if (row.verification === "pending_confirmation") {
     if (!route) throw new RetryLater(60_000, `route ${row.route} is no longer configured`);
+    if (
+      route.verifier.type === "coupontools" &&
+      (await getPause(env.DB, "connection", route.verifier.connection))
+    ) {
+      // The confirmation call goes through a paused connection: wait without spending the message's retries.
+      await env.EVENTS_QUEUE.send({ eventId }, { delaySeconds: PAUSED_RECHECK_SECONDS });
+      await markPlanningDue(env.DB, [eventId], ctx.now() + PAUSED_RECHECK_SECONDS * 1000);
+      return;
+    }
     const confirmation = await confirmGenuine(ctx.membrane, route, event);
     if (confirmation.genuine === "unknown") {
       const { outcome } = confirmation;
@@ -63,6 +82,7 @@ export async function planEvent(
         );
         return;
       }
+      await markPlanningDue(env.DB, [eventId], ctx.now() + delay);
       throw new RetryLater(delay, "Coupontools verification call failed");
     }
     if (confirmation.genuine === false) {

@@ -6,8 +6,10 @@ import {
   type AttemptResult,
   claimDelivery,
   type DeliveryRow,
+  deferDelivery,
   getDelivery,
   markOutcomeUnknown,
+  markWaitingDead,
   recordAttempt,
 } from "../store/deliveries";
 import { getEvent, refreshEventStatus } from "../store/events";
@@ -15,7 +17,7 @@ import { isDeliveryPaused } from "../store/pauses";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
 import { type DeliveryMessage, delaySeconds } from "./messages";
-import { reserveSlot } from "./pacer";
+import { type PaceRule, reserveSlot, slotInterval } from "./pacer";
 
 /** Waits shorter than this are slept in place; longer ones go back to the queue with a delay. */
 const MAX_INLINE_WAIT_MS = 1_000;
@@ -37,12 +39,12 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   const reaction = ctx.config.reactions.find((r) => r.name === delivery.reaction);
   let now = ctx.now();
   if (!reaction) {
-    return finish(ctx, delivery, 0, now, {
-      outcome: "permanent",
-      errorCode: "reaction_not_configured",
-      error: `reaction ${delivery.reaction} is no longer enabled in the configuration`,
-      durationMs: 0,
-    });
+    const reason = `reaction ${delivery.reaction} is no longer enabled in the configuration`;
+    if (!(await markWaitingDead(env.DB, delivery.id, now, "reaction_not_configured", reason)))
+      return { step: "held" };
+    await sendDeadLetter(ctx, delivery, "reaction_not_configured", reason);
+    await refreshEventStatus(env.DB, delivery.event_id);
+    return { step: "attempted", attempt: 0, status: "dead", code: "reaction_not_configured" };
   }
 
   if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now) return { step: "held" };
@@ -65,12 +67,17 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
 
   const dueAt = delivery.status === "in_flight" ? now : (delivery.next_attempt_at ?? now);
   if (dueAt > now + MAX_INLINE_WAIT_MS) return requeue(ctx, { deliveryId: delivery.id }, dueAt, "not_due");
+  if (dueAt > now) await sleep(dueAt - now);
 
   const pace = reaction.recipe.pace;
-  if (pace && !(message.notBefore !== undefined && message.notBefore <= now + MAX_INLINE_WAIT_MS)) {
+  if (pace && !holdsSlot(message, pace, ctx.now())) {
+    now = ctx.now();
     const slot = await reserveSlot(env.PACER, delivery.connection_id, pace, now);
-    if (slot > now + MAX_INLINE_WAIT_MS)
+    if (slot > now + MAX_INLINE_WAIT_MS) {
+      // Written down so the stall sweep and early messages wait for this slot instead of reserving another.
+      await deferDelivery(env.DB, delivery.id, slot, now);
       return requeue(ctx, { deliveryId: delivery.id, notBefore: slot }, slot, "paced");
+    }
     if (slot > now) await sleep(slot - now);
   }
 
@@ -91,6 +98,15 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
       : await runRecipe(ctx, reaction, JSON.parse(row.event_json) as CanonicalEvent);
   return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started));
+}
+
+/**
+ * A message carries a usable slot when it is due now and not stale: one that arrives more than a slot
+ * interval late (a consumer backlog) reserves again, so late messages do not go out back to back.
+ */
+function holdsSlot(message: DeliveryMessage, pace: PaceRule, now: number): boolean {
+  const slot = message.notBefore;
+  return slot !== undefined && slot <= now + MAX_INLINE_WAIT_MS && slot >= now - slotInterval(pace);
 }
 
 async function runRecipe(
@@ -175,7 +191,7 @@ async function finish(
     }
   }
 
-  await recordAttempt(
+  const moved = await recordAttempt(
     env.DB,
     delivery.id,
     attempt,
@@ -183,22 +199,20 @@ async function finish(
     { status, ...(nextAttemptAt !== undefined && { nextAttemptAt }) },
     now,
   );
+  if (!moved) {
+    // This worker outlived its lease and another took the delivery over: what the call did is on the
+    // attempt row, but the delivery's state is no longer this worker's to change.
+    log("warn", "delivery.lease_lost", { delivery_id: delivery.id, attempt, outcome: result.outcome });
+    return { step: "held" };
+  }
   if (status === "retrying" && nextAttemptAt !== undefined) {
     await env.DELIVERIES_QUEUE.send(
       { deliveryId: delivery.id },
       { delaySeconds: delaySeconds(nextAttemptAt - now) },
     );
   }
-  if (status === "dead") {
-    await env.DEAD_LETTERS.send({
-      kind: "dead_delivery",
-      deliveryId: delivery.id,
-      eventId: delivery.event_id,
-      reaction: delivery.reaction,
-      code: result.errorCode ?? "unknown",
-      reason: result.error ?? "",
-    });
-  }
+  if (status === "dead")
+    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "");
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
@@ -212,6 +226,17 @@ async function finish(
     ms: result.durationMs,
   });
   return { step: "attempted", attempt, status, ...(result.errorCode && { code: result.errorCode }) };
+}
+
+function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: string, reason: string) {
+  return ctx.env.DEAD_LETTERS.send({
+    kind: "dead_delivery",
+    deliveryId: delivery.id,
+    eventId: delivery.event_id,
+    reaction: delivery.reaction,
+    code,
+    reason,
+  });
 }
 
 async function requeue(

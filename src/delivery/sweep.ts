@@ -1,6 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { listStalled } from "../store/deliveries";
+import { listUnplanned, markPlanningDue } from "../store/events";
 import { sweepUnqueued } from "./outbox";
 
 /** A due delivery that has not moved for this long has presumably lost its queue message. */
@@ -17,8 +18,23 @@ export async function sweepStalledDeliveries(env: Env, now = Date.now()): Promis
   return ids.length;
 }
 
+/** A queued event not planned this long after its message was due has presumably lost that message. */
+export const PLAN_GRACE_MS = 15 * 60_000;
+
+/** Re-sends planning messages for events that were queued but never planned; returns how many. */
+export async function sweepUnplannedEvents(env: Env, now = Date.now()): Promise<number> {
+  const ids = await listUnplanned(env.DB, now - PLAN_GRACE_MS, STALL_BATCH);
+  if (ids.length > 0) {
+    await env.EVENTS_QUEUE.sendBatch(ids.map((eventId) => ({ body: { eventId } })));
+    await markPlanningDue(env.DB, ids, now);
+    log("warn", "plan.sweep", { requeued: ids.length });
+  }
+  return ids.length;
+}
+
 /** Cron: nothing acknowledged may stay stuck, whether its queue send failed or its message was lost. */
 export async function sweep(env: Env, now = Date.now()): Promise<void> {
   await sweepUnqueued(env, now);
+  await sweepUnplannedEvents(env, now);
   await sweepStalledDeliveries(env, now);
 }

@@ -1,9 +1,13 @@
 import type { Route } from "../config/routes";
-import { PayloadError } from "../errors";
+import { log } from "../lib/log";
 
 const MAX_KEY_LENGTH = 256;
 
-/** The key that makes a retried delivery recognisable, from wherever the route's vendor puts it. */
+/**
+ * The key that makes a retried delivery recognisable, from wherever the route's vendor puts it. A verified
+ * delivery is never refused for lacking it: without the configured key the body's SHA-256 stands in (a
+ * retry sends the same bytes), and an over-long key is replaced by its own SHA-256.
+ */
 export async function dedupeKey(
   route: Route,
   headers: Headers,
@@ -11,37 +15,28 @@ export async function dedupeKey(
   body: Uint8Array,
 ): Promise<string> {
   const source = route.dedupe;
-  let key: unknown;
-  let where: string;
-  switch (source.from) {
-    case "header":
-      key = headers.get(source.name);
-      where = `header ${source.name}`;
-      break;
-    case "body":
-      key = source.path
-        .split(".")
-        .reduce<unknown>(
-          (node, part) =>
-            node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined,
-          json,
-        );
-      where = `body field ${source.path}`;
-      break;
-    case "body-sha256": {
-      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-      return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-    }
+  if (source.from === "body-sha256") return sha256Key(body);
+  const key = source.from === "header" ? headers.get(source.name) : valueAt(json, source.path);
+  const text = typeof key === "number" && Number.isSafeInteger(key) ? String(key) : key;
+  if (typeof text !== "string" || text.trim() === "") {
+    const where = source.from === "header" ? `header ${source.name}` : `body field ${source.path}`;
+    log("warn", "ingress.dedupe_key_missing", { route: route.name, where });
+    return sha256Key(body);
   }
-  if (typeof key === "number" && Number.isSafeInteger(key)) key = String(key);
-  if (typeof key !== "string" || key.trim() === "") {
-    throw new PayloadError(
-      "dedupe_key_missing",
-      `This route de-duplicates on ${where}, which is missing or empty.`,
+  return text.length > MAX_KEY_LENGTH ? sha256Key(new TextEncoder().encode(text)) : text;
+}
+
+function valueAt(json: unknown, path: string): unknown {
+  return path
+    .split(".")
+    .reduce<unknown>(
+      (node, part) =>
+        node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined,
+      json,
     );
-  }
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new PayloadError("dedupe_key_missing", `The ${where} is longer than ${MAX_KEY_LENGTH} characters.`);
-  }
-  return key;
+}
+
+async function sha256Key(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -2,7 +2,7 @@ import type { Handler } from "hono";
 import type { AppEnv } from "../app-env";
 import { routeSecrets } from "../config/routes";
 import { enqueueEvents } from "../delivery/outbox";
-import { StorageError } from "../errors";
+import { PayloadError, StorageError } from "../errors";
 import { uuidv7 } from "../lib/ids";
 import { log } from "../lib/log";
 import { insertEvent } from "../store/events";
@@ -46,6 +46,14 @@ export const receive: Handler<AppEnv> = async (c) => {
       rawBody: text,
       rawHeaders: auditHeaders(route, c.req.raw.headers),
     }).catch((error: unknown) => {
+      // A body just under the limit can still make the row too big for D1 (event and headers share it).
+      if (/TOOBIG|too big/i.test(String(error))) {
+        throw new PayloadError(
+          "payload_too_large",
+          "Body is too large to store (D1 rows hold at most 1,000,000 bytes).",
+          413,
+        );
+      }
       log("error", "ingress.store_failed", { route: route.name, error: String(error) });
       throw new StorageError("The delivery could not be stored; retry later.");
     });

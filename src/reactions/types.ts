@@ -21,14 +21,17 @@ export const missingData = (reason: string): ReactionResult => ({ kind: "missing
 export const skipped = (reason: string): ReactionResult => ({ kind: "skipped", reason });
 
 /**
- * For a call that is not safe to repeat: a timeout or a dropped connection leaves it unknown whether the
- * vendor applied it, so it must not be retried like an ordinary transient failure.
+ * For a call that is not safe to repeat. A timeout, a dropped connection, or a gateway's 502/504 (the
+ * upstream may have finished after the gateway gave up) leaves it unknown whether the vendor applied the
+ * call, so it must not be retried like an ordinary transient failure. 429, 500 and 503 are taken to mean
+ * the call was not applied and are retried.
  */
 export function unlessAmbiguous(outcome: CallOutcome): ReactionResult {
-  if (outcome.kind === "transient" && (outcome.code === "timeout" || outcome.code === "network_error")) {
-    return { kind: "unknown", reason: `${outcome.reason}; the vendor may have applied it`, outcome };
-  }
-  return outcome;
+  if (outcome.kind !== "transient") return outcome;
+  const lost = outcome.code === "timeout" || outcome.code === "network_error";
+  const gateway = outcome.status === 502 || outcome.status === 504;
+  if (!lost && !gateway) return outcome;
+  return { kind: "unknown", reason: `${outcome.reason}; the vendor may have applied it`, outcome };
 }
 
 export interface RecipeContext {
@@ -50,6 +53,8 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
    * re-sent once a call may have gone out without its answer being recorded.
    */
   idempotent: boolean;
+  /** Most Membrane calls one attempt makes (find-or-create then update is 3): bounds an attempt's duration. */
+  maxCalls: number;
   /** The upstream rate limit this recipe's calls count against, if any. */
   pace?: PaceRule;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;

@@ -108,7 +108,11 @@ export interface AttemptResult {
   durationMs: number;
 }
 
-/** Finishes an attempt and moves the delivery on: succeeded, retrying at `nextAttemptAt`, or dead. */
+/**
+ * Finishes an attempt and moves the delivery on: succeeded, retrying at `nextAttemptAt`, or dead. The
+ * delivery only moves if this attempt still holds it: a worker that outlived its lease (and was meanwhile
+ * replaced) records what its call did but changes nothing else. Returns whether the delivery moved.
+ */
 export async function recordAttempt(
   db: D1Database,
   id: string,
@@ -116,8 +120,8 @@ export async function recordAttempt(
   result: AttemptResult,
   next: { status: "succeeded" | "retrying" | "dead"; nextAttemptAt?: number },
   now: number,
-): Promise<void> {
-  await db.batch([
+): Promise<boolean> {
+  const [, moved] = await db.batch([
     db
       .prepare(
         `UPDATE attempts SET finished_at = ?3, outcome = ?4, error_code = ?5,
@@ -139,7 +143,7 @@ export async function recordAttempt(
       .prepare(
         `UPDATE deliveries SET status = ?2, next_attempt_at = ?3, lease_until = NULL, updated_at = ?4,
            last_error_code = ?5, last_error = ?6, completed_at = CASE WHEN ?2 IN ('succeeded', 'dead') THEN ?4 END
-         WHERE id = ?1`,
+         WHERE id = ?1 AND status = 'in_flight' AND attempts = ?7`,
       )
       .bind(
         id,
@@ -148,8 +152,39 @@ export async function recordAttempt(
         now,
         next.status === "succeeded" ? null : (result.errorCode ?? null),
         next.status === "succeeded" ? null : (result.error ?? null),
+        attempt,
       ),
   ]);
+  return (moved?.meta.changes ?? 0) > 0;
+}
+
+/** Dead-letters a delivery that is waiting (pending or retrying) without attempting it, e.g. its reaction is gone. */
+export async function markWaitingDead(
+  db: D1Database,
+  id: string,
+  now: number,
+  code: string,
+  reason: string,
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'dead', updated_at = ?2, completed_at = ?2, last_error_code = ?3, last_error = ?4
+       WHERE id = ?1 AND status IN ('pending', 'retrying')`,
+    )
+    .bind(id, now, code, reason)
+    .run();
+  return result.meta.changes > 0;
+}
+
+/** Records the pacing slot a delivery's requeued message carries, so sweeps and early messages respect it. */
+export async function deferDelivery(db: D1Database, id: string, until: number, now: number): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE deliveries SET next_attempt_at = ?2, updated_at = ?3
+       WHERE id = ?1 AND status IN ('pending', 'retrying')`,
+    )
+    .bind(id, until, now)
+    .run();
 }
 
 /** Dead-letters a delivery whose non-idempotent call may have gone out unrecorded (lost worker). */

@@ -128,6 +128,34 @@ export async function listUnqueued(db: D1Database, olderThan: number, limit: num
   return results.map((r) => r.id);
 }
 
+/**
+ * Events handed to the queue whose planning never happened: their message was lost (e.g. dead-lettered after
+ * the consumer failed repeatedly). `queued_at` is when the current planning message is due, so an event
+ * whose confirmation is legitimately being retried later is not picked up early.
+ */
+export async function listUnplanned(db: D1Database, dueBefore: number, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id FROM events WHERE status IN ('accepted', 'queued') AND queued_at IS NOT NULL AND queued_at <= ?1
+       ORDER BY queued_at LIMIT ?2`,
+    )
+    .bind(dueBefore, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Records when the event's (re)sent planning message is due. */
+export async function markPlanningDue(db: D1Database, ids: readonly string[], at: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE events SET queued_at = ?2
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('accepted', 'queued')`,
+    )
+    .bind(JSON.stringify(ids), at)
+    .run();
+}
+
 export async function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
   return db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
 }

@@ -28,7 +28,7 @@ describe("route config", () => {
       name: "kooomo",
       vendor: "kooomo",
       verifier: { type: "standard-webhooks", tolerance_seconds: 300 },
-      max_body_bytes: 1024 * 1024,
+      max_body_bytes: 1_000_000,
     });
   });
 
@@ -42,6 +42,10 @@ describe("route config", () => {
     expect(configError({ shop: { ...good, verifier: { type: "hmac" } } })).toMatch(/routes\.shop\.verifier/);
     expect(configError({ shop: { ...good, vendor: "shopify" } })).toMatch(/routes\.shop\.vendor/);
     expect(configError({ shop: { ...good, max_body_bytes: -1 } })).toMatch(/routes\.shop\.max_body_bytes/);
+    // A D1 row holds at most 1,000,000 bytes: a larger limit could accept bodies that cannot be stored.
+    expect(configError({ shop: { ...good, max_body_bytes: 1_000_001 } })).toMatch(
+      /routes\.shop\.max_body_bytes/,
+    );
     expect(configError({ shop: { ...good, secrets: ["lower_case"] } })).toMatch(/routes\.shop\.secrets\.0/);
     expect(configError({ shop: { ...good, dedupe: { from: "cookie" } } })).toMatch(/routes\.shop\.dedupe/);
     expect(configError({ shop: { ...good, surprise: true } })).toMatch(/routes\.shop.*surprise/);

@@ -1,5 +1,8 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { consumeBatch } from "../../src/delivery/consumer";
+import type { Env } from "../../src/env";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import customerCreated from "../fixtures/kooomo/customer-created.json";
@@ -326,12 +329,25 @@ describe("never applied twice", () => {
   it("a redelivered event message re-plans nothing and adds no second stamp", async () => {
     const eventId = await acceptedId(await deliver("kooomo", paidOrder("requeued")));
     await settle(eventId);
-    await env.EVENTS_QUEUE.send({ eventId });
-    const stampDelivery = `${eventId}:paid-order-stamps`;
-    await env.DELIVERIES_QUEUE.send({ deliveryId: stampDelivery });
-    // Give the queues time to deliver both messages, then check nothing changed.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Hand the consumer the same messages again, as the queue would on redelivery, and read its verdict.
+    const batch = createMessageBatch("hookbridge-events", [
+      { id: "again-event", timestamp: new Date(), attempts: 2, body: { eventId } },
+      {
+        id: "again-delivery",
+        timestamp: new Date(),
+        attempts: 2,
+        body: { deliveryId: `${eventId}:paid-order-stamps` },
+      },
+    ]);
+    const ctx = createExecutionContext();
+    await consumeBatch(batch, env as unknown as Env);
+    const result = await getQueueResult(batch, ctx);
+    expect([...result.explicitAcks].sort()).toEqual(["again-delivery", "again-event"]);
+    expect(result.retryMessages).toEqual([]);
     expect(await stampCalls()).toHaveLength(1);
-    expect((await deliveriesOf(eventId)).map((d) => d.attempts)).toEqual([1, 1]);
+    expect((await deliveriesOf(eventId)).map((d) => [d.status, d.attempts])).toEqual([
+      ["succeeded", 1],
+      ["succeeded", 1],
+    ]);
   });
 });

@@ -7,7 +7,15 @@ import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
 import { buildEvent } from "../../src/ingress/build-event";
 import { uuidv7 } from "../../src/lib/ids";
-import { claimDelivery, type DeliveryRow, getDelivery, planDeliveries } from "../../src/store/deliveries";
+import {
+  claimDelivery,
+  type DeliveryRow,
+  getDelivery,
+  listStalled,
+  markOutcomeUnknown,
+  planDeliveries,
+  recordAttempt,
+} from "../../src/store/deliveries";
 import { insertEvent } from "../../src/store/events";
 import { vendors } from "../../src/vendors";
 import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
@@ -102,6 +110,15 @@ describe("pacing: Ometria's 6 deletion requests per minute", () => {
     const requests = (await emulatorState()).deletionRequests;
     expect(requests).toHaveLength(1);
     expect((await recordedRequests()).filter((r) => r.status === 429)).toEqual([]);
+
+    // Each waiting delivery records its slot, so the stall sweep leaves it alone (and reserves nothing new)
+    // until well after the slot has passed.
+    for (const m of sent) {
+      expect((await getDelivery(env.DB, m.body.deliveryId))?.next_attempt_at).toBe(m.body.notBefore);
+    }
+    const waiting = new Set(sent.map((m) => m.body.deliveryId));
+    const stalled = await listStalled(env.DB, T0 + 10 * 60_000 + 5_000, 10 * 60_000, 100);
+    expect(stalled.filter((id) => waiting.has(id))).toEqual([]);
   });
 
   it("a message that comes back at its reserved slot goes out without reserving again", async () => {
@@ -122,6 +139,22 @@ describe("pacing: Ometria's 6 deletion requests per minute", () => {
       status: "succeeded",
     });
     expect((await emulatorState()).deletionRequests).toHaveLength(2);
+  });
+
+  it("a message that arrives long after its slot reserves a fresh one instead of bursting", async () => {
+    // An hour ahead of the real clock, clear of slots the tests above reserved on this connection.
+    const start = Date.now() + 3_600_000;
+    const { ctx, setNow } = harness(start);
+    const first = await planned(erasureFor(200), "erasure-to-ometria", start);
+    const late = await planned(erasureFor(201), "erasure-to-ometria", start);
+    expect(await runDelivery(ctx, { deliveryId: first.id })).toMatchObject({ step: "attempted" });
+    // A slot from a minute ago (a consumer backlog): using it now would put two calls back to back.
+    setNow(start + 1);
+    expect(await runDelivery(ctx, { deliveryId: late.id, notBefore: start - 60_000 })).toMatchObject({
+      step: "requeued",
+      why: "paced",
+    });
+    expect((await emulatorState()).deletionRequests).toHaveLength(1);
   });
 });
 
@@ -154,6 +187,37 @@ describe("a crash between the call and its record", () => {
     expect(deadLetters).toEqual([]);
     // A later redelivery finds it finished.
     expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });
+  });
+
+  it("a worker that outlived its lease cannot overwrite what replaced it", async () => {
+    const row = await planned({ ...orderPaid, id: "evt_slow_worker" }, "paid-order-stamps", T0);
+    const claim = {
+      leaseMs: config.delivery.lease_ms,
+      retakeExpired: false,
+      request: { method: "-", path: "-" },
+    };
+    const attempt = await claimDelivery(env.DB, row.id, { now: T0, ...claim });
+    if (attempt === null) throw new Error("not claimed");
+    // Another worker found the lease expired and dead-lettered it as outcome unknown...
+    expect(await markOutcomeUnknown(env.DB, row.id, T0 + config.delivery.lease_ms + 1, "lost")).toBe(true);
+    // ...then the slow worker's call finally returns: its answer is kept on the attempt, the delivery stays put.
+    const moved = await recordAttempt(
+      env.DB,
+      row.id,
+      attempt,
+      { outcome: "success", durationMs: 1 },
+      { status: "succeeded" },
+      T0 + config.delivery.lease_ms + 2,
+    );
+    expect(moved).toBe(false);
+    expect(await getDelivery(env.DB, row.id)).toMatchObject({
+      status: "dead",
+      last_error_code: "outcome_unknown",
+    });
+    const attempts = await env.DB.prepare("SELECT outcome FROM attempts WHERE delivery_id = ?1")
+      .bind(row.id)
+      .all();
+    expect(attempts.results).toEqual([{ outcome: "success" }]);
   });
 
   it("re-sends an idempotent push (Ometria merges by id) once the lease has expired", async () => {

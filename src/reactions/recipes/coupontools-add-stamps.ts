@@ -45,6 +45,7 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
   accepts: ["order.paid"],
   options,
   idempotent: false,
+  maxCalls: 3,
   async run(event, opts, { membrane, connectionId }) {
     const email = event.data.customer.email;
     if (!email) return missingData("order.paid has no customer e-mail to find the loyalty card user by");

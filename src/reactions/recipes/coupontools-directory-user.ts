@@ -15,6 +15,7 @@ export const coupontoolsDirectoryUser: Recipe<z.infer<typeof options>, "customer
   accepts: ["customer.created"],
   options,
   idempotent: false,
+  maxCalls: 1,
   async run(event, opts, { membrane, connectionId }) {
     const { email, first_name, last_name, marketing_consent } = event.data;
     if (marketing_consent !== true) return skipped("the customer did not give marketing consent");

@@ -21,6 +21,7 @@ export const ometriaCustomEvent: Recipe<z.infer<typeof options>, "coupon.validat
   accepts: ["coupon.validated", "coupon.claimed"],
   options,
   idempotent: true,
+  maxCalls: 1,
   pace: OMETRIA_PUSH_PACE,
   run(event, opts, ctx) {
     const { customer, coupon_id, code, session_id, occurred_at } = event.data;

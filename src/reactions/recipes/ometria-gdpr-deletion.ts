@@ -17,6 +17,7 @@ export const ometriaGdprDeletion: Recipe<z.infer<typeof options>, "customer.eras
   accepts: ["customer.erasure_requested"],
   options,
   idempotent: true,
+  maxCalls: 1,
   pace: { key: "ometria-data-deletion", limit: 6, per_seconds: 60 },
   run(event, opts, { membrane, connectionId }) {
     return membrane.proxy({

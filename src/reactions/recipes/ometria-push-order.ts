@@ -15,6 +15,7 @@ export const ometriaPushOrder: Recipe<
   accepts: ["order.created", "order.paid", "order.cancelled"],
   options,
   idempotent: true,
+  maxCalls: 1,
   pace: OMETRIA_PUSH_PACE,
   run(event, _options, ctx) {
     const order = event.data;
