@@ -6,9 +6,11 @@ import { consumeBatch } from "../../src/delivery/consumer";
 import type { Env } from "../../src/env";
 import { buildEvent } from "../../src/ingress/build-event";
 import { insertEvent } from "../../src/store/events";
+import { addPause, removePause } from "../../src/store/pauses";
 import { vendors } from "../../src/vendors";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
-import { injectFault, resetEmulator } from "../support/emulator";
+import { injectFault, recordedRequests, resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
 
 beforeEach(resetEmulator);
 
@@ -88,4 +90,26 @@ it("gives up confirming after the last scheduled retry instead of retrying forev
   expect(await env.DB.prepare("SELECT status FROM events WHERE id = ?1").bind(eventId).first()).toEqual({
     status: "failed",
   });
+});
+
+it("holds the confirmation while its Coupontools connection is paused, without spending the message's retries", async () => {
+  const eventId = await storeCoupontoolsEvent("evt_confirm_paused");
+  await addPause(env.DB, "connection", "coupontools-demo", Date.now());
+  const events = recordingQueue<{ eventId: string }>();
+  const batch = createMessageBatch("hookbridge-events", [
+    { id: "m-paused", timestamp: new Date(), attempts: 1, body: { eventId } },
+  ]);
+  const ctx = createExecutionContext();
+  await consumeBatch(batch, { ...(env as unknown as Env), EVENTS_QUEUE: events.queue });
+  const result = await getQueueResult(batch, ctx);
+  expect(result.explicitAcks).toEqual(["m-paused"]);
+  expect(result.retryMessages).toEqual([]);
+  expect(events.sent).toEqual([{ body: { eventId }, delaySeconds: 60 }]);
+  expect((await recordedRequests()).filter((r) => r.vendorPath === "/v3/webhook/verification")).toEqual([]);
+  expect(await env.DB.prepare("SELECT verification FROM events WHERE id = ?1").bind(eventId).first()).toEqual(
+    {
+      verification: "pending_confirmation",
+    },
+  );
+  await removePause(env.DB, "connection", "coupontools-demo");
 });
