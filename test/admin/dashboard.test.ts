@@ -5,6 +5,7 @@ import { listDeadDeliveries } from "../../src/store/delivery-resets";
 import { getEvent } from "../../src/store/events";
 import { getPause } from "../../src/store/pauses";
 import orderCreated from "../fixtures/kooomo/order-created.json";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
 import unknownKooomo from "../fixtures/kooomo/unknown-event.json";
 import customerUpdated from "../fixtures/ometria/customer-updated.json";
 import { acceptedId, deliveriesWhen, drive, finished } from "../support/admin";
@@ -36,6 +37,33 @@ async function deadOrders(count: number): Promise<string[]> {
   }
   for (const id of ids) await deliveriesWhen(id, (d) => d.status === "dead", "the delivery to die");
   return ids;
+}
+
+/**
+ * Paid orders whose stamp call Coupontools refused (400): one dead paid-order-stamps delivery each, ids
+ * returned. The first is then made what a lost answer leaves (the engine's outcome_unknown, driven end to
+ * end in retry.test.ts).
+ */
+async function deadStamps(count: number): Promise<string[]> {
+  await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 400, times: count });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = await acceptedId(await deliver("kooomo", orderPaid));
+    await drive(id);
+    await deliveriesWhen(id, finished);
+    ids.push(`${id}:paid-order-stamps`);
+  }
+  await env.DB.prepare("UPDATE deliveries SET last_error_code = 'outcome_unknown' WHERE id = ?1")
+    .bind(ids[0])
+    .run();
+  return ids;
+}
+
+/** The form of the page whose action is `path`, as HTML. */
+function formFor(html: string, path: string): string {
+  const start = html.lastIndexOf("<form", html.indexOf(`action="${path}"`));
+  expect(start, `a form posting to ${path}`).toBeGreaterThanOrEqual(0);
+  return html.slice(start, html.indexOf("</form>", start));
 }
 
 /** Posts a dashboard form with the session and follows the redirect: the page's HTML and where it went. */
@@ -420,6 +448,69 @@ describe("dashboard actions", () => {
     );
     await drive(eventId);
     expect(await deliveriesWhen(eventId, finished)).toMatchObject([{ status: "succeeded" }]);
+  });
+
+  it("marks dead letters whose outcome is unknown, asks for a vendor check, and leaves them out of Retry all", async () => {
+    const [unknown = "", known = ""] = await deadStamps(2);
+    const cookie = await signIn();
+    const page = "/admin/dead-letters?reaction=paid-order-stamps";
+    const html = await pageHtml(page, cookie);
+    expect(html.split("outcome unknown: check the vendor first")).toHaveLength(2);
+    expect(formFor(html, retryPath(unknown))).toContain(
+      '<input type="checkbox" name="force"/> I checked the vendor; retry anyway',
+    );
+    expect(formFor(html, retryPath(known))).not.toContain('name="force"');
+    expect(html).toContain("1 delivery with an unknown outcome not included");
+    expect(formFor(html, "/admin/dead-letters/retry")).toContain('name="limit" value="1"');
+    expect(html).toContain("Retry all 1 shown");
+
+    const { html: after } = await submit(
+      "/admin/dead-letters/retry",
+      { route: "", reaction: "paid-order-stamps", limit: "1", return_to: page },
+      cookie,
+    );
+    expect(after).toContain(
+      "1 dead delivery queued again. 1 delivery with an unknown outcome left out: check the vendor, then retry each one.",
+    );
+    expect((await getDelivery(env.DB, unknown))?.status).toBe("dead");
+    expect((await getDelivery(env.DB, known))?.status).not.toBe("dead");
+    // Only the delivery with an unknown outcome is left: nothing for Retry all.
+    expect(after).toContain(`action="${retryPath(unknown)}"`);
+    expect(after).not.toContain('action="/admin/dead-letters/retry"');
+
+    // Ticked, the same form retries it (and leaves no dead delivery behind for other tests).
+    await submit(retryPath(unknown), { force: "on", return_to: page }, cookie);
+    await deliveriesWhen(unknown.slice(0, unknown.indexOf(":")), finished);
+    expect(await getDelivery(env.DB, unknown)).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  it("retries a delivery whose outcome is unknown only once the operator confirms checking the vendor", async () => {
+    const [id = ""] = await deadStamps(1);
+    const eventId = id.slice(0, id.indexOf(":"));
+    const here = `/admin/events/${eventId}`;
+    const cookie = await signIn();
+    expect(formFor(await pageHtml(here, cookie), retryPath(id))).toContain(
+      "I checked the vendor; retry anyway",
+    );
+
+    const refused = await submit(retryPath(id), { return_to: here }, cookie);
+    expect(refused.html).toMatch(
+      /<div class="flash error" role="alert">Its last call may have reached the vendor[^<]*Check the vendor first/,
+    );
+    const replayed = await submit(`${here}/replay`, { return_to: here }, cookie);
+    expect(replayed.html).toContain("1 with an unknown outcome left alone (check the vendor first)");
+    expect((await drive(eventId)).get("paid-order-stamps")).toEqual({ step: "finished" });
+    expect(await getDelivery(env.DB, id)).toMatchObject({ status: "dead", attempts: 1 });
+
+    const { html } = await submit(retryPath(id), { force: "on", return_to: here }, cookie);
+    expect(html).toContain(
+      '<div class="flash ok" role="status">Retry of &quot;paid-order-stamps&quot; queued.</div>',
+    );
+    await drive(eventId);
+    expect(await deliveriesWhen(eventId, finished)).toMatchObject([
+      { reaction: "orders-to-ometria", status: "succeeded" },
+      { reaction: "paid-order-stamps", status: "succeeded", attempts: 2 },
+    ]);
   });
 
   it("pauses and resumes a connection from the health page", async () => {

@@ -120,6 +120,9 @@ describe("GET /admin/api/openapi.json", () => {
       maximum: 500,
       default: 100,
     });
+    // Deliveries whose outcome is unknown are counted, not retried, by both.
+    expect(okSchema(bulk).required).toEqual(["queued", "more", "skipped_outcome_unknown"]);
+    expect(JSON.stringify(okSchema(replay))).toContain('"skipped_outcome_unknown"');
 
     const resume = operation(doc, "delete", "/pauses/{kind}/{name}");
     expect(resume.parameters.map((p) => [p.name, p.in, p.required])).toEqual([

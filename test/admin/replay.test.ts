@@ -66,7 +66,7 @@ describe("POST /admin/api/events/:id/replay", () => {
     expect(await replay(id)).toEqual({
       outcome: "replanned",
       renormalized: false,
-      deliveries: { reset: 0, skipped: 1, in_progress: 0 },
+      deliveries: { reset: 0, skipped: 1, in_progress: 0, skipped_outcome_unknown: 0 },
     });
     // Run what the replay queued, as the consumer does: the succeeded delivery is finished, not re-run.
     expect((await drive(id)).get("orders-to-ometria")).toEqual({ step: "finished" });
@@ -104,6 +104,38 @@ describe("POST /admin/api/events/:id/replay", () => {
     expect(await getEvent(env.DB, id)).toMatchObject({ status: "done", status_reason: null });
   });
 
+  it("leaves a dead stamp delivery whose outcome is unknown alone unless forced, and says so", async () => {
+    // Coupontools refuses the stamp call; the row is then made what a lost answer leaves (the engine's
+    // outcome_unknown, driven end to end in retry.test.ts).
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 400 });
+    const id = await acceptedId(await deliver("kooomo", orderPaid));
+    await drive(id);
+    await deliveriesWhen(id, finished);
+    const stamps = `${id}:paid-order-stamps`;
+    await env.DB.prepare("UPDATE deliveries SET last_error_code = 'outcome_unknown' WHERE id = ?1")
+      .bind(stamps)
+      .run();
+
+    expect(await replay(id)).toEqual({
+      outcome: "replanned",
+      renormalized: false,
+      deliveries: { reset: 0, skipped: 1, in_progress: 0, skipped_outcome_unknown: 1 },
+    });
+    expect((await drive(id)).get("paid-order-stamps")).toEqual({ step: "finished" });
+    expect(await attemptCount(stamps)).toBe(1);
+    expect((await listDeliveries(env.DB, id)).find((d) => d.id === stamps)).toMatchObject({
+      status: "dead",
+      last_error_code: "outcome_unknown",
+    });
+
+    expect(await replay(id, { force: true })).toMatchObject({
+      deliveries: { reset: 2, skipped: 0, skipped_outcome_unknown: 0 },
+    });
+    await drive(id);
+    const deliveries = await deliveriesWhen(id, (d) => d.status === "succeeded" && d.attempts === 2);
+    expect(deliveries.map((d) => d.reaction)).toEqual(["orders-to-ometria", "paid-order-stamps"]);
+  });
+
   it("plans reactions the event has no delivery for yet", async () => {
     const id = await acceptedId(await deliver("kooomo", orderPaid));
     await drive(id);
@@ -129,7 +161,7 @@ describe("POST /admin/api/events/:id/replay", () => {
     expect(await replay(id)).toEqual({
       outcome: "replanned",
       renormalized: true,
-      deliveries: { reset: 0, skipped: 0, in_progress: 0 },
+      deliveries: { reset: 0, skipped: 0, in_progress: 0, skipped_outcome_unknown: 0 },
     });
     const row = await getEvent(env.DB, id);
     expect(row).toMatchObject({ type: "order.created", vendor_event_type: "order.created" });

@@ -2,13 +2,26 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { retryDeliveryRoute } from "../../src/admin/api/routes/deliveries";
+import { retryDeadDeliveries, retryDelivery } from "../../src/admin/operations/retry-deliveries";
 import { claimDelivery, getDelivery, listDeliveries } from "../../src/store/deliveries";
 import { getEvent } from "../../src/store/events";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import orderCreated from "../fixtures/kooomo/order-created.json";
-import { acceptedId, admin, adminJson, deliveriesWhen, drive, expectError, finished } from "../support/admin";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import {
+  acceptedId,
+  admin,
+  adminJson,
+  attemptCount,
+  deliveriesWhen,
+  drive,
+  expectError,
+  finished,
+} from "../support/admin";
 import { deliver } from "../support/deliveries";
-import { DEMO, injectFault, resetEmulator } from "../support/emulator";
+import { DEMO, emulatorState, injectFault, recordedRequests, resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
+import { waitFor } from "../support/wait";
 
 type Retried = z.input<typeof retryDeliveryRoute.response>;
 
@@ -130,12 +143,20 @@ describe("POST /admin/api/deliveries/retry (bulk)", () => {
     const total = before + 5;
 
     const first = await adminJson("/deliveries/retry", { body: { limit: 2 } });
-    expect(first).toEqual({ queued: 2, more: true });
+    expect(first).toEqual({ queued: 2, more: true, skipped_outcome_unknown: 0 });
     expect(await deadCount()).toBe(total - 2);
     const second = await adminJson("/deliveries/retry", { body: { limit: total - 3 } });
-    expect(second).toEqual({ queued: total - 3, more: true });
-    expect(await adminJson("/deliveries/retry", { body: { limit: 1 } })).toEqual({ queued: 1, more: false });
-    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({ queued: 0, more: false });
+    expect(second).toEqual({ queued: total - 3, more: true, skipped_outcome_unknown: 0 });
+    expect(await adminJson("/deliveries/retry", { body: { limit: 1 } })).toEqual({
+      queued: 1,
+      more: false,
+      skipped_outcome_unknown: 0,
+    });
+    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({
+      queued: 0,
+      more: false,
+      skipped_outcome_unknown: 0,
+    });
     // What was queued runs (Ometria answers normally again).
     for (const id of events) {
       expect(await deliveriesWhen(id, finished)).toMatchObject([{ status: "succeeded", attempts: 2 }]);
@@ -163,21 +184,28 @@ describe("POST /admin/api/deliveries/retry (bulk)", () => {
     expect(await adminJson("/deliveries/retry", { body: { route: "ometria" } })).toEqual({
       queued: 0,
       more: false,
+      skipped_outcome_unknown: 0,
     });
     expect(
       await adminJson("/deliveries/retry", {
         body: { reaction: "coupon-events-to-ometria", route: "kooomo" },
       }),
-    ).toEqual({ queued: 0, more: false });
-    expect(await adminJson("/deliveries/retry", { body: { to: t0 } })).toEqual({ queued: 0, more: false });
+    ).toEqual({ queued: 0, more: false, skipped_outcome_unknown: 0 });
+    expect(await adminJson("/deliveries/retry", { body: { to: t0 } })).toEqual({
+      queued: 0,
+      more: false,
+      skipped_outcome_unknown: 0,
+    });
 
     expect(await adminJson("/deliveries/retry", { body: { from: t0, to: t1, limit: 1 } })).toEqual({
       queued: 1,
       more: true,
+      skipped_outcome_unknown: 0,
     });
     expect(await adminJson("/deliveries/retry", { body: { route: "kooomo", from: t0 } })).toEqual({
       queued: 1,
       more: false,
+      skipped_outcome_unknown: 0,
     });
     expect(await statusOf(coupon)).toBe("dead");
     for (const id of kooomo) expect(await statusOf(id)).not.toBe("dead");
@@ -185,6 +213,7 @@ describe("POST /admin/api/deliveries/retry (bulk)", () => {
     expect(await adminJson("/deliveries/retry", { body: { reaction: "coupon-events-to-ometria" } })).toEqual({
       queued: 1,
       more: false,
+      skipped_outcome_unknown: 0,
     });
     expect(await statusOf(coupon)).not.toBe("dead");
   });
@@ -192,7 +221,11 @@ describe("POST /admin/api/deliveries/retry (bulk)", () => {
   it("leaves out dead deliveries of events redacted after an erasure request", async () => {
     const [redacted = "", kept = ""] = await deadOrders(2);
     await env.DB.prepare("UPDATE events SET redacted_at = ?2 WHERE id = ?1").bind(redacted, Date.now()).run();
-    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({ queued: 1, more: false });
+    expect(await adminJson("/deliveries/retry", { body: {} })).toEqual({
+      queued: 1,
+      more: false,
+      skipped_outcome_unknown: 0,
+    });
     expect((await listDeliveries(env.DB, redacted))[0]?.status).toBe("dead");
     expect((await listDeliveries(env.DB, kept))[0]?.status).not.toBe("dead");
   });
@@ -206,5 +239,121 @@ describe("POST /admin/api/deliveries/retry (bulk)", () => {
   ])("answers 400 for %j", async (body, field) => {
     const error = await expectError(await admin("/deliveries/retry", { body }), 400, "invalid_request");
     expect(error.issues?.some((issue) => issue.startsWith(field))).toBe(true);
+  });
+});
+
+describe("deliveries whose outcome is unknown", () => {
+  const STAMPS = "/v3/loyaltyusers/update";
+  const stampsOf = (eventId: string) => `${eventId}:paid-order-stamps`;
+  const stampCalls = async () => (await recordedRequests()).filter((r) => r.vendorPath === STAMPS).length;
+  const stampBalance = async () =>
+    (await emulatorState()).loyaltyUsers.find((u) => u.email === orderPaid.data.customer.email)?.stamps ?? 0;
+
+  /** Paid orders whose stamp call Coupontools refused (400): one dead paid-order-stamps delivery each. */
+  async function deadStamps(count: number): Promise<string[]> {
+    await injectFault({ match: { pathPrefix: STAMPS }, status: 400, times: count });
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = await acceptedId(await deliver("kooomo", orderPaid));
+      await drive(id);
+      await deliveriesWhen(id, finished);
+      expect(await getDelivery(env.DB, stampsOf(id))).toMatchObject({ status: "dead", attempts: 1 });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** What the engine leaves when a stamp call's answer is lost (see src/store/deliveries.ts). */
+  const markOutcomeUnknown = (deliveryId: string) =>
+    env.DB.prepare("UPDATE deliveries SET last_error_code = 'outcome_unknown' WHERE id = ?1")
+      .bind(deliveryId)
+      .run();
+
+  it("a stamp call that timed out is left out of bulk retries and refused without force; force runs it", async () => {
+    // Longer than MEMBRANE_TIMEOUT_MS (1500 in tests): the bridge gives up, the stamp still lands.
+    await injectFault({ match: { pathPrefix: STAMPS }, times: 1, delayMs: 2_500 });
+    const eventId = await acceptedId(await deliver("kooomo", orderPaid));
+    await drive(eventId);
+    await deliveriesWhen(eventId, finished, "the stamp call to time out");
+    const id = stampsOf(eventId);
+    expect(await getDelivery(env.DB, id)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      last_error_code: "outcome_unknown",
+    });
+    await waitFor(stampBalance, (stamps) => stamps === 1, { what: "the late stamp" });
+    const calls = await stampCalls();
+
+    expect(await adminJson("/deliveries/retry", { body: { reaction: "paid-order-stamps" } })).toEqual({
+      queued: 0,
+      more: false,
+      skipped_outcome_unknown: 1,
+    });
+    const refused = await expectError(
+      await admin(`/deliveries/${id}/retry`, { body: {} }),
+      409,
+      "outcome_unknown_needs_force",
+    );
+    expect(refused.message).toMatch(/check the vendor/i);
+    expect(refused.message).toContain('{"force": true}');
+
+    // Nothing was reset or sent: running its queue message now finds it finished, and the card has one stamp.
+    expect(await getDelivery(env.DB, id)).toMatchObject({ status: "dead", attempts: 1, retry_base: 0 });
+    expect((await drive(eventId)).get("paid-order-stamps")).toEqual({ step: "finished" });
+    expect(await stampCalls()).toBe(calls);
+    expect(await stampBalance()).toBe(1);
+
+    // The operator checked the card (and, here, decided to add the stamp again).
+    expect((await retry(id, { force: true })).delivery).toMatchObject({
+      status: "pending",
+      retry_base: 1,
+      last_error_code: "outcome_unknown",
+    });
+    await drive(eventId);
+    const done = await deliveriesWhen(eventId, finished);
+    expect(done.find((d) => d.id === id)).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(await stampCalls()).toBe(calls + 1);
+    expect(await stampBalance()).toBe(2);
+  });
+
+  it("bulk retry queues only the others, counts the rest and does not report them as `more`", async () => {
+    const [known = "", unknown = "", later = ""] = await deadStamps(3);
+    await markOutcomeUnknown(stampsOf(unknown));
+
+    expect(
+      await adminJson("/deliveries/retry", { body: { reaction: "paid-order-stamps", limit: 1 } }),
+    ).toEqual({ queued: 1, more: true, skipped_outcome_unknown: 1 });
+    // What the API does, with the queue recorded: the delivery with an unknown outcome is never sent.
+    const queue = recordingQueue<{ deliveryId: string }>();
+    const withQueue = { ...env, DELIVERIES_QUEUE: queue.queue };
+    expect(
+      await retryDeadDeliveries(withQueue, { reaction: "paid-order-stamps" }, { limit: 10, now: Date.now() }),
+    ).toEqual({ queued: 1, more: false, outcomeUnknown: 1 });
+    expect(queue.sent.map((m) => m.body.deliveryId)).toEqual([stampsOf(later)]);
+    await expect(
+      retryDelivery(withQueue, stampsOf(unknown), { force: false, now: Date.now() }),
+    ).rejects.toMatchObject({
+      status: 409,
+      code: "outcome_unknown_needs_force",
+    });
+    expect(queue.sent).toHaveLength(1);
+
+    for (const id of [known, later]) {
+      await drive(id);
+      expect(
+        (await deliveriesWhen(id, finished)).find((d) => d.reaction === "paid-order-stamps"),
+      ).toMatchObject({
+        status: "succeeded",
+        attempts: 2,
+      });
+    }
+    expect((await drive(unknown)).get("paid-order-stamps")).toEqual({ step: "finished" });
+    expect(await getDelivery(env.DB, stampsOf(unknown))).toMatchObject({ status: "dead", attempts: 1 });
+    expect(await attemptCount(stampsOf(unknown))).toBe(1);
+
+    // Forced one at a time, after a look at the vendor: leaves no dead delivery behind for other tests.
+    expect((await retry(stampsOf(unknown), { force: true })).delivery.status).toBe("pending");
+    await drive(unknown);
+    await deliveriesWhen(unknown, (d) => d.status === "succeeded");
   });
 });

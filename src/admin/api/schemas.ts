@@ -127,4 +127,15 @@ export const pause = z.object({ kind: pauseKind, name: z.string(), paused_at: is
 export const force = z
   .boolean()
   .default(false)
-  .describe("Also re-run deliveries that already succeeded (the vendor sees the call again)");
+  .describe(
+    "Also re-run deliveries that already succeeded, and dead ones whose outcome is unknown (their last call " +
+      "may have been applied: check the vendor first). The vendor sees the call again.",
+  );
+
+/** Dead deliveries an operation left alone because their last call may have been applied. */
+export const skippedOutcomeUnknown = z
+  .int()
+  .nonnegative()
+  .describe(
+    "Dead with last_error_code outcome_unknown and left out: check the vendor, then retry each with `force`",
+  );

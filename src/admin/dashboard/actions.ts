@@ -49,8 +49,9 @@ function action<S extends z.ZodType>(
 
 const idParam = (c: DashboardContext) => c.req.param("id") ?? "";
 
-export const retryAction = action("retry", z.object({}), async (c) => {
-  const delivery = await retryDelivery(c.env, idParam(c), { force: false, now: Date.now() });
+/** `force` comes from the confirmation a delivery with an unknown outcome asks for ("I checked the vendor"). */
+export const retryAction = action("retry", z.object({ force: checkbox }), async (c, { force }) => {
+  const delivery = await retryDelivery(c.env, idParam(c), { force, now: Date.now() });
   return { tone: "ok", text: `Retry of "${delivery.reaction}" queued.` };
 });
 
@@ -68,6 +69,9 @@ export const replayAction = action("replay", z.object({ force: checkbox }), asyn
     `${result.skipped} succeeded left alone`,
     `${result.inProgress} already in progress`,
   ];
+  if (result.outcomeUnknown > 0) {
+    parts.push(`${result.outcomeUnknown} with an unknown outcome left alone (check the vendor first)`);
+  }
   const renormalized = result.renormalized ? " The event is recognized now." : "";
   return { tone: "ok", text: `Replay queued: ${parts.join(", ")}.${renormalized}` };
 });
@@ -79,9 +83,19 @@ const bulkRetryForm = z.object({
 });
 
 export const bulkRetryAction = action("retry-dead", bulkRetryForm, async (c, { limit, ...selection }) => {
-  const { queued, more } = await retryDeadDeliveries(c.env, selection, { limit, now: Date.now() });
+  const { queued, more, outcomeUnknown } = await retryDeadDeliveries(c.env, selection, {
+    limit,
+    now: Date.now(),
+  });
   const rest = more ? " More dead deliveries match." : "";
-  return { tone: "ok", text: `${plural(queued, "dead delivery", "dead deliveries")} queued again.${rest}` };
+  const left =
+    outcomeUnknown > 0
+      ? ` ${plural(outcomeUnknown, "delivery", "deliveries")} with an unknown outcome left out: check the vendor, then retry each one.`
+      : "";
+  return {
+    tone: "ok",
+    text: `${plural(queued, "dead delivery", "dead deliveries")} queued again.${rest}${left}`,
+  };
 });
 
 const pauseForm = z.object({ kind: pauseKind, name: z.string().min(1).max(200) });

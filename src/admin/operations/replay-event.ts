@@ -3,7 +3,7 @@ import type { Env } from "../../env";
 import { ConflictError, NotFoundError, StorageError } from "../../errors";
 import { buildEvent } from "../../ingress/build-event";
 import { type DeliveryStatus, listDeliveries } from "../../store/deliveries";
-import { resetDeliveries } from "../../store/delivery-resets";
+import { isOutcomeUnknown, resetDeliveries } from "../../store/delivery-resets";
 import { type EventRow, getEvent, recognizeEvent } from "../../store/events";
 import { vendorName, vendors } from "../../vendors";
 import { requeueDeliveries } from "./requeue";
@@ -13,10 +13,12 @@ export type ReplayResult =
       outcome: "replanned";
       /** The event was unrecognized and the current normalizer recognizes it. */
       renormalized: boolean;
-      /** Dead deliveries (and, with force, succeeded ones) put back to pending and queued. */
+      /** Dead deliveries (with force, also succeeded ones) put back to pending and queued. */
       reset: number;
       /** Succeeded deliveries left alone (no force). */
       skipped: number;
+      /** Dead deliveries whose last call may have been applied, left alone (no force): check the vendor. */
+      outcomeUnknown: number;
       /** Deliveries already waiting or running, left to the engine. */
       inProgress: number;
     }
@@ -25,8 +27,9 @@ export type ReplayResult =
 /**
  * Operator replay of one event. Its reactions are planned again through EVENTS_QUEUE (planning is
  * idempotent, so only reactions added since produce new deliveries); dead deliveries start over with a
- * fresh retry schedule, succeeded ones only with `force`. An unrecognized event is first normalized again
- * from its raw body, for when the normalizer has learned its payload since.
+ * fresh retry schedule. Succeeded ones, and dead ones whose last call may have been applied (outcome
+ * unknown), start over only with `force`. An unrecognized event is first normalized again from its raw body,
+ * for when the normalizer has learned its payload since.
  */
 export async function replayEvent(
   env: Env,
@@ -61,8 +64,7 @@ export async function replayEvent(
   const reset = await resetDeliveries(
     env.DB,
     deliveries.filter((d) => resettable.includes(d.status)).map((d) => d.id),
-    resettable,
-    options.now,
+    { from: resettable, outcomeUnknown: options.force, now: options.now },
   );
   await requeueDeliveries(env, reset);
   if (!(await enqueueEvents(env, [eventId]))) {
@@ -73,6 +75,7 @@ export async function replayEvent(
     renormalized,
     reset: reset.length,
     skipped: options.force ? 0 : deliveries.filter((d) => d.status === "succeeded").length,
+    outcomeUnknown: options.force ? 0 : deliveries.filter(isOutcomeUnknown).length,
     inProgress: deliveries.filter((d) => ["pending", "retrying", "in_flight"].includes(d.status)).length,
   };
 }

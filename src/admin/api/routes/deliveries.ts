@@ -2,7 +2,7 @@ import { z } from "zod";
 import { retryDeadDeliveries, retryDelivery } from "../../operations/retry-deliveries";
 import { defineRoute } from "../define-route";
 import { presentDelivery } from "../present";
-import { delivery, force, orderedWindow, timeFilter, windowMessage } from "../schemas";
+import { delivery, force, orderedWindow, skippedOutcomeUnknown, timeFilter, windowMessage } from "../schemas";
 
 export const retryDeliveryRoute = defineRoute({
   id: "retryDelivery",
@@ -11,7 +11,9 @@ export const retryDeliveryRoute = defineRoute({
   summary: "Retry one delivery now",
   description:
     "A dead or retrying delivery goes back to pending, due now, with a fresh retry schedule, and is queued. " +
-    "A succeeded one answers 409 unless `force`; one being attempted right now always answers 409.",
+    "A succeeded one answers 409 `delivery_succeeded` unless `force`. A dead one whose outcome is unknown (its " +
+    "last call may have been applied) answers 409 `outcome_unknown_needs_force` unless `force`: check the " +
+    "vendor first. One being attempted right now always answers 409.",
   errors: [400, 404, 409, 503],
   params: z.strictObject({ id: z.string().min(1) }),
   body: z.strictObject({ force }),
@@ -29,7 +31,8 @@ export const retryDeadDeliveriesRoute = defineRoute({
   summary: "Retry dead deliveries in bulk",
   description:
     "Selects dead deliveries (longest dead first) by route, reaction and the time their event was received, " +
-    "puts at most `limit` back to pending and queues them. Call again while `more` is true.",
+    "puts at most `limit` back to pending and queues them. Call again while `more` is true. Deliveries whose " +
+    "outcome is unknown are never selected; `skipped_outcome_unknown` counts those matching.",
   errors: [400, 503],
   body: z
     .strictObject({
@@ -43,9 +46,14 @@ export const retryDeadDeliveriesRoute = defineRoute({
   response: z.object({
     queued: z.int().nonnegative().describe("Deliveries put back to pending and queued"),
     more: z.boolean().describe("Other dead deliveries match; call again"),
+    skipped_outcome_unknown: skippedOutcomeUnknown,
   }),
   handle: async ({ body }, c) => {
     const { limit, ...selection } = body;
-    return retryDeadDeliveries(c.env, selection, { limit, now: Date.now() });
+    const { queued, more, outcomeUnknown } = await retryDeadDeliveries(c.env, selection, {
+      limit,
+      now: Date.now(),
+    });
+    return { queued, more, skipped_outcome_unknown: outcomeUnknown };
   },
 });

@@ -17,6 +17,7 @@ import {
   eventSummary,
   force,
   orderedWindow,
+  skippedOutcomeUnknown,
   timeFilter,
   windowMessage,
 } from "../schemas";
@@ -104,8 +105,9 @@ export const replayEventRoute = defineRoute({
   summary: "Replay an event: plan its reactions again and restart its dead deliveries",
   description:
     "Planning is idempotent: only reactions configured since produce new deliveries. Dead deliveries go back " +
-    "to pending with a fresh retry schedule; succeeded ones are skipped unless `force`. An unrecognized event " +
-    "is first normalized again from its raw body with the current normalizer.",
+    "to pending with a fresh retry schedule; succeeded ones, and dead ones whose outcome is unknown (their last " +
+    "call may have been applied), are skipped unless `force`. An unrecognized event is first normalized again " +
+    "from its raw body with the current normalizer.",
   errors: [400, 404, 409, 503],
   params: eventId,
   body: z.strictObject({ force }),
@@ -117,6 +119,7 @@ export const replayEventRoute = defineRoute({
         reset: z.int().nonnegative().describe("Put back to pending and queued"),
         skipped: z.int().nonnegative().describe("Succeeded and left alone (no force)"),
         in_progress: z.int().nonnegative().describe("Already waiting or running"),
+        skipped_outcome_unknown: skippedOutcomeUnknown,
       }),
     }),
     z.object({
@@ -127,7 +130,10 @@ export const replayEventRoute = defineRoute({
   handle: async ({ params, body }, c) => {
     const result = await replayEvent(c.env, params.id, { force: body.force, now: Date.now() });
     if (result.outcome === "still_unrecognized") return result;
-    const { reset, skipped, inProgress, ...rest } = result;
-    return { ...rest, deliveries: { reset, skipped, in_progress: inProgress } };
+    const { reset, skipped, inProgress, outcomeUnknown, ...rest } = result;
+    return {
+      ...rest,
+      deliveries: { reset, skipped, in_progress: inProgress, skipped_outcome_unknown: outcomeUnknown },
+    };
   },
 });

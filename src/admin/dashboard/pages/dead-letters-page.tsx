@@ -1,12 +1,12 @@
 import { z } from "zod";
 import { loadConfig } from "../../../config";
 import { type DeliveryDetail, getDeliveryDetails } from "../../../store/delivery-details";
-import { listDeadDeliveries } from "../../../store/delivery-resets";
-import { ActionButton, ReturnTo, Select, Time } from "../components";
+import { isOutcomeUnknown, listDeadDeliveries } from "../../../store/delivery-resets";
+import { plural, ReturnTo, Select, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { optionalText, readQuery } from "../forms";
 import { renderPage } from "../render";
-import { deliveryRetryPath } from "./event-page";
+import { OUTCOME_UNKNOWN_NOTE, RetryForm } from "../retry-form";
 import { eventPath } from "./events-page";
 
 /** Dead deliveries listed (and retried by "retry all shown") at once; the longest dead come first. */
@@ -18,9 +18,11 @@ type Filters = z.output<typeof deadLetterFilters>;
 /** /admin/dead-letters: deliveries that gave up, why, and the forms to try them again. */
 export async function deadLettersPage(c: DashboardContext): Promise<Response> {
   const filters = readQuery(c, deadLetterFilters);
-  // The same selection and order as the bulk retry, so "retry all shown" retries exactly these.
+  // The same selection and order as the bulk retry, which leaves out deliveries whose outcome is unknown:
+  // "retry all shown" with a limit of the others shown retries exactly those.
   const ids = await listDeadDeliveries(c.env.DB, filters, DEAD_LETTERS_SHOWN + 1);
   const shown = await getDeliveryDetails(c.env.DB, ids.slice(0, DEAD_LETTERS_SHOWN));
+  const unknown = shown.filter(isOutcomeUnknown).length;
   const config = loadConfig(c.env);
   const here = new URL(c.req.url);
   const returnTo = here.pathname + here.search;
@@ -31,7 +33,8 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
       <h1>Dead letters</h1>
       <p class="muted">
         Deliveries that failed permanently or ran out of retries, longest dead first. A retry starts a fresh
-        retry schedule.
+        retry schedule. A delivery whose outcome is unknown may have been applied (its answer was lost): check
+        the vendor before retrying it; "Retry all" leaves those out.
       </p>
       <form class="filters" method="get" action="/admin/dead-letters">
         <Select label="Route" name="route" options={Object.keys(config.routes)} selected={filters.route} />
@@ -57,7 +60,15 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
                 : `${shown.length} dead ${shown.length === 1 ? "delivery" : "deliveries"}.`}
             </span>
             <span class="spacer" />
-            <BulkRetry filters={filters} count={shown.length} returnTo={returnTo} />
+            {unknown > 0 && (
+              <span class="muted">
+                {plural(unknown, "delivery", "deliveries")} with an unknown outcome not included: retry each
+                one after checking the vendor.
+              </span>
+            )}
+            {shown.length > unknown && (
+              <BulkRetry filters={filters} count={shown.length - unknown} returnTo={returnTo} />
+            )}
           </div>
           <DeadTable rows={shown} returnTo={returnTo} />
         </>
@@ -112,10 +123,15 @@ function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: strin
               </td>
               <td>{row.attempts}</td>
               <td>
+                {isOutcomeUnknown(row) && (
+                  <div>
+                    <span class="badge bad">{OUTCOME_UNKNOWN_NOTE}</span>
+                  </div>
+                )}
                 {row.last_error_code && <code>{row.last_error_code}</code>} {row.last_error ?? ""}
               </td>
               <td class="actions">
-                <ActionButton action={deliveryRetryPath(row.id)} label="Retry" returnTo={returnTo} />
+                <RetryForm delivery={row} returnTo={returnTo} />
               </td>
             </tr>
           ))}

@@ -3,15 +3,14 @@ import { type AttemptRow, listEventAttempts } from "../../../store/attempts";
 import { type DeliveryRow, listDeliveries } from "../../../store/deliveries";
 import { type EventRow, getEvent } from "../../../store/events";
 import { presentAttempt } from "../../api/present";
-import { ActionButton, Badge, formatDuration, ReturnTo, Time } from "../components";
+import { Badge, formatDuration, ReturnTo, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { renderPage } from "../render";
+import { RetryForm } from "../retry-form";
 import { eventPath } from "./events-page";
 
-/** Deliveries an operator can push again without `force`: the ones that gave up or are waiting to retry. */
+/** Deliveries offered a retry: the ones that gave up or are waiting to retry (never succeeded ones here). */
 const RETRYABLE: readonly DeliveryRow["status"][] = ["dead", "retrying"];
-
-export const deliveryRetryPath = (id: string) => `/admin/deliveries/${encodeURIComponent(id)}/retry`;
 
 /** /admin/events/:id: the event as stored, each delivery with every attempt, and the replay and retry forms. */
 export async function eventPage(c: DashboardContext): Promise<Response> {
@@ -60,7 +59,8 @@ function EventFacts({ row, here }: { row: EventRow; here: string }) {
           <form class="inline" method="post" action={`${here}/replay`}>
             <ReturnTo path={here} />
             <label class="check">
-              <input type="checkbox" name="force" /> also re-run succeeded deliveries
+              <input type="checkbox" name="force" /> also re-run succeeded deliveries and those whose outcome
+              is unknown
             </label>
             <button type="submit" class="primary">
               Replay
@@ -119,12 +119,7 @@ function DeliveryCard({
         </span>
         <span class="spacer" />
         {RETRYABLE.includes(delivery.status) && (
-          <ActionButton
-            action={deliveryRetryPath(delivery.id)}
-            label="Retry"
-            returnTo={here}
-            tone="primary"
-          />
+          <RetryForm delivery={delivery} returnTo={here} tone="primary" />
         )}
       </div>
       <dl class="facts">
