@@ -16,14 +16,30 @@ export function redactionSalt(env: Record<string, unknown>): string {
   return salt;
 }
 
-/**
- * HMAC-SHA256(salt, lower-case e-mail) in hex: equal for the same address in any case, meaningless without
- * the salt. It is what stays of an erased person's address.
- */
-export async function emailHash(salt: string, email: string): Promise<string> {
-  const mac = await signHmac("SHA-256", utf8(salt), utf8(email.trim().toLowerCase()));
+/** HMAC-SHA256(salt, text) in hex: meaningless without the salt. */
+async function keyedHash(salt: string, text: string): Promise<string> {
+  const mac = await signHmac("SHA-256", utf8(salt), utf8(text));
   return [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The keyed hash of the lower-case e-mail: equal for the same address in any case. It is what stays of an
+ * erased person's address.
+ */
+export function emailHash(salt: string, email: string): Promise<string> {
+  return keyedHash(salt, email.trim().toLowerCase());
+}
+
+/** Marks a value replaced by its keyed hash. */
+const REDACTED = "redacted:hmac-sha256:";
+
 /** What replaces an erased e-mail address in stored data. */
-export const redactedEmail = (hash: string) => `redacted:hmac-sha256:${hash}`;
+export const redactedEmail = (hash: string) => `${REDACTED}${hash}`;
+
+/**
+ * What replaces a de-duplication key that held an erased address: the keyed hash of the whole key, exactly as
+ * received, so distinct keys stay distinct and UNIQUE (route, dedupe_key) still holds.
+ */
+export async function redactedDedupeKey(salt: string, key: string): Promise<string> {
+  return `${REDACTED}${await keyedHash(salt, key)}`;
+}

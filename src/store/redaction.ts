@@ -8,6 +8,8 @@ const PERSON_ID =
   "coalesce(json_extract(event_json, '$.data.customer_id'), json_extract(event_json, '$.data.customer.id'))";
 
 const ERASURE = "customer.erasure_requested";
+/** Start of the status_reason of an erasure request whose data cannot be read (no LIKE wildcards in it). */
+const UNREADABLE = "erasure request unreadable";
 
 /** Events written per D1 batch (two statements each). */
 const WRITE_CHUNK = 50;
@@ -15,20 +17,61 @@ const WRITE_CHUNK = 50;
 export interface PendingErasure {
   id: string;
   vendor: string;
+  dedupe_key: string;
   event_json: string;
 }
 
-/** Erasure requests whose reactions all succeeded (status done) and whose redaction is still to do. */
-export async function listErasuresToRedact(db: D1Database, limit: number): Promise<PendingErasure[]> {
+/**
+ * Erasure requests whose reactions all succeeded (status done) and whose redaction is still to do: never
+ * tried first, then the least recently tried, so requests that keep waiting take turns instead of blocking
+ * later ones. One marked unreadable is only tried again once `retryUnreadableBefore` has passed its last try.
+ */
+export async function listErasuresToRedact(
+  db: D1Database,
+  limit: number,
+  retryUnreadableBefore: number,
+): Promise<PendingErasure[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, vendor, event_json FROM events
+      `SELECT id, vendor, dedupe_key, event_json FROM events
        WHERE type = '${ERASURE}' AND redacted_at IS NULL AND status = 'done'
-       ORDER BY received_at LIMIT ?1`,
+         AND (coalesce(status_reason, '') NOT LIKE '${UNREADABLE}%' OR redaction_attempted_at <= ?2)
+       ORDER BY redaction_attempted_at, received_at LIMIT ?1`,
     )
-    .bind(limit)
+    .bind(limit, retryUnreadableBefore)
     .all<PendingErasure>();
   return results;
+}
+
+/**
+ * Records that the cron is trying these erasure requests now, before any work, so one whose work fails still
+ * goes to the back of the line. The mark of an earlier unreadable try is cleared; it is set again if it
+ * still applies.
+ */
+export async function markRedactionAttempted(
+  db: D1Database,
+  ids: readonly string[],
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE events SET redaction_attempted_at = ?2,
+         status_reason = CASE WHEN status_reason LIKE '${UNREADABLE}%' THEN NULL ELSE status_reason END
+       WHERE id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids), now)
+    .run();
+}
+
+/**
+ * Marks an erasure request whose data cannot be read (so whom to erase is unknown). Its status stays done:
+ * its reactions did succeed. `details` must not hold personal data.
+ */
+export async function markErasureUnreadable(db: D1Database, id: string, details: string): Promise<void> {
+  await db
+    .prepare("UPDATE events SET status_reason = ?2 WHERE id = ?1")
+    .bind(id, `${UNREADABLE}: ${details}`)
+    .run();
 }
 
 export interface Person {
@@ -42,6 +85,9 @@ export interface Person {
 export interface PersonEventRow {
   id: string;
   type: string;
+  dedupe_key: string;
+  /** The canonical e-mail the event is about (lower-case), if any: not necessarily the person's. */
+  email: string | null;
   status: EventStatus;
   received_at: number;
   event_json: string;
@@ -63,7 +109,7 @@ export async function findPersonEvents(
 ): Promise<PersonEventRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, type, status, received_at, event_json,
+      `SELECT id, type, dedupe_key, status, received_at, event_json, ${PERSON_EMAIL} AS email,
          coalesce(${PERSON_EMAIL} = ?1 OR (vendor = ?2 AND ${PERSON_ID} = ?3), 0) AS owned
        FROM events
        WHERE redacted_at IS NULL AND (type <> '${ERASURE}' OR id = ?4) AND id IN (
@@ -90,12 +136,15 @@ export interface EventRedaction {
   eventJson: string;
   /** The erased person's e-mail hash for an event of theirs; null for someone else's event that named them. */
   emailHash: string | null;
+  /** The key's replacement when it names the person; null keeps it. */
+  dedupeKey: string | null;
 }
 
 /**
- * Writes redacted events: the raw delivery goes, the CloudEvent is replaced, and the request and response
- * excerpts of every attempt made for the event are dropped. Only events of the person are marked redacted;
- * an event that merely named them stays open to its own owner's erasure later.
+ * Writes redacted events: the raw delivery goes, the CloudEvent and a de-duplication key naming the person
+ * are replaced, and the request and response excerpts of every attempt made for the event are dropped. Only
+ * events of the person are marked redacted; an event that merely named them stays open to its own owner's
+ * erasure later.
  */
 export async function writeRedactions(
   db: D1Database,
@@ -109,10 +158,10 @@ export async function writeRedactions(
         db
           .prepare(
             `UPDATE events SET raw_body = NULL, raw_headers = '{}', event_json = ?2, redacted_at = ?3,
-               email_hash = ?4
+               email_hash = ?4, dedupe_key = coalesce(?5, dedupe_key)
              WHERE id = ?1 AND redacted_at IS NULL`,
           )
-          .bind(r.id, r.eventJson, r.emailHash === null ? null : now, r.emailHash),
+          .bind(r.id, r.eventJson, r.emailHash === null ? null : now, r.emailHash, r.dedupeKey),
         db
           .prepare(
             `UPDATE attempts SET request_summary = json_remove(request_summary, '$.body'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors";
-import { emailHash, redactedEmail, redactionSalt } from "../../src/retention/email-hash";
+import { emailHash, redactedDedupeKey, redactedEmail, redactionSalt } from "../../src/retention/email-hash";
 
 const SALT = "a-test-salt-of-some-length";
 
@@ -27,6 +27,27 @@ describe("emailHash", () => {
 
   it("marks a redacted address with the hash", () => {
     expect(redactedEmail("ab12")).toBe("redacted:hmac-sha256:ab12");
+  });
+});
+
+describe("redactedDedupeKey", () => {
+  const key = "contact.unsubscribed:Ada@Example.com:2025-03-18 09:15:00.123456";
+
+  it("is the marked HMAC-SHA256 of the exact key under the salt", async () => {
+    const hmacKey = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(SALT),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(key)));
+    const hex = [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(await redactedDedupeKey(SALT, key)).toBe(`redacted:hmac-sha256:${hex}`);
+  });
+
+  it("keeps keys that differ only in case distinct, as the UNIQUE constraint saw them", async () => {
+    expect(await redactedDedupeKey(SALT, key)).not.toBe(await redactedDedupeKey(SALT, key.toLowerCase()));
   });
 });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
-import { emailHash, redactedEmail } from "../../src/retention/email-hash";
+import { emailHash, redactedDedupeKey, redactedEmail } from "../../src/retention/email-hash";
 import { redactCompletedErasures } from "../../src/retention/redact-erasures";
 import { listRedactedByHash } from "../../src/store/redaction";
 import couponClaimed from "../fixtures/coupontools/coupon-claimed.json";
@@ -24,6 +24,8 @@ import { kooomoOrder, send, sendAll } from "./payloads";
 
 const bridgeEnv = env as unknown as Env;
 const SALT = env.REDACTION_SALT as string;
+// An id as the Ometria template once built it, the address in it (here in another case): the route's dedupe key.
+const KEY_WITH_EMAIL = "contact.unsubscribed:Ada@Example.com:2025-03-18 09:15:00.123456";
 
 beforeEach(resetEmulator);
 
@@ -45,6 +47,7 @@ describe("erasure requests", () => {
         ],
         ["ometria", ometriaUpdated],
         ["ometria", ometriaUnsubscribed],
+        ["ometria", { ...ometriaUnsubscribed, id: KEY_WITH_EMAIL }],
         ["coupontools", couponValidated],
         ["coupontools", stampsAdded],
       ]),
@@ -98,6 +101,9 @@ describe("erasure requests", () => {
       for (const name of ["Ada", "Lovelace", "King"]) expect(text).not.toContain(name);
 
       const row = await eventRow(id);
+      for (const [column, value] of Object.entries(row)) {
+        expect(String(value).toLowerCase(), `column ${column}`).not.toContain("ada@example.com");
+      }
       expect(row).toMatchObject({ raw_body: null, raw_headers: "{}", redacted_at: now, email_hash: hash });
       const event = JSON.parse(row.event_json);
       const person = event.data.customer ?? event.data;
@@ -110,6 +116,11 @@ describe("erasure requests", () => {
         expect(JSON.parse(attempt.request_summary)).not.toHaveProperty("body");
       }
     }
+    // The key that named her is a keyed hash of itself now: still unique on its route, no longer readable.
+    const keyed = await eventRow(own[6] ?? "");
+    expect(keyed.dedupe_key).toBe(await redactedDedupeKey(SALT, KEY_WITH_EMAIL));
+    expect((await eventRow(own[5] ?? "")).dedupe_key).toBe(ometriaUnsubscribed.id);
+
     const order = JSON.parse((await eventRow(own[1] ?? "")).event_json);
     expect(order.data).toMatchObject({
       order_id: "100045",

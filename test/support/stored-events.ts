@@ -5,8 +5,12 @@ import type { DeliveryRow } from "../../src/store/deliveries";
 import type { EventRow } from "../../src/store/events";
 import { waitFor } from "./wait";
 
-/** An events row with the columns of migrations/0004_retention.sql. */
-export type StoredEventRow = EventRow & { redacted_at: number | null; email_hash: string | null };
+/** An events row with the columns of migrations/0004_retention.sql and 0005_erasure_progress.sql. */
+export type StoredEventRow = EventRow & {
+  redacted_at: number | null;
+  email_hash: string | null;
+  redaction_attempted_at: number | null;
+};
 export type StoredAttemptRow = AttemptRow & { bodies_removed_at: number | null };
 
 /** The id of an accepted delivery (202). */
