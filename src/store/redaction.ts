@@ -173,12 +173,3 @@ export async function writeRedactions(
     );
   }
 }
-
-/** Events redacted for the person with this e-mail hash (see src/retention/email-hash.ts). */
-export async function listRedactedByHash(db: D1Database, hash: string): Promise<string[]> {
-  const { results } = await db
-    .prepare("SELECT id FROM events WHERE email_hash = ?1 ORDER BY received_at")
-    .bind(hash)
-    .all<{ id: string }>();
-  return results.map((r) => r.id);
-}
