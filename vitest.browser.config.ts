@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     testTimeout: 120_000,
     fileParallelism: false,
+    // The local stack is chatty; show its output only when the test fails.
+    silent: "passed-only",
   },
 });

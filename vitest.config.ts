@@ -75,6 +75,8 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup/apply-migrations.ts"],
       // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
       testTimeout: 30_000,
+      // The bridge logs a JSON line per decision; show them only for tests that fail.
+      silent: "passed-only" as const,
     },
   };
 });
