@@ -13,6 +13,8 @@ export interface AttemptRow {
   response_status: number | null;
   response_excerpt: string | null;
   duration_ms: number | null;
+  /** Set when retention or an erasure removed the request and response bodies (migrations/0004). */
+  bodies_removed_at: number | null;
 }
 
 /** Every attempt made for the deliveries of one event, by delivery then in order. */

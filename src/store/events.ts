@@ -40,6 +40,8 @@ export interface EventRow {
   /** Set once a completed erasure request removed the person's data (src/retention/). */
   redacted_at: number | null;
   email_hash: string | null;
+  /** Last time the erasure job tried to carry out this erasure request (migrations/0005). */
+  redaction_attempted_at: number | null;
 }
 
 export type InsertResult = { inserted: true; id: string } | { inserted: false; id: string; queued: boolean };

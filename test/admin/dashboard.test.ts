@@ -8,7 +8,7 @@ import orderCreated from "../fixtures/kooomo/order-created.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import unknownKooomo from "../fixtures/kooomo/unknown-event.json";
 import customerUpdated from "../fixtures/ometria/customer-updated.json";
-import { acceptedId, deliveriesWhen, drive, finished } from "../support/admin";
+import { deliveriesWhen, drive, finished } from "../support/admin";
 import {
   cookiesFrom,
   type DashboardRequest,
@@ -17,7 +17,7 @@ import {
   signIn,
   unescapeAttribute,
 } from "../support/dashboard";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { DEMO, injectFault, resetEmulator } from "../support/emulator";
 
 beforeEach(resetEmulator);

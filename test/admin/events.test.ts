@@ -6,8 +6,8 @@ import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import kooomoUnknown from "../fixtures/kooomo/unknown-event.json";
 import unsubscribed from "../fixtures/ometria/contact-unsubscribed.json";
-import { acceptedId, admin, adminJson, deliveriesWhen, drive, expectError, finished } from "../support/admin";
-import { deliver } from "../support/deliveries";
+import { admin, adminJson, deliveriesWhen, drive, expectError, finished } from "../support/admin";
+import { acceptedId, deliver } from "../support/deliveries";
 import { waitFor } from "../support/wait";
 
 type EventList = z.output<typeof listEventsRoute.response>;

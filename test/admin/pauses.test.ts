@@ -5,7 +5,6 @@ import { sweepStalledDeliveries } from "../../src/delivery/sweep";
 import { listDeliveries } from "../../src/store/deliveries";
 import orderCreated from "../fixtures/kooomo/order-created.json";
 import {
-  acceptedId,
   admin,
   adminJson,
   attemptCount,
@@ -14,7 +13,7 @@ import {
   expectError,
   finished,
 } from "../support/admin";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { DEMO, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
 

@@ -9,7 +9,6 @@ import orderCreated from "../fixtures/kooomo/order-created.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import kooomoUnknown from "../fixtures/kooomo/unknown-event.json";
 import {
-  acceptedId,
   admin,
   adminJson,
   attemptCount,
@@ -18,7 +17,7 @@ import {
   expectError,
   finished,
 } from "../support/admin";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { DEMO, injectFault, markForged, recordedRequests, resetEmulator } from "../support/emulator";
 import { waitFor } from "../support/wait";
 

@@ -9,7 +9,6 @@ import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import orderCreated from "../fixtures/kooomo/order-created.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import {
-  acceptedId,
   admin,
   adminJson,
   attemptCount,
@@ -18,7 +17,7 @@ import {
   expectError,
   finished,
 } from "../support/admin";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { DEMO, emulatorState, injectFault, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
 import { waitFor } from "../support/wait";

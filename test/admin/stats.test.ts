@@ -5,8 +5,8 @@ import { statsRoute } from "../../src/admin/api/routes/stats";
 import orderCreated from "../fixtures/kooomo/order-created.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import kooomoUnknown from "../fixtures/kooomo/unknown-event.json";
-import { acceptedId, adminJson, deliveriesWhen, drive, finished } from "../support/admin";
-import { deliver } from "../support/deliveries";
+import { adminJson, deliveriesWhen, drive, finished } from "../support/admin";
+import { acceptedId, deliver } from "../support/deliveries";
 import { DEMO, injectFault } from "../support/emulator";
 
 type Stats = z.output<typeof statsRoute.response>;

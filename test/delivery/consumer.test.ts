@@ -1,39 +1,18 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
-import { loadConfig } from "../../src/config";
 import { consumeBatch } from "../../src/delivery/consumer";
 import type { Env } from "../../src/env";
-import { buildEvent } from "../../src/ingress/build-event";
-import { insertEvent } from "../../src/store/events";
 import { addPause, removePause } from "../../src/store/pauses";
-import { vendors } from "../../src/vendors";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import { injectFault, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
+import { storeUnqueued } from "../support/stored-events";
 
 beforeEach(resetEmulator);
 
-async function storeCoupontoolsEvent(id: string): Promise<string> {
-  const route = loadConfig(env as unknown as Env).routes.coupontools;
-  if (!route) throw new Error("route missing");
-  const event = buildEvent(
-    crypto.randomUUID(),
-    route,
-    vendors.coupontools.normalize({ ...couponValidated, id }),
-    new Date(),
-  );
-  await insertEvent(env.DB, {
-    event,
-    route: "coupontools",
-    dedupeKey: id,
-    verification: "pending_confirmation",
-    receivedAt: Date.now(),
-    rawBody: "{}",
-    rawHeaders: {},
-  });
-  return event.id;
-}
+const storeCoupontoolsEvent = (id: string) =>
+  storeUnqueued("coupontools", { ...couponValidated, id }, { dedupeKey: id });
 
 it("acknowledges each message on its own and retries only the one whose confirmation call failed", async () => {
   const failing = await storeCoupontoolsEvent("evt_confirm_fails");

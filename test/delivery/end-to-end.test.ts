@@ -8,8 +8,9 @@ import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import customerCreated from "../fixtures/kooomo/customer-created.json";
 import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { emulatorState, injectFault, markForged, recordedRequests, resetEmulator } from "../support/emulator";
+import { deliveriesOf } from "../support/stored-events";
 import { waitFor } from "../support/wait";
 
 // Webhook in, real queues, real consumer, real D1, the Membrane emulator behind the MEMBRANE binding.
@@ -21,13 +22,6 @@ interface AttemptRow {
   error_code: string | null;
   response_status: number | null;
   request_summary: string;
-}
-
-async function deliveriesOf(eventId: string) {
-  const { results } = await env.DB.prepare("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY reaction")
-    .bind(eventId)
-    .all<DeliveryRow>();
-  return results;
 }
 
 async function attemptsOf(deliveryId: string) {
@@ -57,11 +51,6 @@ function delivery(rows: DeliveryRow[], reaction: string): DeliveryRow {
   const row = rows.find((d) => d.reaction === reaction);
   if (!row) throw new Error(`no ${reaction} delivery among ${rows.map((d) => d.reaction).join(", ")}`);
   return row;
-}
-
-async function acceptedId(res: Response): Promise<string> {
-  expect(res.status).toBe(202);
-  return (await res.json<{ id: string }>()).id;
 }
 
 function paidOrder(id: string, customer: Record<string, unknown> = {}) {

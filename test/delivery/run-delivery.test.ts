@@ -5,8 +5,6 @@ import { type DeliveryContext, deliveryContext } from "../../src/delivery/contex
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/messages";
 import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
-import { buildEvent } from "../../src/ingress/build-event";
-import { uuidv7 } from "../../src/lib/ids";
 import {
   claimDelivery,
   type DeliveryRow,
@@ -16,12 +14,11 @@ import {
   planDeliveries,
   recordAttempt,
 } from "../../src/store/deliveries";
-import { insertEvent } from "../../src/store/events";
-import { vendors } from "../../src/vendors";
 import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { emulatorState, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
+import { storeUnqueued } from "../support/stored-events";
 
 // The engine driven directly with an injected clock. Events are stored without queueing and the work queues
 // are recorded, so the background consumer does not run the same deliveries; D1, the pacer Durable Object
@@ -53,23 +50,12 @@ function harness(start = Date.now()) {
 
 /** Stores a Kooomo payload as the ingress would (minus the queue) and plans the named reaction for it. */
 async function planned(payload: unknown, reaction: string, at: number): Promise<DeliveryRow> {
-  const route = config.routes.kooomo;
-  if (!route) throw new Error("kooomo route missing");
-  const event = buildEvent(uuidv7(at), route, vendors.kooomo.normalize(payload), new Date(at));
-  await insertEvent(env.DB, {
-    event,
-    route: "kooomo",
-    dedupeKey: event.id,
-    verification: "verified",
-    receivedAt: at,
-    rawBody: JSON.stringify(payload),
-    rawHeaders: {},
-  });
+  const eventId = await storeUnqueued("kooomo", payload, { receivedAt: at });
   const spec = config.reactions.find((r) => r.name === reaction);
   if (!spec) throw new Error(`reaction ${reaction} missing`);
   const [row] = await planDeliveries(
     env.DB,
-    event.id,
+    eventId,
     [{ reaction, recipe: spec.recipe.key, connectionId: spec.connection }],
     at,
   );

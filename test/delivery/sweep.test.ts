@@ -1,39 +1,21 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { loadConfig } from "../../src/config";
 import { PLAN_GRACE_MS, sweepUnplannedEvents } from "../../src/delivery/sweep";
 import type { Env } from "../../src/env";
-import { buildEvent } from "../../src/ingress/build-event";
-import { insertEvent, markPlanningDue } from "../../src/store/events";
-import { vendors } from "../../src/vendors";
+import { markPlanningDue } from "../../src/store/events";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { recordingQueue } from "../support/recording-queue";
+import { storeUnqueued } from "../support/stored-events";
 
 const bridgeEnv = env as unknown as Env;
 
 /** An event that was handed to the queue at `queuedAt` and never planned (its message was lost). */
 async function queuedButNeverPlanned(id: string, queuedAt: number): Promise<string> {
-  const route = loadConfig(bridgeEnv).routes.kooomo;
-  if (!route) throw new Error("route missing");
-  const event = buildEvent(
-    crypto.randomUUID(),
-    route,
-    vendors.kooomo.normalize({ ...orderPaid, id }),
-    new Date(),
-  );
-  await insertEvent(env.DB, {
-    event,
-    route: "kooomo",
-    dedupeKey: id,
-    verification: "verified",
-    receivedAt: queuedAt,
-    rawBody: "{}",
-    rawHeaders: {},
-  });
+  const eventId = await storeUnqueued("kooomo", { ...orderPaid, id }, { receivedAt: queuedAt });
   await env.DB.prepare("UPDATE events SET status = 'queued', queued_at = ?2 WHERE id = ?1")
-    .bind(event.id, queuedAt)
+    .bind(eventId, queuedAt)
     .run();
-  return event.id;
+  return eventId;
 }
 
 it("re-sends the planning message of an event queued long ago and never planned, once", async () => {

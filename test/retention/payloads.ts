@@ -1,8 +1,7 @@
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
-import { deliver } from "../support/deliveries";
-import { acceptedId } from "../support/stored-events";
+import { acceptedId, deliver } from "../support/deliveries";
 
 /** Fixture variants for people other than the fixtures' Ada, with their own ids so they are not duplicates. */
 

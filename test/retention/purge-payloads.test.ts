@@ -3,9 +3,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { purgeExpiredPayloads } from "../../src/retention/purge-payloads";
 import { loadRetentionSettings } from "../../src/retention/settings";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
-import { deliver } from "../support/deliveries";
+import { acceptedId, deliver } from "../support/deliveries";
 import { resetEmulator } from "../support/emulator";
-import { acceptedId, attemptsOf, eventRow, settled } from "../support/stored-events";
+import { attemptsOf, eventRow, settled } from "../support/stored-events";
 
 // Real ingress, queues, recipes (Membrane emulator) and D1; only the retention clock is chosen by the test.
 

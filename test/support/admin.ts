@@ -52,12 +52,6 @@ export async function expectError(
   return body.error;
 }
 
-/** The id the ingress gave an accepted delivery. */
-export async function acceptedId(res: Response): Promise<string> {
-  expect(res.status).toBe(202);
-  return (await res.json<{ id: string }>()).id;
-}
-
 /**
  * Plans an event and runs each of its deliveries once, as the queue consumer would. The real consumer may
  * be doing the same in the background; claims make that harmless. Returns what each run did.

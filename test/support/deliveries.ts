@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import { expect } from "vitest";
 
 /** Demo secrets: the same values `npm start` uses (.dev.vars.example), bound in vitest.config.ts. */
 export const secrets = {
@@ -57,6 +58,12 @@ export async function deliver(
     case "coupontools":
       return post(`/webhooks/coupontools?token=${encodeURIComponent(secrets.coupontools)}`, body);
   }
+}
+
+/** The id the ingress gave an accepted delivery (asserts the 202). */
+export async function acceptedId(res: Response): Promise<string> {
+  expect(res.status).toBe(202);
+  return (await res.json<{ id: string }>()).id;
 }
 
 export async function countEvents(): Promise<number> {

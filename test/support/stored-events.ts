@@ -1,26 +1,17 @@
 import { env } from "cloudflare:workers";
-import { expect } from "vitest";
+import { loadConfig } from "../../src/config";
+import type { Env } from "../../src/env";
+import { buildEvent } from "../../src/ingress/build-event";
+import { uuidv7 } from "../../src/lib/ids";
 import type { AttemptRow } from "../../src/store/attempts";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import type { EventRow } from "../../src/store/events";
+import { insertEvent } from "../../src/store/events";
+import { vendors } from "../../src/vendors";
 import { waitFor } from "./wait";
 
-/** An events row with the columns of migrations/0004_retention.sql and 0005_erasure_progress.sql. */
-export type StoredEventRow = EventRow & {
-  redacted_at: number | null;
-  email_hash: string | null;
-  redaction_attempted_at: number | null;
-};
-export type StoredAttemptRow = AttemptRow & { bodies_removed_at: number | null };
-
-/** The id of an accepted delivery (202). */
-export async function acceptedId(res: Response): Promise<string> {
-  expect(res.status).toBe(202);
-  return (await res.json<{ id: string }>()).id;
-}
-
-export async function eventRow(id: string): Promise<StoredEventRow> {
-  const row = await env.DB.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<StoredEventRow>();
+export async function eventRow(id: string): Promise<EventRow> {
+  const row = await env.DB.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
   if (!row) throw new Error(`event ${id} not stored`);
   return row;
 }
@@ -32,20 +23,20 @@ export async function deliveriesOf(eventId: string): Promise<DeliveryRow[]> {
   return results;
 }
 
-export async function attemptsOf(eventId: string): Promise<StoredAttemptRow[]> {
+export async function attemptsOf(eventId: string): Promise<AttemptRow[]> {
   const { results } = await env.DB.prepare(
     `SELECT attempts.* FROM attempts JOIN deliveries ON deliveries.id = attempts.delivery_id
      WHERE deliveries.event_id = ?1 ORDER BY attempts.id`,
   )
     .bind(eventId)
-    .all<StoredAttemptRow>();
+    .all<AttemptRow>();
   return results;
 }
 
 const IN_PROGRESS = new Set(["accepted", "queued", "processing"]);
 
 /** Waits until the real queues have taken the event to a final status (done, failed, unrecognized...). */
-export function settled(eventId: string, timeoutMs = 15_000): Promise<StoredEventRow> {
+export function settled(eventId: string, timeoutMs = 15_000): Promise<EventRow> {
   return waitFor(
     () => eventRow(eventId),
     (row) => !IN_PROGRESS.has(row.status),
@@ -61,4 +52,34 @@ export async function storedText(eventId: string): Promise<string> {
 /** Everything stored about an event, to compare before and after. */
 export async function snapshot(id: string) {
   return { event: await eventRow(id), deliveries: await deliveriesOf(id), attempts: await attemptsOf(id) };
+}
+
+/**
+ * Stores a vendor payload as the ingress would, but without queueing it, so a test drives planning itself
+ * and the background consumer never sees it. Returns the event id.
+ */
+export async function storeUnqueued(
+  routeName: string,
+  payload: unknown,
+  options: { dedupeKey?: string; receivedAt?: number } = {},
+): Promise<string> {
+  const route = loadConfig(env as unknown as Env).routes[routeName];
+  if (!route) throw new Error(`no route ${routeName}`);
+  const receivedAt = options.receivedAt ?? Date.now();
+  const event = buildEvent(
+    uuidv7(receivedAt),
+    route,
+    vendors[route.vendor].normalize(payload),
+    new Date(receivedAt),
+  );
+  await insertEvent(env.DB, {
+    event,
+    route: route.name,
+    dedupeKey: options.dedupeKey ?? event.id,
+    verification: route.verifier.type === "coupontools" ? "pending_confirmation" : "verified",
+    receivedAt,
+    rawBody: JSON.stringify(payload),
+    rawHeaders: {},
+  });
+  return event.id;
 }
