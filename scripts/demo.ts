@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
-import { verifierConfig } from "../src/ingress/verifiers/schemas.ts";
-import { signDelivery } from "../src/ingress/verifiers/sign-delivery.ts";
+import { verifierConfig } from "../src/config/verifiers.ts";
 import { ROOT, readDevVars, startLocalStack } from "./lib/local-stack.ts";
+import { signDelivery } from "./lib/sign-delivery.ts";
 
 interface Expected {
   label: string;

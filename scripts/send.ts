@@ -12,9 +12,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { z } from "zod";
-import { verifierConfig } from "../src/ingress/verifiers/schemas.ts";
-import { signDelivery } from "../src/ingress/verifiers/sign-delivery.ts";
+import { verifierConfig } from "../src/config/verifiers.ts";
 import { BRIDGE_PORT, ROOT, readDevVars } from "./lib/local-stack.ts";
+import { signDelivery } from "./lib/sign-delivery.ts";
 
 const FIXTURES = `${ROOT}test/fixtures/`;
 

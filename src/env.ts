@@ -1,5 +1,5 @@
-import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "./delivery/messages";
-import type { ConnectionPacer } from "./delivery/pacer";
+import type { ConnectionPacer } from "./pacing/pacer";
+import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "./queue/messages";
 
 /** Bindings and vars from wrangler.toml; secrets (named by each route's `secrets`) arrive as extra string keys. */
 export interface Env {
@@ -12,26 +12,11 @@ export interface Env {
   MEMBRANE?: Fetcher;
   /** [vars.ROUTES] from wrangler.toml, validated by src/config/routes.ts. */
   ROUTES: unknown;
-  /** [vars.REACTIONS]: reaction name -> recipe, connection, options. */
+  /** [vars.REACTIONS]: reaction name -> recipe, connection, options (src/config/reactions.ts). */
   REACTIONS?: unknown;
-  /** [vars.DELIVERY]: retry schedule and timeouts. */
+  /** [vars.DELIVERY]: retry schedule and timeouts (src/config/delivery.ts). */
   DELIVERY?: unknown;
-  /** [vars.RETENTION]: how long raw payloads are kept (src/retention/settings.ts). */
+  /** [vars.RETENTION]: how long raw payloads are kept (src/config/retention.ts). */
   RETENTION?: unknown;
   [secret: string]: unknown;
-}
-
-type BridgeEnv = Env;
-
-declare global {
-  namespace Cloudflare {
-    /** Types `exports.default` from "cloudflare:workers" in tests. */
-    interface GlobalProps {
-      mainModule: typeof import("./index");
-    }
-    /** `env` from "cloudflare:workers": the bridge's bindings plus what vitest.config.ts adds for tests. */
-    interface Env extends BridgeEnv {
-      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 import { NotFoundError, UnauthorizedError } from "../errors";
-import { secretEquals } from "../ingress/verifiers/timing-safe";
+import { secretEquals } from "../lib/timing-safe";
 
 /** The operator's token (secret ADMIN_TOKEN); undefined switches the admin surface off. */
 export function adminToken(env: Record<string, unknown>): string | undefined {

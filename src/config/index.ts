@@ -1,7 +1,7 @@
-import { type DeliverySettings, loadDeliverySettings } from "../delivery/settings";
 import type { Env } from "../env";
-import { parseReactions, type Reaction } from "../reactions/config";
-import { loadRetentionSettings, type RetentionSettings } from "../retention/settings";
+import { type DeliverySettings, loadDeliverySettings } from "./delivery";
+import { parseReactions, type Reaction } from "./reactions";
+import { loadRetentionSettings, type RetentionSettings } from "./retention";
 import { parseRoutes, type Routes } from "./routes";
 
 export interface BridgeConfig {

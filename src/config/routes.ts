@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ConfigError } from "../errors";
-import { verifierConfig } from "../ingress/verifiers/schemas";
+import { describeIssues } from "../lib/zod-issues";
 import { vendorName } from "../vendors";
+import { verifierConfig } from "./verifiers";
 
 /** D1's limit on one string, BLOB or row. */
 export const D1_MAX_ROW_BYTES = 1_000_000;
@@ -72,11 +73,9 @@ export type RouteConfig = z.infer<typeof routeConfig>;
 export type Route = RouteConfig & { name: string };
 export type Routes = Record<string, Route>;
 
-/** "routes.kooomo.verifier.header: Invalid input: expected string" — one line per problem. */
-export function describeIssues(prefix: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${[prefix, ...issue.path.map(String)].filter(Boolean).join(".")}: ${issue.message}`)
-    .join("; ");
+/** "routes.kooomo.verifier.header: Invalid input: expected string; ..." — every problem, under `prefix`. */
+export function describeConfigIssues(prefix: string, error: z.ZodError): string {
+  return describeIssues(error, { at: [prefix] }).join("; ");
 }
 
 /** Parses `env.ROUTES` (a JSON object from wrangler.toml [vars.ROUTES]) or throws one ConfigError naming each bad field. */
@@ -86,7 +85,7 @@ export function parseRoutes(raw: unknown): Routes {
     throw new ConfigError("routes: ROUTES is not set in wrangler.toml [vars]");
   const result = routesConfig.safeParse(value);
   if (!result.success)
-    throw new ConfigError(`invalid route config: ${describeIssues("routes", result.error)}`);
+    throw new ConfigError(`invalid route config: ${describeConfigIssues("routes", result.error)}`);
   return result.data;
 }
 

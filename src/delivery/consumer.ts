@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
+import { delaySeconds, deliveryMessage, eventMessage } from "../queue/messages";
 import { type DeliveryContext, deliveryContext } from "./context";
-import { delaySeconds, deliveryMessage, eventMessage } from "./messages";
 import { planEvent, RetryLater } from "./plan-event";
 import { runDelivery } from "./run-delivery";
 

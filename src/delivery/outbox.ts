@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
+import { eventMessages, sendMessages } from "../queue/send";
 import { listUnqueued, markQueued } from "../store/events";
 
 /**
@@ -9,10 +10,7 @@ import { listUnqueued, markQueued } from "../store/events";
 export async function enqueueEvents(env: Env, ids: readonly string[]): Promise<boolean> {
   if (ids.length === 0) return true;
   try {
-    // sendBatch takes at most 100 messages.
-    for (let i = 0; i < ids.length; i += 100) {
-      await env.EVENTS_QUEUE.sendBatch(ids.slice(i, i + 100).map((eventId) => ({ body: { eventId } })));
-    }
+    await sendMessages(env.EVENTS_QUEUE, eventMessages(ids));
   } catch (error) {
     log("warn", "queue.send_failed", { count: ids.length, error: String(error) });
     return false;

@@ -1,6 +1,7 @@
-import { isRecognized, type StoredEvent } from "../events/cloudevent";
+import { reactionsFor } from "../config/reactions";
+import { isRecognized } from "../events/cloudevent";
 import { log } from "../lib/log";
-import { reactionsFor } from "../reactions/config";
+import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
 import { planDeliveries } from "../store/deliveries";
 import {
   getEvent,
@@ -10,6 +11,7 @@ import {
   setVerification,
 } from "../store/events";
 import { getPause } from "../store/pauses";
+import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
 import { confirmGenuine } from "./confirm-genuine";
 import type { DeliveryContext } from "./context";
@@ -45,7 +47,7 @@ export async function planEvent(
   if (row.status === "unrecognized" || row.status === "rejected") return;
   // A redacted event no longer holds the data its reactions would need, and must not be acted on again.
   if (row.redacted_at !== null) return;
-  const event = JSON.parse(row.event_json) as StoredEvent;
+  const event = readStoredEvent(row.event_json);
   const route = ctx.config.routes[row.route];
 
   if (row.verification === "pending_confirmation") {
@@ -55,7 +57,9 @@ export async function planEvent(
       (await getPause(env.DB, "connection", route.verifier.connection))
     ) {
       // The confirmation call goes through a paused connection: wait without spending the message's retries.
-      await env.EVENTS_QUEUE.send({ eventId }, { delaySeconds: PAUSED_RECHECK_SECONDS });
+      await sendMessages(env.EVENTS_QUEUE, eventMessages([eventId]), {
+        delaySeconds: PAUSED_RECHECK_SECONDS,
+      });
       await markPlanningDue(env.DB, [eventId], ctx.now() + PAUSED_RECHECK_SECONDS * 1000);
       return;
     }
@@ -104,7 +108,7 @@ export async function planEvent(
   );
   const fresh = deliveries.filter((d) => d.status === "pending" && d.attempts === 0);
   if (fresh.length > 0) {
-    await env.DELIVERIES_QUEUE.sendBatch(fresh.map((d) => ({ body: { deliveryId: d.id } })));
+    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(fresh.map((d) => d.id)));
   }
   await refreshEventStatus(env.DB, eventId);
   log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });

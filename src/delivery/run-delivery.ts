@@ -1,6 +1,9 @@
+import type { Reaction } from "../config/reactions";
 import type { CanonicalEvent } from "../events/cloudevent";
 import { log } from "../lib/log";
-import type { Reaction } from "../reactions/config";
+import { type PaceRule, reserveSlot, slotInterval } from "../pacing/pacer";
+import { type DeliveryMessage, delaySeconds } from "../queue/messages";
+import { deliveryMessages, sendMessages } from "../queue/send";
 import type { ReactionResult } from "../reactions/types";
 import {
   type AttemptResult,
@@ -14,10 +17,9 @@ import {
 } from "../store/deliveries";
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
+import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
-import { type DeliveryMessage, delaySeconds } from "./messages";
-import { type PaceRule, reserveSlot, slotInterval } from "./pacer";
 
 /** Waits shorter than this are slept in place; longer ones go back to the queue with a delay. */
 const MAX_INLINE_WAIT_MS = 1_000;
@@ -96,7 +98,7 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     ? { kind: "missing_data", reason: "the event row is gone" }
     : row.redacted_at !== null
       ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
-      : await runRecipe(ctx, reaction, JSON.parse(row.event_json) as CanonicalEvent);
+      : await runRecipe(ctx, reaction, readStoredEvent(row.event_json) as CanonicalEvent);
   return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started));
 }
 
@@ -206,10 +208,9 @@ async function finish(
     return { step: "held" };
   }
   if (status === "retrying" && nextAttemptAt !== undefined) {
-    await env.DELIVERIES_QUEUE.send(
-      { deliveryId: delivery.id },
-      { delaySeconds: delaySeconds(nextAttemptAt - now) },
-    );
+    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages([delivery.id]), {
+      delaySeconds: delaySeconds(nextAttemptAt - now),
+    });
   }
   if (status === "dead")
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "");
@@ -229,14 +230,16 @@ async function finish(
 }
 
 function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: string, reason: string) {
-  return ctx.env.DEAD_LETTERS.send({
-    kind: "dead_delivery",
-    deliveryId: delivery.id,
-    eventId: delivery.event_id,
-    reaction: delivery.reaction,
-    code,
-    reason,
-  });
+  return sendMessages(ctx.env.DEAD_LETTERS, [
+    {
+      kind: "dead_delivery",
+      deliveryId: delivery.id,
+      eventId: delivery.event_id,
+      reaction: delivery.reaction,
+      code,
+      reason,
+    },
+  ]);
 }
 
 async function requeue(
@@ -245,7 +248,7 @@ async function requeue(
   at: number,
   why: "not_due" | "paced",
 ): Promise<DeliveryStep> {
-  await ctx.env.DELIVERIES_QUEUE.send(message, { delaySeconds: delaySeconds(at - ctx.now()) });
+  await sendMessages(ctx.env.DELIVERIES_QUEUE, [message], { delaySeconds: delaySeconds(at - ctx.now()) });
   return { step: "requeued", notBefore: at, why };
 }
 

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
+import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
 import { listStalled } from "../store/deliveries";
 import { listUnplanned, markPlanningDue } from "../store/events";
 import { sweepUnqueued } from "./outbox";
@@ -12,7 +13,7 @@ const STALL_BATCH = 100;
 export async function sweepStalledDeliveries(env: Env, now = Date.now()): Promise<number> {
   const ids = await listStalled(env.DB, now, STALL_GRACE_MS, STALL_BATCH);
   if (ids.length > 0) {
-    await env.DELIVERIES_QUEUE.sendBatch(ids.map((deliveryId) => ({ body: { deliveryId } })));
+    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(ids));
     log("warn", "delivery.sweep", { requeued: ids.length });
   }
   return ids.length;
@@ -25,7 +26,7 @@ export const PLAN_GRACE_MS = 15 * 60_000;
 export async function sweepUnplannedEvents(env: Env, now = Date.now()): Promise<number> {
   const ids = await listUnplanned(env.DB, now - PLAN_GRACE_MS, STALL_BATCH);
   if (ids.length > 0) {
-    await env.EVENTS_QUEUE.sendBatch(ids.map((eventId) => ({ body: { eventId } })));
+    await sendMessages(env.EVENTS_QUEUE, eventMessages(ids));
     await markPlanningDue(env.DB, ids, now);
     log("warn", "plan.sweep", { requeued: ids.length });
   }

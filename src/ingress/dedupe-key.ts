@@ -1,4 +1,6 @@
 import type { Route } from "../config/routes";
+import { toHex, utf8 } from "../lib/bytes";
+import { sha256 } from "../lib/crypto";
 import { log } from "../lib/log";
 
 const MAX_KEY_LENGTH = 256;
@@ -23,7 +25,7 @@ export async function dedupeKey(
     log("warn", "ingress.dedupe_key_missing", { route: route.name, where });
     return sha256Key(body);
   }
-  return text.length > MAX_KEY_LENGTH ? sha256Key(new TextEncoder().encode(text)) : text;
+  return text.length > MAX_KEY_LENGTH ? sha256Key(utf8(text)) : text;
 }
 
 function valueAt(json: unknown, path: string): unknown {
@@ -37,6 +39,5 @@ function valueAt(json: unknown, path: string): unknown {
 }
 
 async function sha256Key(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return `sha256:${[...digest].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `sha256:${toHex(await sha256(bytes))}`;
 }

@@ -1,9 +1,9 @@
 import type { z } from "zod";
-import type { PaceRule } from "../delivery/pacer";
 import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
 import type { MembraneClient } from "../membrane/client";
 import type { CallOutcome } from "../membrane/outcome";
+import type { PaceRule } from "../pacing/pacer";
 
 /**
  * What running a recipe came to: a Membrane call's classified outcome, or a decision taken without calling

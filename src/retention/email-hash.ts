@@ -1,6 +1,6 @@
 import { ConfigError } from "../errors";
-import { utf8 } from "../ingress/verifiers/encoding";
-import { signHmac } from "../ingress/verifiers/sign-hmac";
+import { toHex, utf8 } from "../lib/bytes";
+import { signHmac } from "../lib/crypto";
 
 /** Shorter salts are rejected: the hash must not be reversible by hashing a list of known addresses. */
 const MIN_SALT_LENGTH = 16;
@@ -18,8 +18,7 @@ export function redactionSalt(env: Record<string, unknown>): string {
 
 /** HMAC-SHA256(salt, text) in hex: meaningless without the salt. */
 async function keyedHash(salt: string, text: string): Promise<string> {
-  const mac = await signHmac("SHA-256", utf8(salt), utf8(text));
-  return [...mac].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(await signHmac("SHA-256", utf8(salt), utf8(text)));
 }
 
 /**

@@ -1,6 +1,6 @@
+import type { RetentionSettings } from "../config/retention";
 import { log } from "../lib/log";
 import { removeAttemptBodies, removeRawPayloads } from "../store/retention";
-import type { RetentionSettings } from "./settings";
 
 const DAY_MS = 86_400_000;
 

@@ -12,6 +12,7 @@ import {
   type PersonEventRow,
   writeRedactions,
 } from "../store/redaction";
+import { readStoredEvent } from "../store/stored-event";
 import { emailHash, redactedDedupeKey, redactionSalt } from "./email-hash";
 import { type ErasedPerson, redactEvent } from "./redact-event";
 
@@ -73,7 +74,7 @@ async function redactErasure(
   erasure: PendingErasure,
   now: number,
 ): Promise<{ events: number; completed: boolean }> {
-  const stored = JSON.parse(erasure.event_json) as { data?: unknown };
+  const stored = readStoredEvent(erasure.event_json);
   const data = erasureData.safeParse(stored.data);
   if (!data.success) {
     // Ingress validated it, so only a reader changed since can get here; say so rather than guess whom to erase.
@@ -121,7 +122,7 @@ async function redaction(
   hash: string,
 ): Promise<EventRedaction> {
   const owned = row.owned === 1;
-  const event = await redactEvent(JSON.parse(row.event_json), person, owned);
+  const event = await redactEvent(readStoredEvent(row.event_json), person, owned);
   // A vendor's delivery id may embed the address (an Ometria template once did): the person's, or for their
   // own event the address it holds, which may be an older one.
   const addresses = owned && row.email !== null ? [person.email, row.email] : [person.email];

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../events/cloudevent";
-import type { VerificationStatus } from "../ingress/verifiers/types";
+import type { VerificationStatus } from "../events/verification";
 
 export type EventStatus =
   | "accepted"

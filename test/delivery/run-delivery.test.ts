@@ -2,9 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/messages";
 import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
+import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
 import {
   claimDelivery,
   type DeliveryRow,

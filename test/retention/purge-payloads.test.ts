@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { loadRetentionSettings } from "../../src/config/retention";
 import { purgeExpiredPayloads } from "../../src/retention/purge-payloads";
-import { loadRetentionSettings } from "../../src/retention/settings";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { acceptedId, deliver } from "../support/deliveries";
 import { resetEmulator } from "../support/emulator";

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "../../app-env";
 import { InvalidRequestError } from "../../errors";
+import { describeIssues } from "../../lib/zod-issues";
 
 /** Error statuses an operation documents besides 401 (every admin call can answer that). */
 export type ErrorStatus = 400 | 404 | 409 | 503;
@@ -75,12 +76,8 @@ function validate(schema: z.ZodType | undefined, value: unknown, where: string):
   if (result.success) return result.data;
   throw new InvalidRequestError(
     `Invalid ${where}.`,
-    result.error.issues.flatMap((issue) =>
-      // A misspelt field is named, so the caller sees which one (zod reports them on the parent).
-      issue.code === "unrecognized_keys"
-        ? issue.keys.map((key) => `${[...issue.path, key].join(".")}: unknown field`)
-        : [`${issue.path.join(".") || where}: ${issue.message}`],
-    ),
+    // A misspelt field is named, so the caller sees which one (zod reports them on the parent).
+    describeIssues(result.error, { whole: where, unknownKeys: true }),
   );
 }
 

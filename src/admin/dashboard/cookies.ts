@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import { utf8 } from "../../ingress/verifiers/encoding";
+import { utf8 } from "../../lib/bytes";
 
 /** What a dashboard cookie is for; each purpose signs with its own key, so one cannot stand in for another. */
 type Purpose = "session" | "flash";

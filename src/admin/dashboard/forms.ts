@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { InvalidRequestError } from "../../errors";
+import { describeIssues } from "../../lib/zod-issues";
 import type { DashboardContext } from "./dashboard-env";
 
 /**
@@ -41,6 +42,6 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
   if (result.success) return result.data;
   throw new InvalidRequestError(
     `Invalid ${where}.`,
-    result.error.issues.map((issue) => `${issue.path.join(".") || where}: ${issue.message}`),
+    describeIssues(result.error, { whole: where, unknownKeys: true }),
   );
 }

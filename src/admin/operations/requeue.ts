@@ -1,11 +1,9 @@
 import type { Env } from "../../env";
 import { StorageError } from "../../errors";
 import { log } from "../../lib/log";
+import { deliveryMessages, sendMessages } from "../../queue/send";
 import type { DeliveryRow } from "../../store/deliveries";
 import { refreshEventStatuses } from "../../store/events";
-
-/** Queue sends take at most 100 messages. */
-const SEND_BATCH = 100;
 
 /**
  * Sends a queue message for each delivery an operator put back to pending, after updating their events'
@@ -26,11 +24,7 @@ export async function requeueDeliveries(
 
 export async function sendDeliveryMessages(env: Env, ids: readonly string[]): Promise<void> {
   try {
-    for (let i = 0; i < ids.length; i += SEND_BATCH) {
-      await env.DELIVERIES_QUEUE.sendBatch(
-        ids.slice(i, i + SEND_BATCH).map((deliveryId) => ({ body: { deliveryId } })),
-      );
-    }
+    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(ids));
   } catch (error) {
     log("error", "admin.queue_send_failed", { count: ids.length, error: String(error) });
     throw new StorageError(

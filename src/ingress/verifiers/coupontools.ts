@@ -1,4 +1,4 @@
-import type { CoupontoolsConfig } from "./schemas";
+import type { CoupontoolsConfig } from "../../config/verifiers";
 import { checkToken } from "./static-secret";
 import type { Verifier } from "./types";
 

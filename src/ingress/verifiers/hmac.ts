@@ -1,9 +1,9 @@
+import type { HmacConfig } from "../../config/verifiers";
 import { VerificationError } from "../../errors";
-import { concatBytes, fromBase64, fromHex, utf8 } from "./encoding";
-import type { HmacConfig } from "./schemas";
-import { type HmacHash, signHmac } from "./sign-hmac";
+import { concatBytes, fromBase64, fromHex, utf8 } from "../../lib/bytes";
+import { type HmacHash, signHmac } from "../../lib/crypto";
+import { timingSafeEqual } from "../../lib/timing-safe";
 import { checkTimestamp } from "./timestamp";
-import { timingSafeEqual } from "./timing-safe";
 import type { Verifier } from "./types";
 
 const HASHES = {

@@ -1,11 +1,11 @@
+import type { VerifierConfig } from "../../config/verifiers";
 import { coupontoolsVerifier } from "./coupontools";
 import { hmacVerifier } from "./hmac";
-import type { VerifierConfig } from "./schemas";
 import { standardWebhooksVerifier } from "./standard-webhooks";
 import { staticSecretVerifier } from "./static-secret";
 import type { Verifier } from "./types";
 
-export * from "./schemas";
+export * from "../../config/verifiers";
 export type * from "./types";
 
 /** The verifier a route's (already parsed) `verifier` config describes. */

@@ -1,9 +1,9 @@
+import type { StandardWebhooksConfig } from "../../config/verifiers";
 import { ConfigError, VerificationError } from "../../errors";
-import { concatBytes, fromBase64, utf8 } from "./encoding";
-import type { StandardWebhooksConfig } from "./schemas";
-import { signHmac } from "./sign-hmac";
+import { concatBytes, fromBase64, utf8 } from "../../lib/bytes";
+import { signHmac } from "../../lib/crypto";
+import { timingSafeEqual } from "../../lib/timing-safe";
 import { checkTimestamp } from "./timestamp";
-import { timingSafeEqual } from "./timing-safe";
 import type { Verifier } from "./types";
 
 const SECRET_PREFIX = "whsec_";

@@ -1,6 +1,6 @@
+import type { StaticSecretConfig } from "../../config/verifiers";
 import { VerificationError } from "../../errors";
-import type { StaticSecretConfig } from "./schemas";
-import { secretEquals } from "./timing-safe";
+import { secretEquals } from "../../lib/timing-safe";
 import type { Verifier } from "./types";
 
 /**

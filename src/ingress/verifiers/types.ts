@@ -1,3 +1,7 @@
+import type { VerificationStatus } from "../../events/verification";
+
+export type { VerificationStatus };
+
 /** What a verifier sees of one delivery. */
 export interface VerificationRequest {
   headers: Headers;
@@ -9,13 +13,6 @@ export interface VerificationRequest {
   /** Injected clock, so tolerance checks are testable. */
   now: Date;
 }
-
-/**
- * `verified`: genuine-ness is settled at the edge.
- * `pending_confirmation`: the edge check passed but the vendor must still confirm the delivery
- * (Coupontools' verification call) before any reaction runs.
- */
-export type VerificationStatus = "verified" | "pending_confirmation";
 
 /** Resolves when the delivery is authentic; throws `VerificationError` otherwise. */
 export type Verifier = (request: VerificationRequest) => Promise<VerificationStatus>;

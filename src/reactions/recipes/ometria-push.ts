@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { PaceRule } from "../../delivery/pacer";
 import type { BodyCheck } from "../../membrane/outcome";
+import type { PaceRule } from "../../pacing/pacer";
 import type { RecipeContext } from "../types";
 
 /** Ometria's push endpoint takes about 8 requests per second per account. */

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type EventData, type EventType, eventDataSchemas } from "../../events/types";
+import { describeIssues as describeZodIssues } from "../../lib/zod-issues";
 import type { Normalized, Normalizer, Recognized, Unrecognized } from "../types";
 
 /** What a vendor's envelope says about a delivery, whatever its payload. */
@@ -10,19 +11,9 @@ export interface EnvelopeMeta {
   time?: string;
 }
 
-/** "data.items[0].price"; the whole body when the path is empty. */
-function formatPath(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return "body";
-  return path
-    .map((key, index) =>
-      typeof key === "number" ? `[${key}]` : index === 0 ? String(key) : `.${String(key)}`,
-    )
-    .join("");
-}
-
-/** Zod issues as "path.to.field: message", with `at` prepended to every path. */
+/** Payload problems as "data.items[0].price: message", with `at` prepended; "body" for the whole body. */
 export function describeIssues(error: z.ZodError, at: readonly PropertyKey[] = []): string[] {
-  return error.issues.map((issue) => `${formatPath([...at, ...issue.path])}: ${issue.message}`);
+  return describeZodIssues(error, { at, whole: "body", brackets: true });
 }
 
 export function unrecognized(meta: Partial<EnvelopeMeta>, problems: string[]): Unrecognized {

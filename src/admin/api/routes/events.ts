@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { InvalidRequestError, NotFoundError } from "../../../errors";
-import { type StoredEvent, storedEvent } from "../../../events/cloudevent";
+import { storedEvent } from "../../../events/cloudevent";
 import { listEventAttempts } from "../../../store/attempts";
 import { listDeliveries } from "../../../store/deliveries";
 import { decodeCursor, encodeCursor, listEvents } from "../../../store/event-list";
 import { getEvent } from "../../../store/events";
+import { readStoredEvent } from "../../../store/stored-event";
 import { replayEvent } from "../../operations/replay-event";
 import { defineRoute } from "../define-route";
 import { presentAttempt, presentDelivery, presentEventSummary } from "../present";
@@ -87,7 +88,7 @@ export const getEventRoute = defineRoute({
     return {
       ...presentEventSummary(row),
       // Written by the bridge itself from these same shapes (src/ingress), so read back as such.
-      event: JSON.parse(row.event_json) as StoredEvent,
+      event: readStoredEvent(row.event_json),
       raw_headers: JSON.parse(row.raw_headers) as Record<string, string>,
       raw_body: row.raw_body,
       deliveries: deliveries.map((d) => ({

@@ -2,6 +2,7 @@ import { NotFoundError } from "../../../errors";
 import { type AttemptRow, listEventAttempts } from "../../../store/attempts";
 import { type DeliveryRow, listDeliveries } from "../../../store/deliveries";
 import { type EventRow, getEvent } from "../../../store/events";
+import { readStoredEvent } from "../../../store/stored-event";
 import { presentAttempt } from "../../api/present";
 import { Badge, formatDuration, ReturnTo, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
@@ -37,7 +38,7 @@ export async function eventPage(c: DashboardContext): Promise<Response> {
         />
       ))}
       <h2>CloudEvent</h2>
-      <pre>{JSON.stringify(JSON.parse(row.event_json), null, 2)}</pre>
+      <pre>{JSON.stringify(readStoredEvent(row.event_json), null, 2)}</pre>
       <details>
         <summary>Headers kept at ingress</summary>
         <pre>{JSON.stringify(JSON.parse(row.raw_headers), null, 2)}</pre>

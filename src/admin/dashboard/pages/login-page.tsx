@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { secretEquals } from "../../../ingress/verifiers/timing-safe";
 import { log } from "../../../lib/log";
+import { secretEquals } from "../../../lib/timing-safe";
 import type { DashboardContext } from "../dashboard-env";
 import { readForm, returnTo } from "../forms";
 import { renderPage } from "../render";

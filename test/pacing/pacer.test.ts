@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { reserveSlot } from "../../src/delivery/pacer";
+import { reserveSlot } from "../../src/pacing/pacer";
 
 const rule = { key: "test-limit", limit: 6, per_seconds: 60 };
 

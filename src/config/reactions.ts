@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { describeIssues } from "../config/routes";
 import { ConfigError } from "../errors";
 import { type EventType, eventType } from "../events/types";
-import { recipes } from "./recipes";
-import type { AnyRecipe } from "./types";
+import { recipes } from "../reactions/recipes";
+import type { AnyRecipe } from "../reactions/types";
+import { describeConfigIssues } from "./routes";
 
 const REACTION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -44,7 +44,7 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
     }
     const entry = reactionEntry.safeParse(value);
     if (!entry.success) {
-      problems.push(describeIssues(at, entry.error));
+      problems.push(describeConfigIssues(at, entry.error));
       continue;
     }
     const recipe = Object.hasOwn(recipes, entry.data.recipe) ? recipes[entry.data.recipe] : undefined;
@@ -61,7 +61,7 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
     const unknownRoutes = (entry.data.routes ?? []).filter((route) => !routeNames.includes(route));
     if (unknownRoutes.length > 0) problems.push(`${at}.routes: no route named ${unknownRoutes.join(", ")}`);
     const options = recipe.options.safeParse(entry.data.options);
-    if (!options.success) problems.push(describeIssues(`${at}.options`, options.error));
+    if (!options.success) problems.push(describeConfigIssues(`${at}.options`, options.error));
     if (problems.length > 0 || !options.success || !entry.data.enabled) continue;
     reactions.push({
       name,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { concatBytes, fromBase64, fromHex, utf8 } from "../../../src/ingress/verifiers/encoding";
+import { concatBytes, fromBase64, fromHex, utf8 } from "../../src/lib/bytes";
 
 describe("fromHex", () => {
   it("decodes either case", () => {

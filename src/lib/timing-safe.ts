@@ -1,4 +1,6 @@
-import { utf8 } from "./encoding";
+import { sha256 } from "./crypto";
+
+// workerd only: Node's SubtleCrypto has no timingSafeEqual, so this stays apart from the portable helpers.
 
 /**
  * Constant-time equality of two byte arrays.
@@ -20,8 +22,4 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export async function secretEquals(presented: string, secret: string): Promise<boolean> {
   const [a, b] = await Promise.all([sha256(presented), sha256(secret)]);
   return timingSafeEqual(a, b);
-}
-
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text)));
 }

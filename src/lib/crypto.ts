@@ -1,7 +1,15 @@
+// WebCrypto helpers, written once. No imports, so Node can run this file as is for the tooling in scripts/.
+
 export type HmacHash = "SHA-256" | "SHA-512";
 
 /** HMAC of `message` under the raw `key` bytes, with WebCrypto. */
 export async function signHmac(hash: HmacHash, key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
   const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, message));
+}
+
+/** SHA-256 of bytes, or of a text's UTF-8 encoding. */
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSettings } from "../config/section";
+import { parseSettings } from "./settings";
 
 /** [vars.RETENTION] in wrangler.toml: how long raw payloads are kept. Every field has a default. */
 export const retentionSettings = z.strictObject({

@@ -1,6 +1,9 @@
 // Node runs this file as is (`npm run send`, type stripping), and Node's ESM resolution needs file
-// extensions: hence no runtime imports at all, and `.js` on the type-only import (erased when run).
-import type { VerifierConfig } from "./schemas.js";
+// extensions: hence `.ts` on the runtime imports (of modules that import nothing themselves), and `.js` on the
+// type-only import (erased when run).
+import type { VerifierConfig } from "../../src/config/verifiers.js";
+import { concatBytes, fromBase64, toBase64, toHex, utf8 } from "../../src/lib/bytes.ts";
+import { signHmac } from "../../src/lib/crypto.ts";
 
 /**
  * The sending side of each verifier: what a vendor adds to a delivery for the bridge to accept it. Used by
@@ -22,8 +25,6 @@ export interface SignedDelivery {
   query: Record<string, string>;
 }
 
-const encoder = new TextEncoder();
-
 export async function signDelivery(
   config: VerifierConfig,
   delivery: DeliveryToSign,
@@ -32,22 +33,22 @@ export async function signDelivery(
   const timestamp = String(Math.floor(delivery.now.getTime() / 1000));
   switch (config.type) {
     case "standard-webhooks": {
-      const key = base64ToBytes(secret.replace(/^whsec_/, ""));
-      const mac = await hmac("SHA-256", key, concat(encoder.encode(`${id}.${timestamp}.`), body));
+      const key = fromBase64(secret.replace(/^whsec_/, "")) ?? new Uint8Array();
+      const mac = await signHmac("SHA-256", key, concatBytes(utf8(`${id}.${timestamp}.`), body));
       return {
         headers: {
           "webhook-id": id,
           "webhook-timestamp": timestamp,
-          "webhook-signature": `v1,${bytesToBase64(mac)}`,
+          "webhook-signature": `v1,${toBase64(mac)}`,
         },
         query: {},
       };
     }
     case "hmac": {
-      const content = config.timestamp_header ? concat(encoder.encode(`${timestamp}.`), body) : body;
+      const content = config.timestamp_header ? concatBytes(utf8(`${timestamp}.`), body) : body;
       const hash = config.algorithm === "sha512" ? "SHA-512" : "SHA-256";
-      const mac = await hmac(hash, encoder.encode(secret), content);
-      const signature = config.encoding === "hex" ? bytesToHex(mac) : bytesToBase64(mac);
+      const mac = await signHmac(hash, utf8(secret), content);
+      const signature = config.encoding === "hex" ? toHex(mac) : toBase64(mac);
       return {
         headers: {
           [config.header]: `${config.prefix}${signature}`,
@@ -64,19 +65,3 @@ export async function signDelivery(
       return { headers: {}, query: { [config.param]: secret } };
   }
 }
-
-async function hmac(hash: "SHA-256" | "SHA-512", key: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, message));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
-}
-
-const base64ToBytes = (text: string) => Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-const bytesToBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const bytesToHex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseSettings } from "../config/section";
+import { parseSettings } from "./settings";
 
 /** [vars.DELIVERY] in wrangler.toml: how reactions are retried. Every field has a default. */
 export const deliverySettings = z.strictObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createVerifier, type VerifierConfig, verifierConfig } from "../../../src/ingress/verifiers";
-import { type SignedDelivery, signDelivery } from "../../../src/ingress/verifiers/sign-delivery";
-import { deliveryOf, expectRejection, NOW } from "./helpers";
+import { type SignedDelivery, signDelivery } from "../../scripts/lib/sign-delivery";
+import { createVerifier, type VerifierConfig, verifierConfig } from "../../src/ingress/verifiers";
+import { deliveryOf, expectRejection, NOW } from "../ingress/verifiers/helpers";
 
 // What `npm run send` signs must pass the real verifier of every type, and only with the right secret and body.
 

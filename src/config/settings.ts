@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { ConfigError } from "../errors";
-import { describeIssues } from "./routes";
+import { describeConfigIssues } from "./routes";
 
 /**
  * Parses one optional [vars.<NAME>] table of settings (every field has a default), or throws one
@@ -8,6 +8,6 @@ import { describeIssues } from "./routes";
  */
 export function parseSettings<S extends z.ZodType>(name: string, schema: S, raw: unknown): z.output<S> {
   const result = schema.safeParse(raw ?? {});
-  if (!result.success) throw new ConfigError(`invalid settings: ${describeIssues(name, result.error)}`);
+  if (!result.success) throw new ConfigError(`invalid settings: ${describeConfigIssues(name, result.error)}`);
   return result.data;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { parseReactions, reactionsFor } from "../../src/config/reactions";
 import { ConfigError } from "../../src/errors";
-import { parseReactions, reactionsFor } from "../../src/reactions/config";
 
 const routes = ["kooomo", "ometria", "coupontools"];
 const stamps = {

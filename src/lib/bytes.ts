@@ -1,4 +1,5 @@
-/** Byte helpers for signature checks. Signatures cover raw bytes, so bodies are never decoded to text. */
+// Byte helpers: signatures cover raw bytes, so bodies are never decoded to text. No imports, so Node can run
+// this file as is for the tooling in scripts/ (type stripping).
 
 const encoder = new TextEncoder();
 
@@ -16,12 +17,22 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Lower-case hex, two digits a byte. */
+export function toHex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 const HEX = /^(?:[0-9a-f]{2})*$/i;
 
 /** Case-insensitive hex; `undefined` when the text is not hex. */
 export function fromHex(text: string): Uint8Array | undefined {
   if (!HEX.test(text)) return undefined;
   return Uint8Array.from(text.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+}
+
+/** Standard padded base64. */
+export function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
 }
 
 // Canonical padded base64 only: `atob` alone would also accept whitespace and missing padding.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretEquals, timingSafeEqual } from "../../../src/ingress/verifiers/timing-safe";
+import { secretEquals, timingSafeEqual } from "../../src/lib/timing-safe";
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
