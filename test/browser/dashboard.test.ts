@@ -1,7 +1,6 @@
 // The dashboard in a real browser against the real local stack: wrangler dev runs the bridge (local D1 and
-// Queues) and the Membrane emulator, Debian's Chromium is driven by playwright-core. Run: npm run test:browser
-// (needs `apt-get install -y chromium`).
-import { existsSync } from "node:fs";
+// Queues) and the Membrane emulator, a Chromium from the npm registry (./chromium.ts) is driven by
+// playwright-core. Run: npm run test:browser.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,11 +16,11 @@ import {
   readDevVars,
   startLocalStack,
 } from "../../scripts/lib/local-stack.ts";
-import { verifierConfig } from "../../src/ingress/verifiers/schemas.ts";
-import { signDelivery } from "../../src/ingress/verifiers/sign-delivery.ts";
+import { signDelivery } from "../../scripts/lib/sign-delivery.ts";
+import { verifierConfig } from "../../src/config/verifiers.ts";
 import { waitFor } from "../support/wait.ts";
+import { chromiumPath } from "./chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOT = join(ROOT, "test-results", "dashboard.png");
 const REACTION = "orders-to-ometria";
 
@@ -42,14 +41,7 @@ async function listening(port: number): Promise<boolean> {
   }
 }
 
-// CI installs Chromium (.ci/run) and must run this test; elsewhere a machine without it skips it, loudly.
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium && process.env.CI) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
-if (!hasChromium)
-  console.warn(`SKIPPED the browser test: ${CHROMIUM} not found (apt-get install -y chromium)`);
-
 beforeAll(async () => {
-  if (!hasChromium) return;
   for (const port of [BRIDGE_PORT, EMULATOR_PORT]) {
     if (await listening(port)) throw new Error(`port ${port} is in use: stop \`npm start\` first`);
   }
@@ -57,7 +49,7 @@ beforeAll(async () => {
   await mkdir(join(ROOT, "test-results"), { recursive: true });
   stack = await startLocalStack({ quiet: true, persistTo: join(scratch, "state") });
   context = await chromium.launchPersistentContext(join(scratch, "profile"), {
-    executablePath: CHROMIUM,
+    executablePath: await chromiumPath(),
     headless: true,
     timeout: 30_000,
     viewport: { width: 1280, height: 900 },
@@ -126,7 +118,7 @@ async function deliveryStatus(bridgeUrl: string, eventId: string): Promise<strin
 
 const badgeOf = (page: Page) => page.locator(`#delivery-${REACTION} .card-head .badge`);
 
-describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
+describe("dashboard in Chromium", () => {
   it("logs in, opens a failed event, retries its dead delivery and sees it succeed", async () => {
     if (!stack?.emulatorUrl || !context) throw new Error("the stack did not start with the emulator");
     const { bridgeUrl, emulatorUrl } = stack;
