@@ -4,7 +4,7 @@ import { createDashboard } from "./admin/dashboard";
 import type { AppEnv } from "./app-env";
 import { loadConfig } from "./config";
 import { BridgeError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from "./errors";
-import { limitBody, requireJsonContentType } from "./ingress/body";
+import { readBodyWithinLimit, requireJsonContentType } from "./ingress/body";
 import { receive } from "./ingress/receive";
 import { routeConfig } from "./ingress/route-config";
 import { log } from "./lib/log";
@@ -17,7 +17,8 @@ export function createApp() {
     return c.json({ status: "ok", routes: Object.keys(routes), reactions: reactions.map((r) => r.name) });
   });
 
-  app.post("/webhooks/:route", routeConfig, limitBody, requireJsonContentType, receive);
+  // The type is checked before the body is read: a body of the wrong type is refused without reading it.
+  app.post("/webhooks/:route", routeConfig, requireJsonContentType, readBodyWithinLimit, receive);
   // Any other method on a known route is 405; on an unknown route, 404 (routeConfig decides).
   app.all("/webhooks/:route", routeConfig, () => {
     throw new MethodNotAllowedError("POST");
