@@ -80,3 +80,21 @@ describe("configuration errors reach the log, not the sender", () => {
     expect(lines.some((line) => line.includes(body.error.request_id))).toBe(true);
   });
 });
+
+describe("an ADMIN_TOKEN that start-up refuses, should it reach a request", () => {
+  it("opens neither the API nor the dashboard, and the answer does not say why", async () => {
+    const short = "s".repeat(31);
+    const bindings = { ...env, ADMIN_TOKEN: short };
+    for (const request of [
+      new Request("https://bridge.test/admin/api/stats", { headers: { authorization: `Bearer ${short}` } }),
+      new Request("https://bridge.test/admin/login"),
+      new Request("https://bridge.test/admin/login", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://bridge.test" },
+        body: new URLSearchParams({ token: short }).toString(),
+      }),
+    ]) {
+      await expectGenericConfigError(await createApp().fetch(request, bindings), /ADMIN_TOKEN/);
+    }
+  });
+});
