@@ -1,10 +1,18 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createAdminApi } from "./admin/api";
 import { createDashboard } from "./admin/dashboard";
+import { healthz } from "./admin/health";
 import type { AppEnv } from "./app-env";
-import { loadConfig } from "./config";
-import { BridgeError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from "./errors";
-import { limitBody, requireJsonContentType } from "./ingress/body";
+import {
+  BridgeError,
+  ConfigError,
+  MethodNotAllowedError,
+  NotFoundError,
+  StorageError,
+  TooManyAttemptsError,
+  UnauthorizedError,
+} from "./errors";
+import { readBodyWithinLimit, requireJsonContentType } from "./ingress/body";
 import { receive } from "./ingress/receive";
 import { routeConfig } from "./ingress/route-config";
 import { log } from "./lib/log";
@@ -12,12 +20,10 @@ import { log } from "./lib/log";
 export function createApp() {
   const app = new Hono<AppEnv>();
 
-  app.get("/healthz", (c) => {
-    const { routes, reactions } = loadConfig(c.env);
-    return c.json({ status: "ok", routes: Object.keys(routes), reactions: reactions.map((r) => r.name) });
-  });
+  app.get("/healthz", healthz);
 
-  app.post("/webhooks/:route", routeConfig, limitBody, requireJsonContentType, receive);
+  // The type is checked before the body is read: a body of the wrong type is refused without reading it.
+  app.post("/webhooks/:route", routeConfig, requireJsonContentType, readBodyWithinLimit, receive);
   // Any other method on a known route is 405; on an unknown route, 404 (routeConfig decides).
   app.all("/webhooks/:route", routeConfig, () => {
     throw new MethodNotAllowedError("POST");
@@ -31,24 +37,45 @@ export function createApp() {
   });
 
   app.onError((error, c) => {
-    if (error instanceof BridgeError) {
-      log(error.status >= 500 ? "error" : "info", "request.rejected", {
+    if (error instanceof BridgeError && error.status < 500) {
+      log("info", "request.rejected", {
         path: c.req.path,
         method: c.req.method,
         status: error.status,
         code: error.code,
-        ...(error.status >= 500 && { message: error.message }),
       });
       if (error instanceof MethodNotAllowedError) c.header("Allow", error.allow);
       if (error instanceof UnauthorizedError) c.header("WWW-Authenticate", 'Bearer realm="hookbridge-admin"');
+      if (error instanceof TooManyAttemptsError) c.header("Retry-After", String(error.retryAfterSeconds));
       return c.json(error.toJSON(), error.status);
     }
-    log("error", "request.failed", { path: c.req.path, method: c.req.method, error: String(error) });
-    const message = c.req.path.startsWith("/webhooks/")
-      ? "Unexpected error; the delivery was not stored. Retry later."
-      : "Unexpected error.";
-    return c.json({ error: { code: "internal_error", message } }, 500);
+    return serverError(c, error);
   });
 
   return app;
+}
+
+/**
+ * 5xx answers: the caller (often an unauthenticated sender) gets the error family's code, a generic message
+ * and a request id; what went wrong (e.g. which secret is unset) goes to the log under that id only.
+ */
+function serverError(c: Context<AppEnv>, error: Error): Response {
+  const requestId = crypto.randomUUID();
+  const known = error instanceof BridgeError;
+  log("error", known ? "request.rejected" : "request.failed", {
+    request_id: requestId,
+    path: c.req.path,
+    method: c.req.method,
+    status: known ? error.status : 500,
+    code: known ? error.code : "internal_error",
+    error: known ? error.message : String(error),
+  });
+  const webhook = c.req.path.startsWith("/webhooks/");
+  let message = "Unexpected error.";
+  if (error instanceof StorageError) message = error.message;
+  else if (error instanceof ConfigError)
+    message = "The bridge's configuration has a problem; the operator must fix it.";
+  if (webhook && !(error instanceof StorageError)) message += " The delivery was not stored; retry later.";
+  const body = { code: known ? error.code : "internal_error", message, request_id: requestId };
+  return c.json({ error: body }, known ? error.status : 500);
 }

@@ -1,3 +1,4 @@
+import type { AuthThrottle } from "./pacing/auth-throttle";
 import type { ConnectionPacer } from "./pacing/pacer";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "./queue/messages";
 
@@ -8,6 +9,8 @@ export interface Env {
   DELIVERIES_QUEUE: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeadLetterMessage>;
   PACER: DurableObjectNamespace<ConnectionPacer>;
+  /** Failed admin-token attempts per client (src/admin/auth.ts). */
+  AUTH_THROTTLE: DurableObjectNamespace<AuthThrottle>;
   /** Local development and tests only: the Membrane emulator, reached instead of MEMBRANE_API_URL. */
   MEMBRANE?: Fetcher;
   /** [vars.ROUTES] from wrangler.toml, validated by src/config/routes.ts. */
@@ -18,5 +21,7 @@ export interface Env {
   DELIVERY?: unknown;
   /** [vars.RETENTION]: how long raw payloads are kept (src/config/retention.ts). */
   RETENTION?: unknown;
+  /** [vars.ADMIN_THROTTLE]: failed admin attempts allowed per client (src/config/admin.ts). */
+  ADMIN_THROTTLE?: unknown;
   [secret: string]: unknown;
 }

@@ -36,6 +36,17 @@ export class ConflictError extends BridgeError {
   readonly status = 409;
 }
 
+/** Too many failed admin-token attempts from this client: it must wait `retryAfterSeconds`. */
+export class TooManyAttemptsError extends BridgeError {
+  readonly status = 429;
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      "too_many_attempts",
+      `Too many failed attempts with the admin token from this client; retry in ${retryAfterSeconds} s.`,
+    );
+  }
+}
+
 /** Wrong HTTP method for an existing resource. */
 export class MethodNotAllowedError extends BridgeError {
   readonly status = 405;
@@ -66,7 +77,12 @@ export class VerificationError extends BridgeError {
 /** The body is too large, of the wrong type, or not usable. */
 export class PayloadError extends BridgeError {
   constructor(
-    code: "payload_too_large" | "unsupported_media_type" | "invalid_json" | "invalid_encoding",
+    code:
+      | "payload_too_large"
+      | "unsupported_media_type"
+      | "invalid_json"
+      | "invalid_encoding"
+      | "invalid_content_length",
     message: string,
     readonly status: 400 | 413 | 415 = 400,
   ) {

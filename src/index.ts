@@ -5,6 +5,7 @@ import { runScheduled } from "./cron";
 import { consumeBatch } from "./delivery/consumer";
 import type { Env } from "./env";
 
+export { AuthThrottle } from "./pacing/auth-throttle";
 export { ConnectionPacer } from "./pacing/pacer";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.

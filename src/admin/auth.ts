@@ -1,23 +1,55 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import { NotFoundError, UnauthorizedError } from "../errors";
+import { adminToken, loadAdminThrottleSettings } from "../config/admin";
+import type { Env } from "../env";
+import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from "../errors";
+import { log } from "../lib/log";
 import { secretEquals } from "../lib/timing-safe";
 
-/** The operator's token (secret ADMIN_TOKEN); undefined switches the admin surface off. */
-export function adminToken(env: Record<string, unknown>): string | undefined {
-  const token = env.ADMIN_TOKEN;
-  return typeof token === "string" && token !== "" ? token : undefined;
+/** The token of an `Authorization: Bearer <token>` header, whatever the case of the scheme. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer +(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+}
+
+/** The client whose failures are counted: Cloudflare's connecting IP; locally (no such header) one shared client. */
+function clientOf(headers: Headers): string {
+  return headers.get("cf-connecting-ip")?.trim() || "local";
 }
 
 /**
- * Guards /admin: without ADMIN_TOKEN set it does not exist (404, as for any unknown path); otherwise every
- * request needs `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time, or gets 401.
+ * Compares a presented admin token with ADMIN_TOKEN in constant time, throttled per client: a client with
+ * too many recent failures gets TooManyAttemptsError (429) before any comparison, even with the right token,
+ * so guessing cannot go on. Only failures are recorded; an empty token is no attempt and is simply refused.
+ */
+export async function checkAdminToken(
+  env: Env,
+  headers: Headers,
+  presented: string,
+  token: string,
+): Promise<boolean> {
+  if (presented === "") return false;
+  const settings = loadAdminThrottleSettings(env.ADMIN_THROTTLE);
+  const rule = { maxFailures: settings.max_failures, windowMs: settings.window_seconds * 1000 };
+  const throttle = env.AUTH_THROTTLE.getByName(clientOf(headers));
+  const before = await throttle.check(rule, Date.now());
+  if (before.blocked) throw new TooManyAttemptsError(Math.ceil(before.retryAfterMs / 1000));
+  if (await secretEquals(presented, token)) return true;
+  const after = await throttle.recordFailure(rule, Date.now());
+  log("warn", "admin.auth_failed", { blocked: after.blocked });
+  return false;
+}
+
+/**
+ * Guards /admin/api: without ADMIN_TOKEN set it does not exist (404, as for any unknown path); otherwise every
+ * request needs `Authorization: Bearer <ADMIN_TOKEN>` (checkAdminToken), or gets 401.
  * (hono's bearerAuth answers in plain text and 400 for a malformed header; the bridge answers JSON errors.)
  */
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = adminToken(c.env);
   if (token === undefined) throw new NotFoundError("not_found", "No such endpoint.");
-  const presented = /^Bearer +(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  if (presented === undefined || !(await secretEquals(presented, token))) throw new UnauthorizedError();
+  const presented = bearerToken(c.req.header("authorization"));
+  if (presented === undefined || !(await checkAdminToken(c.env, c.req.raw.headers, presented, token))) {
+    throw new UnauthorizedError();
+  }
   await next();
 };

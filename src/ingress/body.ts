@@ -1,25 +1,53 @@
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env";
 import { PayloadError } from "../errors";
 
+const tooLarge = (limit: number) =>
+  new PayloadError("payload_too_large", `Body exceeds this route's limit of ${limit} bytes.`, 413);
+
 /**
- * 413 before reading when Content-Length is over the route's limit; for chunked bodies hono counts bytes
- * as they stream in and stops at the limit, so an unbounded body is never buffered.
+ * Reads the body into `c.var.body`, counting the bytes actually received: a Content-Length over the limit is
+ * refused before reading, but the header is never trusted for the count (a sender may lie, or send none),
+ * so reading stops at limit + 1 bytes and answers 413. A Content-Length that is not a whole number is a
+ * malformed request (400) rather than something to guess around.
  */
-export const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
-  const maxSize = c.var.route.max_body_bytes;
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new PayloadError(
-        "payload_too_large",
-        `Body exceeds this route's limit of ${maxSize} bytes.`,
-        413,
-      );
-    },
-  })(c, next);
+export const readBodyWithinLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const limit = c.var.route.max_body_bytes;
+  const declared = c.req.header("content-length");
+  if (declared !== undefined) {
+    if (!/^\s*\d+\s*$/.test(declared)) {
+      throw new PayloadError("invalid_content_length", "Content-Length must be a whole number of bytes.");
+    }
+    if (Number(declared) > limit) throw tooLarge(limit);
+  }
+  c.set("body", await readAtMost(c.req.raw.body, limit));
+  await next();
 };
+
+/** The stream's bytes, or 413 as soon as more than `limit` have arrived (the rest is never read). */
+async function readAtMost(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (stream === null) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
 
 /** JSON or nothing: `application/json` or any `+json` type. A missing Content-Type is tolerated (some senders omit it). */
 export const requireJsonContentType: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -14,7 +14,7 @@ import { dedupeKey } from "./dedupe-key";
 import { createVerifier } from "./verifiers";
 
 /**
- * POST /webhooks/:route, after the route, size and content-type checks: verify, parse, normalize, store,
+ * POST /webhooks/:route, after the route, content-type and size checks: verify, parse, normalize, store,
  * then queue. The answer is sent only once the row is in D1, so an acknowledged delivery is never lost.
  */
 export const receive: Handler<AppEnv> = async (c) => {
@@ -25,7 +25,7 @@ export const receive: Handler<AppEnv> = async (c) => {
     log("info", "ingress", { route: route.name, outcome, ms: Date.now() - started, ...fields });
 
   {
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    const body = c.var.body;
     const verification = await createVerifier(route.verifier)({
       headers: c.req.raw.headers,
       url: new URL(c.req.url),

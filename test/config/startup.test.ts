@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { validateAtStartup } from "../../src/config/startup";
 import type { Env } from "../../src/env";
 import { ConfigError } from "../../src/errors";
@@ -26,4 +26,32 @@ it("refuses a lease shorter than the longest attempt can take", () => {
   expect(() => validateAtStartup(shortLease)).toThrow(
     /DELIVERY\.lease_ms \(5000\) must exceed the longest attempt, 45000 ms/,
   );
+});
+
+describe("ADMIN_TOKEN", () => {
+  it("refuses a token shorter than 32 characters, naming ADMIN_TOKEN and the minimum", () => {
+    const short = { ...bridgeEnv, ADMIN_TOKEN: "x".repeat(31) } as Env;
+    expect(() => validateAtStartup(short)).toThrow(ConfigError);
+    expect(() => validateAtStartup(short)).toThrow(
+      /ADMIN_TOKEN must be at least 32 characters \(it has 31\)/,
+    );
+    // The token itself never appears in the message.
+    expect(() => validateAtStartup(short)).not.toThrow(/x{31}/);
+  });
+
+  it("accepts 32 characters, and an unset or empty token (the admin surface is then off)", () => {
+    const { ADMIN_TOKEN: _unset, ...withoutToken } = bridgeEnv;
+    for (const candidate of [
+      { ...bridgeEnv, ADMIN_TOKEN: "y".repeat(32) },
+      { ...bridgeEnv, ADMIN_TOKEN: "" },
+      withoutToken,
+    ]) {
+      expect(() => validateAtStartup(candidate as Env)).not.toThrow();
+    }
+  });
+
+  it("refuses an invalid ADMIN_THROTTLE table", () => {
+    const bad = { ...bridgeEnv, ADMIN_THROTTLE: { max_failures: 0 } } as Env;
+    expect(() => validateAtStartup(bad)).toThrow(/ADMIN_THROTTLE\.max_failures/);
+  });
 });

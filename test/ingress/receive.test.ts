@@ -102,22 +102,6 @@ describe("accepting genuine deliveries", () => {
       status: "unrecognized",
     });
   });
-
-  it("answers GET /healthz with the configured routes and reactions", async () => {
-    const res = await fetchPath("/healthz");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({
-      status: "ok",
-      routes: ["kooomo", "ometria", "coupontools"],
-      reactions: [
-        "paid-order-stamps",
-        "erasure-to-ometria",
-        "coupon-events-to-ometria",
-        "orders-to-ometria",
-        "consenting-customers-to-directory",
-      ],
-    });
-  });
 });
 
 describe("de-duplication", () => {

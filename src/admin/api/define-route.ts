@@ -4,7 +4,7 @@ import type { AppEnv } from "../../app-env";
 import { InvalidRequestError } from "../../errors";
 import { describeIssues } from "../../lib/zod-issues";
 
-/** Error statuses an operation documents besides 401 (every admin call can answer that). */
+/** Error statuses an operation documents besides 401 and 429 (every admin call can answer those). */
 export type ErrorStatus = 400 | 404 | 409 | 503;
 
 interface RouteDoc {

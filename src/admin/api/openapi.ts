@@ -4,11 +4,12 @@ import { errorBody } from "./schemas";
 
 type JsonSchema = Record<string, unknown>;
 
-const ERROR_DESCRIPTIONS: Record<ErrorStatus | 401, string> = {
+const ERROR_DESCRIPTIONS: Record<ErrorStatus | 401 | 429, string> = {
   400: "Invalid path, query or body (`invalid_request`, with one line per problem in `issues`)",
   401: "Missing or wrong admin token",
   404: "Unknown id or name",
   409: "The resource's state does not allow the operation",
+  429: "Too many failed admin-token attempts from this client (`too_many_attempts`); wait `Retry-After` seconds",
   503: "Storage or queue unavailable; try again",
 };
 
@@ -38,7 +39,7 @@ export function openApiDocument(routes: readonly AdminRoute[], serverUrl: string
           content: { "application/json": { schema: jsonSchema(route.response, "output") } },
         },
         ...Object.fromEntries(
-          [401 as const, ...(route.errors ?? [])].map((status) => [
+          [401 as const, 429 as const, ...(route.errors ?? [])].map((status) => [
             String(status),
             { $ref: `#/components/responses/Error${status}` },
           ]),
@@ -55,7 +56,8 @@ export function openApiDocument(routes: readonly AdminRoute[], serverUrl: string
       version: "1",
       description:
         "Operate the bridge: inspect events and deliveries, replay, retry, pause and resume. Every call needs " +
-        "`Authorization: Bearer <ADMIN_TOKEN>`; without ADMIN_TOKEN set, the admin surface does not exist.",
+        "`Authorization: Bearer <ADMIN_TOKEN>`; without ADMIN_TOKEN set, the admin surface does not exist. " +
+        "After too many failed attempts a client is answered 429 with Retry-After.",
     },
     servers: [{ url: serverUrl }],
     security: [{ adminToken: [] }],

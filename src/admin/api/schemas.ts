@@ -67,6 +67,10 @@ export const errorBody = z.object({
     code: z.string().describe("Stable machine-readable code, e.g. invalid_request, event_not_found"),
     message: z.string(),
     issues: z.array(z.string()).optional().describe("For invalid_request: one line per problem"),
+    request_id: z
+      .string()
+      .optional()
+      .describe("For 5xx answers: the id under which the detail was logged for the operator"),
   }),
 });
 

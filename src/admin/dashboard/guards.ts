@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { NONCE, secureHeaders } from "hono/secure-headers";
+import { adminToken } from "../../config/admin";
 import { NotFoundError, UnauthorizedError } from "../../errors";
-import { adminToken } from "../auth";
 import type { DashboardEnv } from "./dashboard-env";
 import { hasSession } from "./session";
 

@@ -1,9 +1,15 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { BridgeError, InvalidRequestError, UnauthorizedError } from "../../errors";
+import { adminToken } from "../../config/admin";
+import {
+  BridgeError,
+  ConfigError,
+  InvalidRequestError,
+  TooManyAttemptsError,
+  UnauthorizedError,
+} from "../../errors";
 import { log } from "../../lib/log";
-import { adminToken } from "../auth";
 import { bulkRetryAction, pauseAction, replayAction, resumeAction, retryAction } from "./actions";
 import type { DashboardContext, DashboardEnv } from "./dashboard-env";
 import { dashboardEnabled, pageHeaders, sameOrigin, signedIn } from "./guards";
@@ -42,8 +48,8 @@ export function createDashboard() {
   dashboard.post("/pauses/resume", ...form, resumeAction);
 
   dashboard.onError(async (error, c) => {
-    // Switched off: leave the answer to the app, the same as for any unknown path.
-    if (adminToken(c.env) === undefined) throw error;
+    // Switched off (or a token start-up would refuse): leave the answer to the app, as for any unknown path.
+    if (error instanceof ConfigError || adminToken(c.env) === undefined) throw error;
     return errorPage(c, error);
   });
   return dashboard;
@@ -58,15 +64,18 @@ async function errorPage(c: DashboardContext, error: Error): Promise<Response> {
   if (error instanceof UnauthorizedError) {
     status = 401;
     message = "Your session has ended. Log in again, then repeat the action.";
-  } else if (error instanceof BridgeError) {
+  } else if (error instanceof BridgeError && error.status < 500) {
     status = error.status;
     message = error.message;
+    if (error instanceof TooManyAttemptsError) c.header("Retry-After", String(error.retryAfterSeconds));
     if (error instanceof InvalidRequestError) issues = error.issues;
   } else if (error instanceof HTTPException && error.status === 403) {
     // hono's csrf middleware: the only HTTPException the dashboard's routes raise.
     status = 403;
     message = CROSS_SITE;
   } else {
+    // Unexpected errors and configuration problems: the detail is for the log, never for the page.
+    if (error instanceof BridgeError) status = error.status;
     log("error", "admin.dashboard_failed", { path: c.req.path, error: String(error) });
   }
   const authenticated = await hasSession(c, c.var.adminToken, Date.now());

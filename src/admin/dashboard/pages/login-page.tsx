@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { log } from "../../../lib/log";
-import { secretEquals } from "../../../lib/timing-safe";
+import { checkAdminToken } from "../../auth";
 import type { DashboardContext } from "../dashboard-env";
 import { readForm, returnTo } from "../forms";
 import { renderPage } from "../render";
@@ -37,10 +37,13 @@ export function loginPage(c: DashboardContext): Promise<Response> {
   return renderPage(c, { title: "Log in", signedIn: false }, <LoginForm next={next} />);
 }
 
-/** Checks the token in constant time; the browser gets a signed session cookie, never the token. */
+/**
+ * Checks the token in constant time, throttled per client (429 after too many failures); the browser gets a
+ * signed session cookie, never the token.
+ */
 export async function login(c: DashboardContext): Promise<Response> {
   const form = await readForm(c, loginForm);
-  if (!(await secretEquals(form.token, c.var.adminToken))) {
+  if (!(await checkAdminToken(c.env, c.req.raw.headers, form.token, c.var.adminToken))) {
     log("info", "admin.login_failed", { path: c.req.path });
     return renderPage(
       c,
