@@ -1,4 +1,3 @@
-import type { ConnectionPacer } from "./pacing/pacer";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "./queue/messages";
 
 /** Bindings and vars from wrangler.toml; secrets (named by each route's `secrets`) arrive as extra string keys. */
@@ -7,7 +6,8 @@ export interface Env {
   EVENTS_QUEUE: Queue<EventMessage>;
   DELIVERIES_QUEUE: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeadLetterMessage>;
-  PACER: DurableObjectNamespace<ConnectionPacer>;
+  /** One lane per Membrane connection (src/delivery/lane/); typed where it is used, so this file stays low. */
+  LANES: DurableObjectNamespace;
   /** Local development and tests only: the Membrane emulator, reached instead of MEMBRANE_API_URL. */
   MEMBRANE?: Fetcher;
   /** [vars.ROUTES] from wrangler.toml, validated by src/config/routes.ts. */
