@@ -14,7 +14,7 @@ import {
   recordAttempt,
 } from "../../src/store/deliveries";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
-import { emulatorState, recordedRequests, resetEmulator } from "../support/emulator";
+import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
 import { storeUnqueued } from "../support/stored-events";
 
@@ -221,5 +221,23 @@ describe("redelivered and early messages", () => {
         },
       },
     ]);
+  });
+});
+
+describe("retry schedules", () => {
+  it("a reaction's own retry schedule overrides the global one", async () => {
+    const own = {
+      ...config,
+      reactions: config.reactions.map((r) =>
+        r.name === "paid-order-stamps" ? { ...r, retrySchedule: [7] } : r,
+      ),
+    };
+    const { ctx } = harness(T0);
+    const row = await planned({ ...orderPaid, id: "evt_own_schedule" }, "paid-order-stamps", T0);
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 500, times: 1 });
+    const step = await runDelivery({ ...ctx, config: own }, { deliveryId: row.id });
+    expect(step).toMatchObject({ step: "attempted", status: "retrying", nextAttemptAt: T0 + 7_000 });
+    // The global schedule ([1, 1, 1] s in tests) would have retried after one second.
+    expect(config.delivery.retry_schedule_seconds[0]).toBe(1);
   });
 });

@@ -10,6 +10,7 @@ import { readStoredEvent } from "../../../src/store/stored-event";
 import couponValidated from "../../fixtures/coupontools/coupon-validated.json";
 import orderCancelled from "../../fixtures/kooomo/order-cancelled.json";
 import orderPaid from "../../fixtures/kooomo/order-paid.json";
+import { adminJson } from "../../support/admin";
 import { acceptedId, deliver } from "../../support/deliveries";
 import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../../support/emulator";
 import { deliveriesOf, eventRow, storeUnqueued } from "../../support/stored-events";
@@ -207,6 +208,15 @@ describe("circuit breaker", () => {
     if (open.breaker.state !== "open") throw new Error("not open");
     expect(open.breaker.reason).toMatch(/503/);
     expect(open.breaker.probeAt - open.breaker.openedAt).toBeGreaterThanOrEqual(2_000);
+    // Operators see it in the admin API, with when and why it opened.
+    const stats = await adminJson<{ connections: Record<string, { breaker: Record<string, unknown> }> }>(
+      "/stats",
+    );
+    expect(stats.connections["coupontools-demo"]?.breaker).toMatchObject({
+      state: "open",
+      opened_at: new Date(open.breaker.openedAt).toISOString(),
+      reason: expect.stringMatching(/503/),
+    });
 
     // The retries are due after 1 s, but the breaker holds them: no attempt is spent while it is open.
     const attemptsAtOpen = (await rows(items.map((i) => i.deliveryId))).map((d) => d.attempts);
