@@ -60,7 +60,14 @@ export default defineConfig(async () => {
             ...demoSecrets(),
             TEST_MIGRATIONS: migrations,
             // Retries in seconds rather than minutes, so tests watch real queue retries happen.
-            DELIVERY: { retry_schedule_seconds: [1, 1, 1], jitter: 0, lease_ms: 15_000 },
+            // The breaker opens after 5 consecutive transient failures and probes again after 2 s.
+            DELIVERY: {
+              retry_schedule_seconds: [1, 1, 1],
+              jitter: 0,
+              lease_ms: 15_000,
+              breaker_failures: 5,
+              breaker_cooldown_seconds: 2,
+            },
             MEMBRANE_TIMEOUT_MS: "1500",
           },
           // Test-only: the bridge's Membrane client reaches the emulator through this binding.

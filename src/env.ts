@@ -1,5 +1,3 @@
-import type { AuthThrottle } from "./pacing/auth-throttle";
-import type { ConnectionPacer } from "./pacing/pacer";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "./queue/messages";
 
 /** Bindings and vars from wrangler.toml; secrets (named by each route's `secrets`) arrive as extra string keys. */
@@ -8,9 +6,10 @@ export interface Env {
   EVENTS_QUEUE: Queue<EventMessage>;
   DELIVERIES_QUEUE: Queue<DeliveryMessage>;
   DEAD_LETTERS: Queue<DeadLetterMessage>;
-  PACER: DurableObjectNamespace<ConnectionPacer>;
-  /** Failed admin-token attempts per client (src/admin/auth.ts). */
-  AUTH_THROTTLE: DurableObjectNamespace<AuthThrottle>;
+  /** One lane per Membrane connection (src/delivery/lane/); typed where it is used, so this file stays low. */
+  LANES: DurableObjectNamespace;
+  /** Failed admin-token attempts per client (src/admin/auth-throttle.ts); typed where it is used. */
+  AUTH_THROTTLE: DurableObjectNamespace;
   /** Local development and tests only: the Membrane emulator, reached instead of MEMBRANE_API_URL. */
   MEMBRANE?: Fetcher;
   /** [vars.ROUTES] from wrangler.toml, validated by src/config/routes.ts. */

@@ -5,8 +5,8 @@ import { runScheduled } from "./cron";
 import { consumeBatch } from "./delivery/consumer";
 import type { Env } from "./env";
 
-export { AuthThrottle } from "./pacing/auth-throttle";
-export { ConnectionPacer } from "./pacing/pacer";
+export { AuthThrottle } from "./admin/auth-throttle";
+export { ConnectionLane } from "./delivery/lane/connection-lane";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.
 validateAtStartup(env as unknown as Env);

@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from "../errors";
 import { log } from "../lib/log";
 import { secretEquals } from "../lib/timing-safe";
+import { throttleOf } from "./auth-throttle";
 
 /** The token of an `Authorization: Bearer <token>` header, whatever the case of the scheme. */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -30,7 +31,7 @@ export async function checkAdminToken(
   if (presented === "") return false;
   const settings = loadAdminThrottleSettings(env.ADMIN_THROTTLE);
   const rule = { maxFailures: settings.max_failures, windowMs: settings.window_seconds * 1000 };
-  const throttle = env.AUTH_THROTTLE.getByName(clientOf(headers));
+  const throttle = throttleOf(env, clientOf(headers));
   const before = await throttle.check(rule, Date.now());
   if (before.blocked) throw new TooManyAttemptsError(Math.ceil(before.retryAfterMs / 1000));
   if (await secretEquals(presented, token)) return true;

@@ -12,6 +12,12 @@ export const deliverySettings = z.strictObject({
   jitter: z.number().min(0).max(1).default(0.2),
   /** A delivery claimed longer ago than this is presumed lost with its worker (crash) and looked at again. */
   lease_ms: z.number().int().positive().default(120_000),
+  /** Most attempts (or batches) one connection's lane runs at once. */
+  lane_concurrency: z.number().int().min(1).max(256).default(32),
+  /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */
+  breaker_failures: z.number().int().min(1).default(5),
+  /** How long an open breaker waits before one delivery probes the connection again. */
+  breaker_cooldown_seconds: z.number().int().min(1).max(3_600).default(30),
 });
 export type DeliverySettings = z.infer<typeof deliverySettings>;
 

@@ -18,6 +18,8 @@ const reactionEntry = z.strictObject({
   routes: z.array(z.string().min(1)).min(1).optional(),
   enabled: z.boolean().default(true),
   options: z.record(z.string(), z.unknown()).default({}),
+  /** Overrides [vars.DELIVERY].retry_schedule_seconds for this reaction. */
+  retry_schedule_seconds: z.array(z.number().int().positive().max(43_200)).min(1).optional(),
 });
 
 export interface Reaction {
@@ -27,6 +29,8 @@ export interface Reaction {
   on: readonly EventType[];
   routes?: readonly string[];
   options: unknown;
+  /** The reaction's own retry schedule (seconds), when it has one. */
+  retrySchedule?: readonly number[];
 }
 
 /** Parses [vars.REACTIONS]; one ConfigError naming every bad reaction and field. Disabled entries are dropped. */
@@ -69,6 +73,7 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
       connection: entry.data.connection,
       on,
       ...(entry.data.routes && { routes: entry.data.routes }),
+      ...(entry.data.retry_schedule_seconds && { retrySchedule: entry.data.retry_schedule_seconds }),
       options: options.data,
     });
   }

@@ -1,9 +1,12 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
-import { delaySeconds, deliveryMessage, eventMessage } from "../queue/messages";
+import { type DeliveryMessage, delaySeconds, deliveryMessage, eventMessage } from "../queue/messages";
+import { getDelivery } from "../store/deliveries";
 import { type DeliveryContext, deliveryContext } from "./context";
+import { laneOf } from "./lane/connection-lane";
+import { laneItem } from "./lane/items";
+import type { LaneItem } from "./lane/work";
 import { planEvent, RetryLater } from "./plan-event";
-import { runDelivery } from "./run-delivery";
 
 /**
  * Queue handler for both work queues. Messages are handled concurrently and acknowledged one by one, so a
@@ -24,17 +27,56 @@ export async function consumeBatch(
     for (const message of batch.messages) message.retry({ delaySeconds: 60 });
     return;
   }
-  await Promise.all(batch.messages.map((message) => consumeMessage(ctx, message)));
+  const deliveries: Array<Message<unknown> & { body: DeliveryMessage }> = [];
+  const others: Message<unknown>[] = [];
+  for (const message of batch.messages) {
+    if (deliveryMessage.safeParse(message.body).success)
+      deliveries.push(message as (typeof deliveries)[number]);
+    else others.push(message);
+  }
+  await Promise.all([
+    handOverToLanes(ctx, deliveries),
+    ...others.map((message) => consumeMessage(ctx, message)),
+  ]);
+}
+
+/**
+ * DELIVERIES_QUEUE messages are handed to their connection's lane, which runs them with its pace, batches,
+ * order and breaker; a message is acknowledged once its lane holds the delivery.
+ */
+async function handOverToLanes(
+  ctx: DeliveryContext,
+  messages: ReadonlyArray<Message<unknown> & { body: DeliveryMessage }>,
+): Promise<void> {
+  if (messages.length === 0) return;
+  const rows = await Promise.all(messages.map((m) => getDelivery(ctx.env.DB, m.body.deliveryId)));
+  const byConnection = new Map<string, { messages: Message<unknown>[]; items: LaneItem[] }>();
+  messages.forEach((message, i) => {
+    const row = rows[i];
+    if (!row || row.status === "succeeded" || row.status === "dead") {
+      message.ack();
+      return;
+    }
+    const lane = byConnection.get(row.connection_id) ?? { messages: [], items: [] };
+    lane.messages.push(message);
+    lane.items.push(laneItem(row, ctx.now()));
+    byConnection.set(row.connection_id, lane);
+  });
+  await Promise.all(
+    [...byConnection].map(async ([connection, lane]) => {
+      try {
+        await laneOf(ctx.env, connection).enqueue(connection, lane.items);
+        for (const message of lane.messages) message.ack();
+      } catch (error) {
+        log("error", "queue.lane_unavailable", { connection, error: String(error) });
+        for (const message of lane.messages) message.retry({ delaySeconds: 5 });
+      }
+    }),
+  );
 }
 
 async function consumeMessage(ctx: DeliveryContext, message: Message<unknown>): Promise<void> {
   try {
-    const delivery = deliveryMessage.safeParse(message.body);
-    if (delivery.success) {
-      await runDelivery(ctx, delivery.data);
-      message.ack();
-      return;
-    }
     const event = eventMessage.safeParse(message.body);
     if (event.success) {
       await planEvent(ctx, event.data.eventId, message.attempts);

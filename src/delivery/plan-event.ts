@@ -100,10 +100,21 @@ export async function planEvent(
 
   if (!isRecognized(event)) return;
   const reactions = reactionsFor(ctx.config.reactions, event.type, row.route);
+  // The vendor's time of the event where it says one (else receipt): the order of states of one entity.
+  const eventSeq = Date.parse(event.time) || row.received_at;
   const deliveries = await planDeliveries(
     env.DB,
     eventId,
-    reactions.map((r) => ({ reaction: r.name, recipe: r.recipe.key, connectionId: r.connection })),
+    reactions.map((r) => {
+      const entityKey = r.recipe.entity?.(event);
+      return {
+        reaction: r.name,
+        recipe: r.recipe.key,
+        connectionId: r.connection,
+        eventSeq,
+        ...(entityKey !== undefined && { entityKey }),
+      };
+    }),
     ctx.now(),
   );
   const fresh = deliveries.filter((d) => d.status === "pending" && d.attempts === 0);

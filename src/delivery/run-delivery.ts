@@ -1,15 +1,13 @@
 import type { Reaction } from "../config/reactions";
 import type { CanonicalEvent } from "../events/cloudevent";
 import { log } from "../lib/log";
-import { type PaceRule, reserveSlot, slotInterval } from "../pacing/pacer";
-import { type DeliveryMessage, delaySeconds } from "../queue/messages";
-import { deliveryMessages, sendMessages } from "../queue/send";
+import type { DeliveryMessage } from "../queue/messages";
+import { sendMessages } from "../queue/send";
 import type { ReactionResult } from "../reactions/types";
 import {
   type AttemptResult,
   claimDelivery,
   type DeliveryRow,
-  deferDelivery,
   getDelivery,
   markOutcomeUnknown,
   markWaitingDead,
@@ -21,35 +19,78 @@ import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
 
-/** Waits shorter than this are slept in place; longer ones go back to the queue with a delay. */
-const MAX_INLINE_WAIT_MS = 1_000;
-
-/** What happened to one delivery message; returned for logs and tests. */
+/** What happened to one delivery; the connection's lane schedules what comes next from it. */
 export type DeliveryStep =
-  | { step: "gone" | "finished" | "held" | "paused" }
-  | { step: "requeued"; notBefore: number; why: "not_due" | "paced" }
-  | { step: "attempted"; attempt: number; status: "succeeded" | "retrying" | "dead"; code?: string }
+  | { step: "gone" | "finished" | "paused" }
+  /** Not due yet, or claimed by a live lease elsewhere: look again at `until`. */
+  | { step: "not_due" | "held"; until: number }
+  | {
+      step: "attempted";
+      attempt: number;
+      status: "succeeded" | "retrying" | "dead";
+      outcome: AttemptResult["outcome"];
+      code?: string;
+      reason?: string;
+      nextAttemptAt?: number;
+    }
   | { step: "outcome_unknown" };
 
-/** DELIVERIES_QUEUE message: attempt one delivery once, or put it back for later. */
+/** A delivery claimed for one attempt, with what its recipe needs. */
+export interface ClaimedDelivery {
+  delivery: DeliveryRow;
+  reaction: Reaction;
+  attempt: number;
+  /** The event, or why the recipe cannot run (event gone or redacted). */
+  event: CanonicalEvent | { missing: string };
+}
+
+/** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
 export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage): Promise<DeliveryStep> {
+  const claimed = await claimForAttempt(ctx, message.deliveryId);
+  if ("step" in claimed) return claimed;
+  const started = ctx.now();
+  const { event } = claimed;
+  const result: ReactionResult =
+    "missing" in event
+      ? { kind: "missing_data", reason: event.missing }
+      : await runRecipe(ctx, claimed.reaction, event);
+  return finish(ctx, claimed, ctx.now(), toAttemptResult(result, ctx.now() - started));
+}
+
+/**
+ * Loads a delivery and claims it for an attempt (recorded before any call goes out), or says why not: done,
+ * gone, paused, not due, held by a live lease, or dead-lettered because its reaction is gone or its
+ * non-idempotent call was interrupted.
+ */
+export async function claimForAttempt(
+  ctx: DeliveryContext,
+  deliveryId: string,
+): Promise<ClaimedDelivery | DeliveryStep> {
   const { env } = ctx;
-  const delivery = await getDelivery(env.DB, message.deliveryId);
+  const delivery = await getDelivery(env.DB, deliveryId);
   if (!delivery) return { step: "gone" };
   if (delivery.status === "succeeded" || delivery.status === "dead") return { step: "finished" };
 
   const reaction = ctx.config.reactions.find((r) => r.name === delivery.reaction);
-  let now = ctx.now();
+  const now = ctx.now();
   if (!reaction) {
     const reason = `reaction ${delivery.reaction} is no longer enabled in the configuration`;
     if (!(await markWaitingDead(env.DB, delivery.id, now, "reaction_not_configured", reason)))
-      return { step: "held" };
+      return { step: "held", until: delivery.lease_until ?? now };
     await sendDeadLetter(ctx, delivery, "reaction_not_configured", reason);
     await refreshEventStatus(env.DB, delivery.event_id);
-    return { step: "attempted", attempt: 0, status: "dead", code: "reaction_not_configured" };
+    return {
+      step: "attempted",
+      attempt: 0,
+      status: "dead",
+      outcome: "permanent",
+      code: "reaction_not_configured",
+      reason,
+    };
   }
 
-  if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now) return { step: "held" };
+  if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now)
+    return { step: "held", until: (delivery.lease_until ?? now) + 1 };
   if (delivery.status === "in_flight" && !reaction.recipe.idempotent) {
     // The worker that held it is gone; its call may or may not have reached the vendor. Repeating a
     // non-idempotent call could apply it twice, so stop and leave it to an operator.
@@ -60,55 +101,31 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       "the attempt was interrupted after it started; check the vendor before retrying (a repeat could apply it twice)",
     );
     if (marked) await refreshEventStatus(env.DB, delivery.event_id);
-    return { step: marked ? "outcome_unknown" : "held" };
+    return marked ? { step: "outcome_unknown" } : { step: "held", until: now + 1_000 };
   }
 
   // An operator paused its connection or route (admin API): leave it waiting, unclaimed and with no attempt
-  // spent. Checked before pacing so no slot is reserved; resuming re-sends its queue message.
+  // spent; resuming sends it to its lane again.
   if (await isDeliveryPaused(env.DB, delivery.id)) return { step: "paused" };
 
   const dueAt = delivery.status === "in_flight" ? now : (delivery.next_attempt_at ?? now);
-  if (dueAt > now + MAX_INLINE_WAIT_MS) return requeue(ctx, { deliveryId: delivery.id }, dueAt, "not_due");
-  if (dueAt > now) await sleep(dueAt - now);
+  if (dueAt > now) return { step: "not_due", until: dueAt };
 
-  const pace = reaction.recipe.pace;
-  if (pace && !holdsSlot(message, pace, ctx.now())) {
-    now = ctx.now();
-    const slot = await reserveSlot(env.PACER, delivery.connection_id, pace, now);
-    if (slot > now + MAX_INLINE_WAIT_MS) {
-      // Written down so the stall sweep and early messages wait for this slot instead of reserving another.
-      await deferDelivery(env.DB, delivery.id, slot, now);
-      return requeue(ctx, { deliveryId: delivery.id, notBefore: slot }, slot, "paced");
-    }
-    if (slot > now) await sleep(slot - now);
-  }
-
-  now = ctx.now();
   const attempt = await claimDelivery(env.DB, delivery.id, {
     now,
     leaseMs: ctx.config.delivery.lease_ms,
     retakeExpired: reaction.recipe.idempotent,
     request: { method: "-", path: `(planned: ${reaction.recipe.key} via ${reaction.connection})` },
   });
-  if (attempt === null) return { step: "held" };
+  if (attempt === null) return { step: "held", until: now + 1_000 };
 
   const row = await getEvent(env.DB, delivery.event_id);
-  const started = ctx.now();
-  const result: ReactionResult = !row
-    ? { kind: "missing_data", reason: "the event row is gone" }
+  const event = !row
+    ? { missing: "the event row is gone" }
     : row.redacted_at !== null
-      ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
-      : await runRecipe(ctx, reaction, readStoredEvent(row.event_json) as CanonicalEvent);
-  return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started));
-}
-
-/**
- * A message carries a usable slot when it is due now and not stale: one that arrives more than a slot
- * interval late (a consumer backlog) reserves again, so late messages do not go out back to back.
- */
-function holdsSlot(message: DeliveryMessage, pace: PaceRule, now: number): boolean {
-  const slot = message.notBefore;
-  return slot !== undefined && slot <= now + MAX_INLINE_WAIT_MS && slot >= now - slotInterval(pace);
+      ? { missing: "the event was redacted after an erasure request" }
+      : (readStoredEvent(row.event_json) as CanonicalEvent);
+  return { delivery, reaction, attempt, event };
 }
 
 async function runRecipe(
@@ -128,7 +145,7 @@ async function runRecipe(
   }
 }
 
-function toAttemptResult(
+export function toAttemptResult(
   result: ReactionResult,
   durationMs: number,
 ): AttemptResult & { retryAfterMs?: number } {
@@ -169,19 +186,20 @@ function toAttemptResult(
 }
 
 /** Records the attempt and moves the delivery on: done, retried later with backoff, or dead-lettered. */
-async function finish(
+export async function finish(
   ctx: DeliveryContext,
-  delivery: DeliveryRow,
-  attempt: number,
+  claimed: Pick<ClaimedDelivery, "delivery" | "reaction" | "attempt">,
   now: number,
   result: AttemptResult & { retryAfterMs?: number },
 ): Promise<DeliveryStep> {
   const { env, config } = ctx;
+  const { delivery, reaction, attempt } = claimed;
   let status: "succeeded" | "retrying" | "dead" = result.outcome === "success" ? "succeeded" : "dead";
   let nextAttemptAt: number | undefined;
   if (result.outcome === "transient") {
     // Counted from the last manual retry, so an operator's retry gets a full schedule again.
-    const delay = retryDelayMs(config.delivery.retry_schedule_seconds, attempt - delivery.retry_base, {
+    const schedule = reaction.retrySchedule ?? config.delivery.retry_schedule_seconds;
+    const delay = retryDelayMs(schedule, attempt - delivery.retry_base, {
       jitter: config.delivery.jitter,
       ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
     });
@@ -205,12 +223,7 @@ async function finish(
     // This worker outlived its lease and another took the delivery over: what the call did is on the
     // attempt row, but the delivery's state is no longer this worker's to change.
     log("warn", "delivery.lease_lost", { delivery_id: delivery.id, attempt, outcome: result.outcome });
-    return { step: "held" };
-  }
-  if (status === "retrying" && nextAttemptAt !== undefined) {
-    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages([delivery.id]), {
-      delaySeconds: delaySeconds(nextAttemptAt - now),
-    });
+    return { step: "held", until: now + 1_000 };
   }
   if (status === "dead")
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "");
@@ -226,7 +239,15 @@ async function finish(
     http_status: result.response?.status,
     ms: result.durationMs,
   });
-  return { step: "attempted", attempt, status, ...(result.errorCode && { code: result.errorCode }) };
+  return {
+    step: "attempted",
+    attempt,
+    status,
+    outcome: result.outcome,
+    ...(result.errorCode && { code: result.errorCode }),
+    ...(result.error && { reason: result.error }),
+    ...(nextAttemptAt !== undefined && { nextAttemptAt }),
+  };
 }
 
 function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: string, reason: string) {
@@ -241,15 +262,3 @@ function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: strin
     },
   ]);
 }
-
-async function requeue(
-  ctx: DeliveryContext,
-  message: DeliveryMessage,
-  at: number,
-  why: "not_due" | "paced",
-): Promise<DeliveryStep> {
-  await sendMessages(ctx.env.DELIVERIES_QUEUE, [message], { delaySeconds: delaySeconds(at - ctx.now()) });
-  return { step: "requeued", notBefore: at, why };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -57,7 +57,35 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
   maxCalls: number;
   /** The upstream rate limit this recipe's calls count against, if any. */
   pace?: PaceRule;
+  /**
+   * What the reaction writes upstream, e.g. `order:123`. Deliveries that write the same entity are applied in
+   * event order, and one superseded by a newer state of the entity is skipped rather than sent after it.
+   */
+  entity?(event: CanonicalEvent<Accepts>): string | undefined;
+  /** Present when the vendor takes many records in one call: the lane then sends them together. */
+  batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;
+}
+
+/** How a recipe's deliveries are sent together (Ometria's /push takes up to 100 records of one type). */
+export interface BatchSpec<Options = unknown, Accepts extends EventType = EventType> {
+  /** Most records in one call. */
+  max: number;
+  /** Largest record the vendor accepts, in bytes of JSON; a larger one fails its own delivery alone. */
+  maxRecordBytes: number;
+  /** The record one event becomes, or why it cannot be sent (missing data, nothing to do). */
+  record(
+    event: CanonicalEvent<Accepts>,
+    options: Options,
+  ): { record: Record<string, unknown> } | ReactionResult;
+  /** One call with every record. */
+  send(
+    records: readonly Record<string, unknown>[],
+    options: Options,
+    ctx: RecipeContext,
+  ): Promise<CallOutcome>;
+  /** How many records the vendor rejected, read from a successful answer; 0 when it says none. */
+  rejected(body: unknown): number;
 }
 
 /** Erases the option type so recipes of every kind fit one registry. */

@@ -20,12 +20,18 @@ export interface DeliveryRow {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  entity_key: string | null;
+  event_seq: number | null;
 }
 
 export interface PlannedDelivery {
   reaction: string;
   recipe: string;
   connectionId: string;
+  /** What the delivery writes upstream (e.g. `order:123`), for per-entity order. */
+  entityKey?: string;
+  /** Event order: the event's time, epoch ms. */
+  eventSeq: number;
 }
 
 /** Plans one delivery per reaction; UNIQUE (event_id, reaction) makes a repeat a no-op. Returns every delivery of the event. */
@@ -40,11 +46,21 @@ export async function planDeliveries(
       planned.map((p) =>
         db
           .prepare(
-            `INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)
+            `INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, created_at, updated_at,
+               entity_key, event_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?8)
              ON CONFLICT (event_id, reaction) DO NOTHING`,
           )
-          .bind(`${eventId}:${p.reaction}`, eventId, p.reaction, p.recipe, p.connectionId, now),
+          .bind(
+            `${eventId}:${p.reaction}`,
+            eventId,
+            p.reaction,
+            p.recipe,
+            p.connectionId,
+            now,
+            p.entityKey ?? null,
+            p.eventSeq,
+          ),
       ),
     );
   }
@@ -158,6 +174,27 @@ export async function recordAttempt(
   return (moved?.meta.changes ?? 0) > 0;
 }
 
+/**
+ * Closes a waiting delivery without sending it because a newer state of the same entity goes out instead
+ * (per-entity order): done, with the reason and code `superseded` kept for operators.
+ */
+export async function markSuperseded(
+  db: D1Database,
+  id: string,
+  now: number,
+  reason: string,
+): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'succeeded', updated_at = ?2, completed_at = ?2, next_attempt_at = NULL,
+         last_error_code = 'superseded', last_error = ?3
+       WHERE id = ?1 AND status IN ('pending', 'retrying')`,
+    )
+    .bind(id, now, reason)
+    .run();
+  return result.meta.changes > 0;
+}
+
 /** Dead-letters a delivery that is waiting (pending or retrying) without attempting it, e.g. its reaction is gone. */
 export async function markWaitingDead(
   db: D1Database,
@@ -174,17 +211,6 @@ export async function markWaitingDead(
     .bind(id, now, code, reason)
     .run();
   return result.meta.changes > 0;
-}
-
-/** Records the pacing slot a delivery's requeued message carries, so sweeps and early messages respect it. */
-export async function deferDelivery(db: D1Database, id: string, until: number, now: number): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE deliveries SET next_attempt_at = ?2, updated_at = ?3
-       WHERE id = ?1 AND status IN ('pending', 'retrying')`,
-    )
-    .bind(id, until, now)
-    .run();
 }
 
 /** Dead-letters a delivery whose non-idempotent call may have gone out unrecorded (lost worker). */

@@ -63,11 +63,20 @@ describe("GET /admin/api/stats", () => {
       deliveries: { succeeded: 2, dead: 1, pending: 1 },
     });
     expect(body.routes.ometria).toEqual({ paused: false, events: {}, deliveries: {} });
+    const lane = { waiting: expect.any(Number), running: 0 };
+    const closed = { state: "closed", consecutive_failures: 0 };
     expect(body.connections[DEMO.ometria]).toEqual({
       paused: true,
       deliveries: { succeeded: 1, dead: 1, pending: 1 },
+      breaker: closed,
+      ...lane,
     });
-    expect(body.connections[DEMO.coupontools]).toEqual({ paused: false, deliveries: { succeeded: 1 } });
+    expect(body.connections[DEMO.coupontools]).toEqual({
+      paused: false,
+      deliveries: { succeeded: 1 },
+      breaker: closed,
+      ...lane,
+    });
 
     // Retrying the dead one empties the dead-letter count.
     const dead = `${refused}:orders-to-ometria`;

@@ -35,6 +35,18 @@ describe("reaction config", () => {
     expect(reaction?.recipe.key).toBe("coupontools.add-stamps");
   });
 
+  it("takes a reaction's own retry schedule, checked like the global one", () => {
+    const [reaction] = parseReactions({ stamps: { ...stamps, retry_schedule_seconds: [5, 30] } }, routes);
+    expect(reaction?.retrySchedule).toEqual([5, 30]);
+    expect(parseReactions({ stamps }, routes)[0]?.retrySchedule).toBeUndefined();
+    expect(problems({ stamps: { ...stamps, retry_schedule_seconds: [] } })).toMatch(
+      /reactions\.stamps\.retry_schedule_seconds: /,
+    );
+    expect(problems({ stamps: { ...stamps, retry_schedule_seconds: [0] } })).toMatch(
+      /reactions\.stamps\.retry_schedule_seconds\.0: /,
+    );
+  });
+
   it("names the reaction and the field of every problem", () => {
     expect(problems({ s: { ...stamps, recipe: "coupontools.nope" } })).toMatch(
       /reactions\.s\.recipe: unknown recipe/,

@@ -9,20 +9,18 @@ import {
   claimDelivery,
   type DeliveryRow,
   getDelivery,
-  listStalled,
   markOutcomeUnknown,
   planDeliveries,
   recordAttempt,
 } from "../../src/store/deliveries";
-import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
-import { emulatorState, recordedRequests, resetEmulator } from "../support/emulator";
+import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
 import { storeUnqueued } from "../support/stored-events";
 
-// The engine driven directly with an injected clock. Events are stored without queueing and the work queues
-// are recorded, so the background consumer does not run the same deliveries; D1, the pacer Durable Object
-// and the Membrane emulator are the real ones.
+// One attempt of the engine driven directly with an injected clock. Events are stored without queueing and the
+// work queues are recorded, so the background consumer does not run the same deliveries; D1 and the Membrane
+// emulator are the real ones. Pacing, order and the breaker are the lanes' (test/delivery/lane/).
 
 // In the past, so pacer slots it reserves never delay tests that run on the real clock.
 const T0 = Date.UTC(2025, 0, 1);
@@ -56,93 +54,14 @@ async function planned(payload: unknown, reaction: string, at: number): Promise<
   const [row] = await planDeliveries(
     env.DB,
     eventId,
-    [{ reaction, recipe: spec.recipe.key, connectionId: spec.connection }],
+    [{ reaction, recipe: spec.recipe.key, connectionId: spec.connection, eventSeq: at }],
     at,
   );
   if (!row) throw new Error("not planned");
   return row;
 }
 
-const erasureFor = (i: number) => ({
-  ...erasure,
-  id: `evt_burst_${i}`,
-  data: { ...erasure.data, id: 7000 + i, email: `person${i}@example.com` },
-});
-
 beforeEach(resetEmulator);
-
-describe("pacing: Ometria's 6 deletion requests per minute", () => {
-  it("spreads a burst of 20 erasure requests over evenly spaced slots instead of failing them", async () => {
-    const { ctx, sent } = harness(T0);
-    const rows = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => planned(erasureFor(i), "erasure-to-ometria", T0)),
-    );
-    const steps = [];
-    for (const row of rows) steps.push(await runDelivery(ctx, { deliveryId: row.id }));
-
-    expect(steps.filter((s) => s.step === "attempted")).toHaveLength(1);
-    const requeued = steps.filter((s) => s.step === "requeued");
-    expect(requeued).toHaveLength(19);
-    const slots = requeued.map((s) => (s.step === "requeued" ? s.notBefore : 0)).sort((a, b) => a - b);
-    expect(slots).toEqual(Array.from({ length: 19 }, (_, i) => T0 + (i + 1) * 10_000));
-    // Whatever 60 s window one looks at, at most 6 calls fall in it (the first call went out at T0).
-    const all = [T0, ...slots];
-    for (const start of all)
-      expect(all.filter((t) => t >= start && t < start + 60_000).length).toBeLessThanOrEqual(6);
-    // Each requeued message carries its slot and a queue delay that matches it.
-    expect(sent).toHaveLength(19);
-    for (const m of sent) expect(m.delaySeconds).toBe(((m.body.notBefore ?? 0) - T0) / 1000);
-
-    const requests = (await emulatorState()).deletionRequests;
-    expect(requests).toHaveLength(1);
-    expect((await recordedRequests()).filter((r) => r.status === 429)).toEqual([]);
-
-    // Each waiting delivery records its slot, so the stall sweep leaves it alone (and reserves nothing new)
-    // until well after the slot has passed.
-    for (const m of sent) {
-      expect((await getDelivery(env.DB, m.body.deliveryId))?.next_attempt_at).toBe(m.body.notBefore);
-    }
-    const waiting = new Set(sent.map((m) => m.body.deliveryId));
-    const stalled = await listStalled(env.DB, T0 + 10 * 60_000 + 5_000, 10 * 60_000, 100);
-    expect(stalled.filter((id) => waiting.has(id))).toEqual([]);
-  });
-
-  it("a message that comes back at its reserved slot goes out without reserving again", async () => {
-    const start = Date.now();
-    const { ctx, setNow } = harness(start);
-    const first = await planned(erasureFor(100), "erasure-to-ometria", start);
-    const second = await planned(erasureFor(101), "erasure-to-ometria", start);
-    expect(await runDelivery(ctx, { deliveryId: first.id })).toMatchObject({
-      step: "attempted",
-      status: "succeeded",
-    });
-    const paced = await runDelivery(ctx, { deliveryId: second.id });
-    expect(paced).toMatchObject({ step: "requeued", why: "paced" });
-    const notBefore = paced.step === "requeued" ? paced.notBefore : 0;
-    setNow(notBefore);
-    expect(await runDelivery(ctx, { deliveryId: second.id, notBefore })).toMatchObject({
-      step: "attempted",
-      status: "succeeded",
-    });
-    expect((await emulatorState()).deletionRequests).toHaveLength(2);
-  });
-
-  it("a message that arrives long after its slot reserves a fresh one instead of bursting", async () => {
-    // An hour ahead of the real clock, clear of slots the tests above reserved on this connection.
-    const start = Date.now() + 3_600_000;
-    const { ctx, setNow } = harness(start);
-    const first = await planned(erasureFor(200), "erasure-to-ometria", start);
-    const late = await planned(erasureFor(201), "erasure-to-ometria", start);
-    expect(await runDelivery(ctx, { deliveryId: first.id })).toMatchObject({ step: "attempted" });
-    // A slot from a minute ago (a consumer backlog): using it now would put two calls back to back.
-    setNow(start + 1);
-    expect(await runDelivery(ctx, { deliveryId: late.id, notBefore: start - 60_000 })).toMatchObject({
-      step: "requeued",
-      why: "paced",
-    });
-    expect((await emulatorState()).deletionRequests).toHaveLength(1);
-  });
-});
 
 describe("a crash between the call and its record", () => {
   it("never re-sends a stamp call whose outcome is unknown; the delivery is dead-lettered for an operator", async () => {
@@ -157,7 +76,10 @@ describe("a crash between the call and its record", () => {
     });
     expect(attempt).toBe(1);
     // While the lease is live, a redelivered message leaves it alone.
-    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "held" });
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({
+      step: "held",
+      until: T0 + config.delivery.lease_ms + 1,
+    });
 
     setNow(T0 + config.delivery.lease_ms + 1);
     expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "outcome_unknown" });
@@ -240,18 +162,14 @@ describe("redelivered and early messages", () => {
     expect((await emulatorState()).loyaltyUsers[0]?.stamps).toBe(1);
   });
 
-  it("a message that arrives before the delivery's next attempt is due goes back to the queue until then", async () => {
+  it("a message that arrives before the delivery's next attempt is due is not run; its lane waits until then", async () => {
     const { ctx, sent } = harness(T0);
     const row = await planned({ ...orderPaid, id: "evt_early" }, "paid-order-stamps", T0);
     await env.DB.prepare("UPDATE deliveries SET status = 'retrying', next_attempt_at = ?2 WHERE id = ?1")
       .bind(row.id, T0 + 60_000)
       .run();
-    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({
-      step: "requeued",
-      notBefore: T0 + 60_000,
-      why: "not_due",
-    });
-    expect(sent).toEqual([{ body: { deliveryId: row.id }, delaySeconds: 60 }]);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "not_due", until: T0 + 60_000 });
+    expect(sent).toEqual([]);
     expect(await recordedRequests()).toEqual([]);
   });
 
@@ -303,5 +221,23 @@ describe("redelivered and early messages", () => {
         },
       },
     ]);
+  });
+});
+
+describe("retry schedules", () => {
+  it("a reaction's own retry schedule overrides the global one", async () => {
+    const own = {
+      ...config,
+      reactions: config.reactions.map((r) =>
+        r.name === "paid-order-stamps" ? { ...r, retrySchedule: [7] } : r,
+      ),
+    };
+    const { ctx } = harness(T0);
+    const row = await planned({ ...orderPaid, id: "evt_own_schedule" }, "paid-order-stamps", T0);
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 500, times: 1 });
+    const step = await runDelivery({ ...ctx, config: own }, { deliveryId: row.id });
+    expect(step).toMatchObject({ step: "attempted", status: "retrying", nextAttemptAt: T0 + 7_000 });
+    // The global schedule ([1, 1, 1] s in tests) would have retried after one second.
+    expect(config.delivery.retry_schedule_seconds[0]).toBe(1);
   });
 });

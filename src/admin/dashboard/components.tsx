@@ -24,6 +24,9 @@ const TONES: Record<string, Tone> = {
   in_flight: "info",
   paused: "wait",
   active: "ok",
+  closed: "ok",
+  breaker_open: "bad",
+  probing: "wait",
 };
 
 export function Badge({ value }: { value: string }) {

@@ -28,3 +28,31 @@ export function pushRecord(ctx: RecipeContext, record: Record<string, unknown>) 
     acceptBody: ometriaPushCheck,
   });
 }
+
+/** Ometria's documented push limits: 100 records per request, 60 KB per record, one record type per request. */
+export const OMETRIA_PUSH_BATCH = { max: 100, maxRecordBytes: 60 * 1024 } as const;
+
+/**
+ * POST /push with many records of one type. A rejected record is not an error of the call: the answer's
+ * `rejected` count is read by the lane, which narrows the batch down to the records at fault.
+ */
+export function pushRecords(ctx: RecipeContext, records: readonly Record<string, unknown>[]) {
+  return ctx.membrane.proxy({
+    connectionId: ctx.connectionId,
+    method: "POST",
+    path: "/push",
+    body: records,
+    acceptBody: (body) => {
+      const answer = pushAnswer.safeParse(body);
+      return answer.success && answer.data.status !== "OK"
+        ? `Ometria push status ${answer.data.status}`
+        : null;
+    },
+  });
+}
+
+/** `rejected` from Ometria's push answer. */
+export function rejectedRecords(body: unknown): number {
+  const answer = pushAnswer.safeParse(body);
+  return answer.success ? (answer.data.rejected ?? 0) : 0;
+}

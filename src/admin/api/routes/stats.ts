@@ -2,6 +2,7 @@ import { z } from "zod";
 import { loadConfig } from "../../../config";
 import { listPauses } from "../../../store/pauses";
 import { readStats } from "../../../store/stats";
+import { readLanes } from "../../operations/lanes";
 import { pausableNames } from "../../operations/pauses";
 import { defineRoute } from "../define-route";
 import { iso } from "../present";
@@ -26,20 +27,39 @@ export const statsRoute = defineRoute({
       z.string(),
       z.object({ paused: z.boolean(), events: counts(eventStatus), deliveries: counts(deliveryStatus) }),
     ),
-    connections: z.record(z.string(), z.object({ paused: z.boolean(), deliveries: counts(deliveryStatus) })),
+    connections: z.record(
+      z.string(),
+      z.object({
+        paused: z.boolean(),
+        deliveries: counts(deliveryStatus),
+        breaker: z
+          .object({
+            state: z.enum(["closed", "open", "half_open"]),
+            consecutive_failures: z.int().nonnegative(),
+            opened_at: isoTime.optional().describe("When the breaker opened (open or half-open)"),
+            probe_at: isoTime
+              .optional()
+              .describe("When an open breaker lets one delivery probe the connection"),
+            reason: z.string().optional().describe("The transient failure that opened it"),
+          })
+          .describe("Opens after consecutive transient failures; its work waits, no attempts are spent"),
+        waiting: z.int().nonnegative().describe("Deliveries waiting in the connection's lane"),
+        running: z.int().nonnegative().describe("Deliveries being attempted now"),
+      }),
+    ),
   }),
   handle: async (_input, c) => {
     const now = Date.now();
     const config = loadConfig(c.env);
     const [stats, pauses] = await Promise.all([readStats(c.env.DB, now), listPauses(c.env.DB)]);
+    const connectionIds = [
+      ...new Set([...pausableNames(config, "connection"), ...Object.keys(stats.connections)]),
+    ].sort();
+    const lanes = await readLanes(c.env, connectionIds);
     const paused = (kind: "route" | "connection", name: string) =>
       pauses.some((p) => p.kind === kind && p.name === name);
     // Configured routes and connections appear even before their first event.
     const routeNames = new Set([...pausableNames(config, "route"), ...Object.keys(stats.routes)]);
-    const connectionIds = new Set([
-      ...pausableNames(config, "connection"),
-      ...Object.keys(stats.connections),
-    ]);
     return {
       generated_at: iso(now),
       events: stats.events,
@@ -55,9 +75,25 @@ export const statsRoute = defineRoute({
           ]),
       ),
       connections: Object.fromEntries(
-        [...connectionIds]
-          .sort()
-          .map((id) => [id, { paused: paused("connection", id), deliveries: {}, ...stats.connections[id] }]),
+        connectionIds.map((id) => {
+          const lane = lanes[id];
+          const breaker = lane?.breaker ?? { state: "closed" as const, consecutive_failures: 0 };
+          return [
+            id,
+            {
+              paused: paused("connection", id),
+              deliveries: {},
+              ...stats.connections[id],
+              breaker: {
+                ...breaker,
+                opened_at: breaker.opened_at === undefined ? undefined : iso(breaker.opened_at),
+                probe_at: breaker.probe_at === undefined ? undefined : iso(breaker.probe_at),
+              },
+              waiting: lane?.waiting ?? 0,
+              running: lane?.running ?? 0,
+            },
+          ];
+        }),
       ),
     };
   },

@@ -3,6 +3,7 @@ import { loadConfig } from "../../../config";
 import { listPauses, type PauseKind, type PauseRow } from "../../../store/pauses";
 import { readStats } from "../../../store/stats";
 import { deliveryStatus, eventStatus } from "../../api/schemas";
+import { type LaneView, readLanes } from "../../operations/lanes";
 import { pausableNames } from "../../operations/pauses";
 import { ActionButton, Badge, Counts, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
@@ -13,11 +14,13 @@ const HERE = "/admin/health";
 /** /admin/health: counts per route and per Membrane connection, and the pause and resume forms. */
 export async function healthPage(c: DashboardContext): Promise<Response> {
   const config = loadConfig(c.env);
-  const [stats, pauses] = await Promise.all([readStats(c.env.DB, Date.now()), listPauses(c.env.DB)]);
-  const pauseOf = (kind: PauseKind, name: string) => pauses.find((p) => p.kind === kind && p.name === name);
   // Configured names appear before their first event; names only in the store (since removed) too.
   const names = (kind: PauseKind, stored: object) =>
     [...new Set([...pausableNames(config, kind), ...Object.keys(stored)])].sort();
+  const [stats, pauses] = await Promise.all([readStats(c.env.DB, Date.now()), listPauses(c.env.DB)]);
+  const connections = names("connection", stats.connections);
+  const lanes = await readLanes(c.env, connections);
+  const pauseOf = (kind: PauseKind, name: string) => pauses.find((p) => p.kind === kind && p.name === name);
   return renderPage(
     c,
     { title: "Health", active: "health" },
@@ -43,16 +46,37 @@ export async function healthPage(c: DashboardContext): Promise<Response> {
       <h2>Membrane connections</h2>
       <HealthTable
         kind="connection"
-        columns={["Deliveries"]}
-        rows={names("connection", stats.connections).map((name) => ({
+        columns={["Breaker", "Deliveries"]}
+        rows={connections.map((name) => ({
           name,
           pause: pauseOf("connection", name),
           cells: [
+            <BreakerCell lane={lanes[name]} />,
             <Counts counts={stats.connections[name]?.deliveries ?? {}} order={deliveryStatus.options} />,
           ],
         }))}
       />
     </>,
+  );
+}
+
+/** The connection's circuit breaker: closed, or open since when, why, and when it probes again. */
+function BreakerCell({ lane }: { lane: LaneView | undefined }) {
+  const breaker = lane?.breaker;
+  if (!breaker || breaker.state === "closed") return <Badge value="closed" />;
+  return (
+    <>
+      <Badge value={breaker.state === "open" ? "breaker_open" : "probing"} />
+      <div class="muted">
+        since <Time ms={breaker.opened_at ?? 0} />
+        {breaker.probe_at !== undefined && (
+          <>
+            , probes at <Time ms={breaker.probe_at} />
+          </>
+        )}
+      </div>
+      <div class="muted">{breaker.reason}</div>
+    </>
   );
 }
 

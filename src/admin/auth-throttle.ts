@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
 
 /** At most `maxFailures` failed attempts in any `windowMs`; after that the client waits. */
 export interface ThrottleRule {
@@ -46,4 +47,10 @@ export class AuthThrottle extends DurableObject {
     this.#sql().exec("INSERT INTO failures (at) VALUES (?)", now);
     return this.check(rule, now);
   }
+}
+
+/** The throttle instance of one client. */
+export function throttleOf(env: Pick<Env, "AUTH_THROTTLE">, client: string): DurableObjectStub<AuthThrottle> {
+  const namespace = env.AUTH_THROTTLE as DurableObjectNamespace<AuthThrottle>;
+  return namespace.getByName(client);
 }

@@ -1,0 +1,53 @@
+/**
+ * A connection's circuit breaker. After `failures` consecutive transient failures (429, 5xx, timeouts) the
+ * connection opens: its work waits, unattempted, until `cooldownMs` has passed; then one delivery goes out as a
+ * probe (half-open). A success closes it, a failure opens it again. Permanent failures (a 400 for one record)
+ * prove the connection answers, so they reset the count instead of adding to it.
+ */
+export interface BreakerSettings {
+  failures: number;
+  cooldownMs: number;
+}
+
+export type BreakerState =
+  | { state: "closed"; failures: number }
+  | { state: "open"; failures: number; openedAt: number; probeAt: number; reason: string }
+  | { state: "half_open"; failures: number; openedAt: number; reason: string };
+
+export const CLOSED: BreakerState = { state: "closed", failures: 0 };
+
+export type AttemptKind = "success" | "transient" | "permanent";
+
+/** The state after one attempt's outcome. */
+export function afterAttempt(
+  breaker: BreakerState,
+  outcome: AttemptKind,
+  reason: string,
+  now: number,
+  settings: BreakerSettings,
+): BreakerState {
+  if (outcome !== "transient") return CLOSED;
+  const failures = breaker.failures + 1;
+  if (breaker.state === "half_open" || failures >= settings.failures) {
+    const openedAt = breaker.state === "closed" ? now : breaker.openedAt;
+    return { state: "open", failures, openedAt, probeAt: now + settings.cooldownMs, reason };
+  }
+  return { ...breaker, failures };
+}
+
+/** How much work may start now: all of it, one probe, or none until `until`. */
+export function admission(
+  breaker: BreakerState,
+  now: number,
+): { admit: "all" } | { admit: "probe" } | { admit: "none"; until?: number } {
+  if (breaker.state === "closed") return { admit: "all" };
+  if (breaker.state === "half_open") return { admit: "none" };
+  return now >= breaker.probeAt ? { admit: "probe" } : { admit: "none", until: breaker.probeAt };
+}
+
+/** The state once a probe has been sent. */
+export function probing(breaker: BreakerState): BreakerState {
+  return breaker.state === "open"
+    ? { state: "half_open", failures: breaker.failures, openedAt: breaker.openedAt, reason: breaker.reason }
+    : breaker;
+}

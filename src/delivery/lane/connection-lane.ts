@@ -1,0 +1,285 @@
+import { DurableObject } from "cloudflare:workers";
+import { loadConfig } from "../../config";
+import type { Reaction } from "../../config/reactions";
+import type { Env } from "../../env";
+import { log } from "../../lib/log";
+import { type PaceRule, slotInterval } from "../../pacing/pacer";
+import { markSuperseded } from "../../store/deliveries";
+import { refreshEventStatus } from "../../store/events";
+import { type DeliveryContext, deliveryContext } from "../context";
+import { runBatch } from "../run-batch";
+import { type DeliveryStep, runDelivery } from "../run-delivery";
+import { type AttemptKind, admission, afterAttempt, type BreakerState, CLOSED, probing } from "./breaker";
+import { type LaneItem, LaneWork } from "./work";
+
+/** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
+const PUMP_BUDGET_MS = 20_000;
+/** Due work looked at per round. */
+const ROUND = 500;
+/** What the lane reports to the admin API. */
+export interface LaneStatus {
+  connection: string;
+  breaker: BreakerState;
+  waiting: number;
+  running: number;
+  nextDueAt?: number;
+}
+
+/**
+ * One lane per Membrane connection, worldwide (a Durable Object named by the connection id). It owns the
+ * connection's pace, batches, per-entity order and circuit breaker, and runs the connection's deliveries from
+ * an alarm, so a paced, slow, failing or paused connection holds up its own work and nobody else's. Work
+ * arrives from the deliveries queue (`enqueue`); retries wait here, not in the queue.
+ */
+export class ConnectionLane extends DurableObject<Env> {
+  private readonly work: LaneWork;
+  private breaker: BreakerState;
+  /** Next free slot per pace rule key (epoch ms). */
+  private readonly slots = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pumping = false;
+  private connection = "";
+  /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
+  private context?: DeliveryContext;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.work = new LaneWork(ctx.storage.sql);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    const saved = this.readState<BreakerState>("breaker") ?? CLOSED;
+    // A probe whose answer was lost with a restart is sent again.
+    this.breaker = saved.state === "half_open" ? { ...saved, state: "open", probeAt: 0 } : saved;
+    this.connection = this.readState<string>("connection") ?? "";
+  }
+
+  /** Takes deliveries to run; due ones start at once. */
+  async enqueue(connection: string, items: readonly LaneItem[]): Promise<void> {
+    if (connection !== this.connection) {
+      this.connection = connection;
+      this.writeState("connection", connection);
+    }
+    this.work.add(items);
+    await this.wake(Math.min(...items.map((i) => i.dueAt)));
+  }
+
+  async status(): Promise<LaneStatus> {
+    const next = this.work.nextDue();
+    return {
+      connection: this.connection,
+      breaker: this.breaker,
+      ...this.work.counts(),
+      ...(next !== undefined && { nextDueAt: next }),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    await this.pump();
+  }
+
+  /** Dispatches what may go now, for up to PUMP_BUDGET_MS, then sets the alarm for what comes next. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    let wakeAt: number | undefined;
+    try {
+      this.context ??= deliveryContext(this.env);
+      const ctx = this.context;
+      const stopAt = Date.now() + PUMP_BUDGET_MS;
+      while (Date.now() < stopAt) {
+        const round = await this.startEligible(ctx);
+        wakeAt = round.wakeAt;
+        if (this.inFlight.size === 0) {
+          if (round.started === 0) break;
+          continue;
+        }
+        // Wait for one call to finish, or for the next pace slot, whichever comes first.
+        const slotWait =
+          round.wakeAt !== undefined && round.wakeAt > Date.now()
+            ? sleep(round.wakeAt - Date.now())
+            : undefined;
+        await Promise.race(slotWait ? [...this.inFlight, slotWait] : [...this.inFlight]);
+      }
+      await Promise.all(this.inFlight);
+    } catch (error) {
+      log("error", "lane.pump_failed", { connection: this.connection, error: String(error) });
+      wakeAt = Date.now() + 5_000;
+    } finally {
+      this.pumping = false;
+    }
+    const next = [wakeAt, this.work.nextDue()].filter((t): t is number => t !== undefined);
+    if (next.length > 0) await this.wake(Math.min(...next));
+  }
+
+  /** Starts every delivery that may go now; says when to look again for those that may not. */
+  private async startEligible(ctx: DeliveryContext): Promise<{ started: number; wakeAt?: number }> {
+    const now = Date.now();
+    const gate = admission(this.breaker, now);
+    if (gate.admit === "none") return { started: 0, ...(gate.until !== undefined && { wakeAt: gate.until }) };
+
+    const concurrency = ctx.config.delivery.lane_concurrency;
+    let started = 0;
+    let wakeAt: number | undefined;
+    const later = (t: number) => {
+      wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
+    };
+    const ready = new Map<string, LaneItem[]>();
+    for (const item of this.work.due(now, ROUND)) {
+      if (item.entity && (await this.supersede(ctx, item))) continue;
+      if (item.entity && this.work.entityRunning(item.reaction, item.entity)) continue;
+      const group = ready.get(item.reaction) ?? [];
+      if (item.entity && group.some((other) => other.entity === item.entity)) continue;
+      group.push(item);
+      ready.set(item.reaction, group);
+    }
+
+    for (const [name, items] of ready) {
+      const reaction = ctx.config.reactions.find((r) => r.name === name);
+      const pace = reaction?.recipe.pace;
+      const batch = reaction?.recipe.batch;
+      while (items.length > 0 && this.inFlight.size < concurrency) {
+        if (pace) {
+          const slot = this.slots.get(pace.key) ?? 0;
+          if (slot > now) {
+            later(slot);
+            break;
+          }
+          this.slots.set(pace.key, Math.max(now, slot) + slotInterval(pace));
+        }
+        const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.max : 1;
+        const chosen = items.splice(0, take);
+        if (gate.admit === "probe") this.breaker = probing(this.breaker);
+        this.start(ctx, reaction, chosen);
+        started += chosen.length;
+        if (gate.admit === "probe") return { started };
+      }
+    }
+    return { started, ...(wakeAt !== undefined && { wakeAt }) };
+  }
+
+  /** Skips a delivery whose entity has a newer state waiting or already sent; true when it did. */
+  private async supersede(ctx: DeliveryContext, item: LaneItem): Promise<boolean> {
+    if (!item.entity) return false;
+    const newest = this.work.newestOf(item.reaction, item.entity);
+    const newer = Math.max(newest.waiting ?? -Infinity, newest.applied ?? -Infinity);
+    if (newer <= item.seq) return false;
+    const reason = `superseded: a newer state of ${item.entity} is sent instead, so this older one is not sent after it`;
+    await markSuperseded(ctx.env.DB, item.deliveryId, Date.now(), reason);
+    await refreshEventStatus(ctx.env.DB, item.eventId);
+    this.work.remove(item.deliveryId);
+    log("info", "lane.superseded", { delivery_id: item.deliveryId, entity: item.entity });
+    return true;
+  }
+
+  private start(ctx: DeliveryContext, reaction: Reaction | undefined, items: LaneItem[]): void {
+    this.work.markRunning(items.map((i) => i.deliveryId));
+    const run = async () => {
+      const steps =
+        reaction?.recipe.batch && items.length > 0
+          ? await runBatch(
+              ctx,
+              reaction,
+              items.map((i) => i.deliveryId),
+              () => this.nextSlot(reaction.recipe.pace),
+            )
+          : new Map([
+              [
+                items[0]?.deliveryId ?? "",
+                await runDelivery(ctx, { deliveryId: items[0]?.deliveryId ?? "" }),
+              ],
+            ]);
+      for (const item of items) this.settle(item, steps.get(item.deliveryId));
+    };
+    const task: Promise<void> = run()
+      .catch((error) => {
+        // D1 or the call failed outside the engine's own handling: look at these again shortly.
+        log("error", "lane.run_failed", { connection: this.connection, error: String(error) });
+        for (const item of items) this.work.reschedule(item.deliveryId, Date.now() + 5_000);
+      })
+      .finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** Reserves the rule's next slot and waits for it (a batch narrowing down a rejected record). */
+  private async nextSlot(pace: PaceRule | undefined): Promise<void> {
+    if (!pace) return;
+    const now = Date.now();
+    const slot = Math.max(now, this.slots.get(pace.key) ?? 0);
+    this.slots.set(pace.key, slot + slotInterval(pace));
+    if (slot > now) await sleep(slot - now);
+  }
+
+  /** Moves a delivery on in the lane after its attempt, and feeds the breaker. */
+  private settle(item: LaneItem, step: DeliveryStep | undefined): void {
+    if (!step) {
+      this.work.reschedule(item.deliveryId, Date.now() + 5_000);
+      return;
+    }
+    switch (step.step) {
+      case "not_due":
+      case "held":
+        this.work.reschedule(item.deliveryId, step.until);
+        return;
+      case "attempted":
+        this.observe(step.outcome === "unknown" ? "transient" : step.outcome, step.reason ?? step.code ?? "");
+        if (step.status === "retrying" && step.nextAttemptAt !== undefined) {
+          this.work.reschedule(item.deliveryId, step.nextAttemptAt);
+          return;
+        }
+        if (step.status === "succeeded") this.work.markApplied(item);
+        this.work.remove(item.deliveryId);
+        return;
+      case "outcome_unknown":
+        this.observe("transient", "an attempt's outcome is unknown");
+        this.work.remove(item.deliveryId);
+        return;
+      default:
+        // gone, finished, or paused (resuming sends it here again).
+        this.work.remove(item.deliveryId);
+    }
+  }
+
+  private observe(outcome: AttemptKind, reason: string): void {
+    const settings = loadConfig(this.env).delivery;
+    const before = this.breaker.state;
+    this.breaker = afterAttempt(this.breaker, outcome, reason, Date.now(), {
+      failures: settings.breaker_failures,
+      cooldownMs: settings.breaker_cooldown_seconds * 1000,
+    });
+    if (this.breaker.state !== before) {
+      log(this.breaker.state === "open" ? "warn" : "info", "lane.breaker", {
+        connection: this.connection,
+        state: this.breaker.state,
+        reason: this.breaker.state === "closed" ? undefined : reason,
+      });
+    }
+    this.writeState("breaker", this.breaker);
+  }
+
+  private async wake(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+
+  private readState<T>(key: string): T | undefined {
+    const row = this.ctx.storage.sql
+      .exec<{ value: string }>("SELECT value FROM state WHERE key = ?", key)
+      .toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  private writeState(key: string, value: unknown): void {
+    this.ctx.storage.sql.exec(
+      "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
+    );
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The lane of a connection. */
+export function laneOf(env: Pick<Env, "LANES">, connection: string): DurableObjectStub<ConnectionLane> {
+  const lanes = env.LANES as DurableObjectNamespace<ConnectionLane>;
+  return lanes.get(lanes.idFromName(connection));
+}

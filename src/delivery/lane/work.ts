@@ -1,0 +1,155 @@
+/** One delivery waiting in its connection's lane. */
+export interface LaneItem {
+  deliveryId: string;
+  reaction: string;
+  eventId: string;
+  /** When it may run (epoch ms): now for a fresh delivery, its retry time after a transient failure. */
+  dueAt: number;
+  /** What the delivery writes upstream (e.g. `order:123`), when its recipe says. */
+  entity?: string | null;
+  /** Event order (the event's time, epoch ms): deliveries of one entity are applied in this order. */
+  seq: number;
+}
+
+interface WorkRow extends Record<string, SqlStorageValue> {
+  delivery_id: string;
+  reaction: string;
+  event_id: string;
+  due_at: number;
+  entity: string | null;
+  seq: number;
+  running: number;
+}
+
+/**
+ * The lane's own index of its waiting work, in the Durable Object's SQLite storage. D1's `deliveries` row stays
+ * the truth about each delivery; this says only what to run when, so a lost row is recovered by the cron sweep.
+ */
+export class LaneWork {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS work (
+      delivery_id TEXT PRIMARY KEY, reaction TEXT NOT NULL, event_id TEXT NOT NULL, due_at INTEGER NOT NULL,
+      entity TEXT, seq INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0)`);
+    sql.exec("CREATE INDEX IF NOT EXISTS work_due ON work (running, due_at)");
+    sql.exec(
+      "CREATE INDEX IF NOT EXISTS work_entity ON work (reaction, entity, seq) WHERE entity IS NOT NULL",
+    );
+    // The newest state of each entity that went out: an older one arriving later is superseded, not sent.
+    sql.exec(`CREATE TABLE IF NOT EXISTS applied (
+      reaction TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,
+      PRIMARY KEY (reaction, entity))`);
+    // After a restart nothing is running any more: what was is looked at again (its D1 lease decides).
+    sql.exec("UPDATE work SET running = 0 WHERE running = 1");
+  }
+
+  /** Adds work; a delivery already waiting keeps its place, and the earlier of the two due times. */
+  add(items: readonly LaneItem[]): void {
+    for (const item of items) {
+      this.sql.exec(
+        `INSERT INTO work (delivery_id, reaction, event_id, due_at, entity, seq) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (delivery_id) DO UPDATE SET due_at = min(due_at, excluded.due_at) WHERE running = 0`,
+        item.deliveryId,
+        item.reaction,
+        item.eventId,
+        item.dueAt,
+        item.entity ?? null,
+        item.seq,
+      );
+    }
+  }
+
+  /** Work due by `now` that is not running, in event order. */
+  due(now: number, limit: number): LaneItem[] {
+    return this.sql
+      .exec<WorkRow>(
+        "SELECT * FROM work WHERE running = 0 AND due_at <= ? ORDER BY seq, due_at LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map(toItem);
+  }
+
+  /** When the next waiting (not running) work is due, if any. */
+  nextDue(): number | undefined {
+    const row = this.sql
+      .exec<{ next: number | null }>("SELECT min(due_at) AS next FROM work WHERE running = 0")
+      .one();
+    return row.next ?? undefined;
+  }
+
+  /** The newest event order of the entity among waiting or running work, and of what already went out. */
+  newestOf(reaction: string, entity: string): { waiting: number | undefined; applied: number | undefined } {
+    const waiting = this.sql
+      .exec<{ seq: number | null }>(
+        "SELECT max(seq) AS seq FROM work WHERE reaction = ? AND entity = ?",
+        reaction,
+        entity,
+      )
+      .one().seq;
+    const applied = this.sql
+      .exec<{ seq: number }>("SELECT seq FROM applied WHERE reaction = ? AND entity = ?", reaction, entity)
+      .toArray()[0]?.seq;
+    return { waiting: waiting ?? undefined, applied };
+  }
+
+  /** Whether a delivery of the entity is running now (its successor waits for it). */
+  entityRunning(reaction: string, entity: string): boolean {
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM work WHERE reaction = ? AND entity = ? AND running = 1 LIMIT 1",
+          reaction,
+          entity,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  markRunning(ids: readonly string[]): void {
+    for (const id of ids) this.sql.exec("UPDATE work SET running = 1 WHERE delivery_id = ?", id);
+  }
+
+  /** Puts running work back to wait until `dueAt`. */
+  reschedule(id: string, dueAt: number): void {
+    this.sql.exec("UPDATE work SET running = 0, due_at = ? WHERE delivery_id = ?", dueAt, id);
+  }
+
+  remove(id: string): void {
+    this.sql.exec("DELETE FROM work WHERE delivery_id = ?", id);
+  }
+
+  /** Records that the entity's state of `seq` went out. */
+  markApplied(item: LaneItem): void {
+    if (!item.entity) return;
+    this.sql.exec(
+      `INSERT INTO applied (reaction, entity, seq, event_id) VALUES (?, ?, ?, ?)
+       ON CONFLICT (reaction, entity) DO UPDATE SET seq = excluded.seq, event_id = excluded.event_id
+       WHERE excluded.seq > applied.seq`,
+      item.reaction,
+      item.entity,
+      item.seq,
+      item.eventId,
+    );
+  }
+
+  counts(): { waiting: number; running: number } {
+    const row = this.sql
+      .exec<{ waiting: number; running: number }>(
+        "SELECT count(*) - coalesce(sum(running), 0) AS waiting, coalesce(sum(running), 0) AS running FROM work",
+      )
+      .one();
+    return { waiting: row.waiting, running: row.running };
+  }
+}
+
+function toItem(row: WorkRow): LaneItem {
+  return {
+    deliveryId: row.delivery_id,
+    reaction: row.reaction,
+    eventId: row.event_id,
+    dueAt: row.due_at,
+    entity: row.entity,
+    seq: row.seq,
+  };
+}

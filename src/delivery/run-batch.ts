@@ -1,0 +1,120 @@
+import type { Reaction } from "../config/reactions";
+import type { CallOutcome } from "../membrane/outcome";
+import type { BatchSpec, ReactionResult } from "../reactions/types";
+import type { DeliveryContext } from "./context";
+import {
+  type ClaimedDelivery,
+  claimForAttempt,
+  type DeliveryStep,
+  finish,
+  toAttemptResult,
+} from "./run-delivery";
+
+interface Sendable {
+  claimed: ClaimedDelivery;
+  record: Record<string, unknown>;
+}
+
+/**
+ * Attempts several deliveries of one batching reaction with one call (Ometria /push: up to 100 records).
+ * Each delivery is claimed and recorded on its own. When the vendor rejects part of a batch (a `rejected` count,
+ * or a 400 for the whole payload) the batch is halved and each half sent again until the records at fault are
+ * alone: resending is safe because the vendor merges records by id. So one bad record fails its own delivery
+ * and no other.
+ */
+export async function runBatch(
+  ctx: DeliveryContext,
+  reaction: Reaction,
+  deliveryIds: readonly string[],
+  /** Waits for the connection's next pace slot; called before each send after the first. */
+  nextSlot: () => Promise<void> = async () => {},
+): Promise<Map<string, DeliveryStep>> {
+  const spec = reaction.recipe.batch as BatchSpec | undefined;
+  if (!spec) throw new Error(`recipe ${reaction.recipe.key} does not batch`);
+  const steps = new Map<string, DeliveryStep>();
+  const sendable: Sendable[] = [];
+  for (const id of deliveryIds) {
+    const claimed = await claimForAttempt(ctx, id);
+    if ("step" in claimed) {
+      steps.set(id, claimed);
+      continue;
+    }
+    const early = recordFor(spec, claimed, reaction.options);
+    if ("record" in early) sendable.push({ claimed, record: early.record });
+    else steps.set(id, await finish(ctx, claimed, ctx.now(), toAttemptResult(early, 0)));
+  }
+  let sends = 0;
+  const send: SendFn = async (records) => {
+    if (sends++ > 0) await nextSlot();
+    return spec.send(records, reaction.options, {
+      membrane: ctx.membrane,
+      connectionId: reaction.connection,
+    });
+  };
+  const outcomes = await sendNarrowing(ctx, spec, send, sendable);
+  for (const [item, result] of outcomes) {
+    steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
+  }
+  return steps;
+}
+
+/** The record of one claimed delivery, or why it cannot be sent (missing data, too large). */
+function recordFor(
+  spec: BatchSpec,
+  claimed: ClaimedDelivery,
+  options: unknown,
+): { record: Record<string, unknown> } | ReactionResult {
+  if ("missing" in claimed.event) return { kind: "missing_data", reason: claimed.event.missing };
+  const built = spec.record(claimed.event, options);
+  if (!("record" in built)) return built;
+  const bytes = new TextEncoder().encode(JSON.stringify(built.record)).byteLength;
+  if (bytes > spec.maxRecordBytes) {
+    return {
+      kind: "missing_data",
+      reason: `the record is ${bytes} bytes; the vendor takes at most ${spec.maxRecordBytes} per record`,
+    };
+  }
+  return built;
+}
+
+type Result = ReturnType<typeof toAttemptResult>;
+type SendFn = (records: Record<string, unknown>[]) => Promise<CallOutcome>;
+
+/** Sends the records, halving a batch the vendor partly rejects, and gives each its own result. */
+async function sendNarrowing(
+  ctx: DeliveryContext,
+  spec: BatchSpec,
+  send: SendFn,
+  items: readonly Sendable[],
+): Promise<Map<Sendable, Result>> {
+  const results = new Map<Sendable, Result>();
+  if (items.length === 0) return results;
+  const started = ctx.now();
+  const outcome = await send(items.map((i) => i.record));
+  const rejected = outcome.kind === "success" ? spec.rejected(outcome.body) : 0;
+  const partly = rejected > 0 || rejectsPayload(outcome);
+  if (partly && items.length > 1) {
+    const half = Math.ceil(items.length / 2);
+    for (const part of [items.slice(0, half), items.slice(half)]) {
+      for (const [item, result] of await sendNarrowing(ctx, spec, send, part)) results.set(item, result);
+    }
+    return results;
+  }
+  const result: ReactionResult =
+    rejected > 0 && outcome.kind === "success"
+      ? {
+          ...outcome,
+          kind: "permanent",
+          code: "vendor_rejected",
+          status: outcome.status,
+          reason: "the vendor rejected this record (its push errors list says why)",
+        }
+      : outcome;
+  for (const item of items) results.set(item, toAttemptResult(result, ctx.now() - started));
+  return results;
+}
+
+/** A 400/413/422 for the whole payload may come from one record: worth narrowing down. */
+function rejectsPayload(outcome: CallOutcome): boolean {
+  return outcome.kind === "permanent" && [400, 413, 422].includes(outcome.status);
+}

@@ -1,0 +1,307 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../../../src/config";
+import { laneOf } from "../../../src/delivery/lane/connection-lane";
+import { laneItem } from "../../../src/delivery/lane/items";
+import type { LaneItem } from "../../../src/delivery/lane/work";
+import type { Env } from "../../../src/env";
+import { type DeliveryRow, planDeliveries } from "../../../src/store/deliveries";
+import { readStoredEvent } from "../../../src/store/stored-event";
+import couponValidated from "../../fixtures/coupontools/coupon-validated.json";
+import orderCancelled from "../../fixtures/kooomo/order-cancelled.json";
+import orderPaid from "../../fixtures/kooomo/order-paid.json";
+import { adminJson } from "../../support/admin";
+import { acceptedId, deliver } from "../../support/deliveries";
+import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../../support/emulator";
+import { deliveriesOf, eventRow, storeUnqueued } from "../../support/stored-events";
+import { waitFor } from "../../support/wait";
+
+// Lanes with the real Durable Objects, D1, queues and the Membrane emulator. Work is planned in D1 and handed
+// to a lane in one call where a test needs it to arrive at once (batching); otherwise it comes through the
+// real pipeline (webhook in, queues, consumer).
+
+const bridgeEnv = env as unknown as Env;
+const config = loadConfig(bridgeEnv);
+
+function paidOrder(id: string | number, createdAt = "2025-03-14T09:26:53Z") {
+  return {
+    ...orderPaid,
+    id: `evt_${id}`,
+    created_at: createdAt,
+    data: { ...orderPaid.data, id, number: `KO-${id}` },
+  };
+}
+
+function cancelledOrder(id: string | number, createdAt: string) {
+  return {
+    ...orderCancelled,
+    id: `evt_cancel_${id}`,
+    created_at: createdAt,
+    data: { ...orderCancelled.data, id, number: `KO-${id}` },
+  };
+}
+
+function withCustomer(order: ReturnType<typeof paidOrder>, id: number, email: string) {
+  return { ...order, data: { ...order.data, customer: { ...order.data.customer, id, email } } };
+}
+
+/** Stores the payloads and plans `reaction` for each, as the planner would, without sending them anywhere. */
+async function plan(reaction: string, payloads: readonly unknown[]): Promise<LaneItem[]> {
+  const spec = config.reactions.find((r) => r.name === reaction);
+  if (!spec) throw new Error(`reaction ${reaction} missing`);
+  const now = Date.now();
+  const items: LaneItem[] = [];
+  for (const payload of payloads) {
+    const eventId = await storeUnqueued(
+      spec.connection === "coupontools-demo" ? "kooomo" : "kooomo",
+      payload,
+    );
+    const event = readStoredEvent((await eventRow(eventId)).event_json);
+    const entityKey = spec.recipe.entity?.(event);
+    const [row] = await planDeliveries(
+      env.DB,
+      eventId,
+      [
+        {
+          reaction,
+          recipe: spec.recipe.key,
+          connectionId: spec.connection,
+          eventSeq: Date.parse(event.time),
+          ...(entityKey !== undefined && { entityKey }),
+        },
+      ],
+      now,
+    );
+    if (!row) throw new Error("not planned");
+    items.push(laneItem(row, now));
+  }
+  return items;
+}
+
+async function rows(ids: readonly string[]): Promise<DeliveryRow[]> {
+  const { results } = await env.DB.prepare(
+    "SELECT * FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+  )
+    .bind(JSON.stringify(ids))
+    .all<DeliveryRow>();
+  return results;
+}
+
+const done = (list: DeliveryRow[]) => list.every((d) => d.status === "succeeded" || d.status === "dead");
+
+async function settledRows(items: readonly LaneItem[], timeoutMs = 15_000): Promise<DeliveryRow[]> {
+  return waitFor(() => rows(items.map((i) => i.deliveryId)), done, {
+    timeoutMs,
+    what: `${items.length} deliveries to settle`,
+  });
+}
+
+const vendorCalls = async (path: string) =>
+  (await recordedRequests()).filter((r) => r.vendorPath === path && !r.fault);
+
+beforeEach(resetEmulator);
+
+describe("batching", () => {
+  it("sends 250 Ometria order pushes as 3 requests, each record recorded against its own delivery", async () => {
+    const items = await plan(
+      "orders-to-ometria",
+      Array.from({ length: 250 }, (_, i) => paidOrder(500_000 + i)),
+    );
+    await laneOf(bridgeEnv, "ometria-demo").enqueue("ometria-demo", items);
+    const settled = await settledRows(items);
+    expect(settled.map((d) => [d.status, d.attempts])).toEqual(settled.map(() => ["succeeded", 1]));
+    const pushes = await vendorCalls("/push");
+    expect(pushes.map((p) => (p.body as unknown[]).length)).toEqual([100, 100, 50]);
+    expect((await emulatorState()).pushedRecords).toHaveLength(250);
+  });
+
+  it("fails a record the vendor rejects on its own delivery, and no other", async () => {
+    const items = await plan("orders-to-ometria", [
+      paidOrder(510_001),
+      paidOrder(510_002),
+      paidOrder(510_003),
+    ]);
+    // Ometria takes at most 60 KB per record: the third one is made larger than that.
+    const big = items[2];
+    if (!big) throw new Error("missing");
+    const row = await eventRow(big.eventId);
+    const event = JSON.parse(row.event_json);
+    event.data.line_items = Array.from({ length: 1_500 }, (_, i) => ({
+      sku: `SKU-${i}-${"x".repeat(30)}`,
+      quantity: 1,
+    }));
+    await env.DB.prepare("UPDATE events SET event_json = ?2 WHERE id = ?1")
+      .bind(big.eventId, JSON.stringify(event))
+      .run();
+
+    await laneOf(bridgeEnv, "ometria-demo").enqueue("ometria-demo", items);
+    const settled = await settledRows(items);
+    expect(settled.map((d) => d.status)).toEqual(["succeeded", "succeeded", "dead"]);
+    expect(settled[2]?.last_error).toMatch(/bytes; the vendor takes at most 61440 per record/);
+    expect((await vendorCalls("/push")).map((p) => (p.body as unknown[]).length)).toEqual([2]);
+  });
+});
+
+describe("per-entity order", () => {
+  it("never sends an order's older state after a newer one: a retried order.paid is superseded by order.cancelled", async () => {
+    const lane = laneOf(bridgeEnv, "ometria-demo");
+    await injectFault({ match: { connectionId: "ometria-demo" }, status: 503, times: 1 });
+    const [paid] = await plan("orders-to-ometria", [paidOrder(520_001, "2025-03-14T09:00:00Z")]);
+    if (!paid) throw new Error("missing");
+    await lane.enqueue("ometria-demo", [paid]);
+    // The paid push failed once and waits for its retry...
+    await waitFor(
+      () => rows([paid.deliveryId]),
+      ([d]) => d?.status === "retrying",
+      { what: "paid to retry" },
+    );
+    // ...when the cancellation of the same order arrives: it goes out, and the paid state never does.
+    const [cancelled] = await plan("orders-to-ometria", [cancelledOrder(520_001, "2025-03-14T10:00:00Z")]);
+    if (!cancelled) throw new Error("missing");
+    await lane.enqueue("ometria-demo", [cancelled]);
+    const [paidRow, cancelledRow] = await settledRows([paid, cancelled]);
+    expect(cancelledRow).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(paidRow).toMatchObject({ status: "succeeded", attempts: 1, last_error_code: "superseded" });
+    expect(paidRow?.last_error).toMatch(/newer state of order:520001/);
+    const pushed = (await emulatorState()).pushedRecords.filter((r) => r.id === "520001");
+    expect(pushed.map((r) => r.status)).toEqual(["cancelled"]);
+  });
+
+  it("sends only the newest state when several of one order wait together", async () => {
+    const items = await plan("orders-to-ometria", [
+      cancelledOrder(530_001, "2025-03-14T11:00:00Z"),
+      paidOrder(530_001, "2025-03-14T09:00:00Z"),
+      paidOrder(530_002, "2025-03-14T09:00:00Z"),
+    ]);
+    await laneOf(bridgeEnv, "ometria-demo").enqueue("ometria-demo", items);
+    const settled = await settledRows(items);
+    const byEvent = new Map(settled.map((d) => [d.event_id, d]));
+    expect(byEvent.get(items[1]?.eventId ?? "")?.last_error_code).toBe("superseded");
+    expect(byEvent.get(items[0]?.eventId ?? "")?.last_error_code).toBeNull();
+    const pushed = (await emulatorState()).pushedRecords;
+    expect(pushed.filter((r) => r.id === "530001").map((r) => r.status)).toEqual(["cancelled"]);
+    expect(pushed.filter((r) => r.id === "530002")).toHaveLength(1);
+  });
+});
+
+describe("circuit breaker", () => {
+  it("opens after consecutive transient failures, spends no attempts while open, probes, then closes", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 6 });
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 6 }, (_, i) => ({
+        ...paidOrder(540_000 + i),
+        data: {
+          ...paidOrder(540_000 + i).data,
+          customer: { id: 9_000 + i, email: `breaker${i}@example.com` },
+        },
+      })),
+    );
+    await lane.enqueue("coupontools-demo", items);
+    const open = await waitFor(
+      () => lane.status(),
+      (s) => s.breaker.state === "open",
+      { what: "the breaker to open" },
+    );
+    expect(open.breaker).toMatchObject({ state: "open", failures: expect.any(Number) });
+    if (open.breaker.state !== "open") throw new Error("not open");
+    expect(open.breaker.reason).toMatch(/503/);
+    expect(open.breaker.probeAt - open.breaker.openedAt).toBeGreaterThanOrEqual(2_000);
+    // Operators see it in the admin API, with when and why it opened.
+    const stats = await adminJson<{ connections: Record<string, { breaker: Record<string, unknown> }> }>(
+      "/stats",
+    );
+    expect(stats.connections["coupontools-demo"]?.breaker).toMatchObject({
+      state: "open",
+      opened_at: new Date(open.breaker.openedAt).toISOString(),
+      reason: expect.stringMatching(/503/),
+    });
+
+    // The retries are due after 1 s, but the breaker holds them: no attempt is spent while it is open.
+    const attemptsAtOpen = (await rows(items.map((i) => i.deliveryId))).map((d) => d.attempts);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    if (Date.now() < open.breaker.probeAt) {
+      expect((await rows(items.map((i) => i.deliveryId))).map((d) => d.attempts)).toEqual(attemptsAtOpen);
+    }
+
+    // The fault is spent: the probe succeeds, the breaker closes and the rest go out, each stamped once.
+    const settled = await settledRows(items);
+    expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
+    expect((await lane.status()).breaker).toEqual({ state: "closed", failures: 0 });
+    const users = (await emulatorState()).loyaltyUsers.filter((u) => String(u.email).startsWith("breaker"));
+    expect(users.map((u) => u.stamps)).toEqual(users.map(() => 1));
+    expect(users).toHaveLength(6);
+  });
+
+  it("does not open on permanent failures of single deliveries", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 400, times: 6 });
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 6 }, (_, i) => paidOrder(550_000 + i)),
+    );
+    await lane.enqueue("coupontools-demo", items);
+    const settled = await settledRows(items);
+    expect(settled.map((d) => d.status)).toEqual(settled.map(() => "dead"));
+    expect((await lane.status()).breaker.state).toBe("closed");
+  });
+});
+
+describe("isolation", () => {
+  it("a connection that fails every call, and is paced, costs another connection nothing", async () => {
+    await injectFault({ match: { connectionId: "ometria-demo" }, status: 503, times: 10_000 });
+    const events = await Promise.all(
+      // Distinct customers: concurrent first stamps of one customer are issue 11's (serialized per loyalty user).
+      Array.from({ length: 20 }, async (_, i) =>
+        acceptedId(
+          await deliver("kooomo", withCustomer(paidOrder(560_000 + i), 9_100 + i, `iso${i}@example.com`)),
+        ),
+      ),
+    );
+    const stamps = await waitFor(
+      async () =>
+        (await Promise.all(events.map(deliveriesOf)))
+          .flat()
+          .filter((d) => d.reaction === "paid-order-stamps"),
+      (list) => list.length === 20 && list.every((d) => d.status === "succeeded"),
+      { what: "every stamp", timeoutMs: 15_000 },
+    );
+    expect(stamps.map((d) => d.attempts)).toEqual(stamps.map(() => 1));
+    const pushes = (await Promise.all(events.map(deliveriesOf)))
+      .flat()
+      .filter((d) => d.reaction === "orders-to-ometria");
+    expect(pushes.some((d) => d.status === "succeeded")).toBe(false);
+
+    // Ometria recovers: its breaker probes, closes, and its work drains too; nothing was lost.
+    await resetEmulator();
+    const after = await waitFor(
+      async () => (await Promise.all(events.map(deliveriesOf))).flat(),
+      (list) => list.length === 40 && list.every((d) => d.status === "succeeded" || d.status === "dead"),
+      { what: "everything to settle", timeoutMs: 20_000 },
+    );
+    expect(after.filter((d) => d.status === "dead")).toEqual([]);
+  });
+
+  it("paces a connection's calls to its vendor limit: no more than 8 custom-event pushes in any second", async () => {
+    const items: LaneItem[] = [];
+    const spec = config.reactions.find((r) => r.name === "coupon-events-to-ometria");
+    if (!spec) throw new Error("missing");
+    for (let i = 0; i < 16; i++) {
+      const eventId = await storeUnqueued("coupontools", { ...couponValidated, id: `evt_pace${i}` });
+      const [row] = await planDeliveries(
+        env.DB,
+        eventId,
+        [{ reaction: spec.name, recipe: spec.recipe.key, connectionId: spec.connection, eventSeq: i }],
+        Date.now(),
+      );
+      if (row) items.push(laneItem(row, Date.now()));
+    }
+    await laneOf(bridgeEnv, "ometria-demo").enqueue("ometria-demo", items);
+    await settledRows(items);
+    const times = (await vendorCalls("/push")).map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+    expect(times).toHaveLength(16);
+    for (const start of times)
+      expect(times.filter((t) => t >= start && t < start + 1_000).length).toBeLessThanOrEqual(8);
+  });
+});
