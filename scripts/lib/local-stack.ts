@@ -33,7 +33,7 @@ export function usesEmulator(vars: Record<string, string>): boolean {
 
 const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
-function wrangler(args: string[], options: { quiet?: boolean } = {}): ChildProcess {
+export function wrangler(args: string[], options: { quiet?: boolean } = {}): ChildProcess {
   return spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     env: wranglerEnv,
@@ -56,10 +56,12 @@ export function migrateLocalDatabase(persistTo?: string): void {
 export interface LocalStack {
   bridgeUrl: string;
   emulatorUrl: string | undefined;
+  /** The wrangler processes (each runs its own workerd), for CPU accounting. */
+  pids: { bridge: number | undefined; emulator: number | undefined };
   stop(): void;
 }
 
-async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${url}: the process exited with code ${child.exitCode}`);
@@ -90,6 +92,7 @@ export async function startLocalStack(
   process.once("exit", stop);
   try {
     let emulatorUrl: string | undefined;
+    let emulatorPid: number | undefined;
     if (usesEmulator(vars)) {
       emulatorUrl = `http://127.0.0.1:${EMULATOR_PORT}`;
       const emulator = wrangler(
@@ -107,6 +110,7 @@ export async function startLocalStack(
         options,
       );
       children.push(emulator);
+      emulatorPid = emulator.pid;
       await waitUntilUp(`${emulatorUrl}/_emulator/state`, emulator);
     }
     const bridgeArgs = [
@@ -124,7 +128,7 @@ export async function startLocalStack(
     children.push(bridge);
     const bridgeUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
     await waitUntilUp(`${bridgeUrl}/healthz`, bridge);
-    return { bridgeUrl, emulatorUrl, stop };
+    return { bridgeUrl, emulatorUrl, pids: { bridge: bridge.pid, emulator: emulatorPid }, stop };
   } catch (error) {
     stop();
     throw error;

@@ -7,6 +7,8 @@ import { log, redact } from "../../src/lib/log";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { deliver, secrets } from "../support/deliveries";
 import { resetEmulator } from "../support/emulator";
+import { deliveriesOf } from "../support/stored-events";
+import { waitFor } from "../support/wait";
 
 describe("redact", () => {
   it("masks e-mail addresses anywhere in strings, keeping the domain", () => {
@@ -83,6 +85,12 @@ describe("log lines", () => {
     );
     await consumeBatch(deliveries, env as unknown as Env);
     await getQueueResult(deliveries, ctx);
+    // The consumer hands the deliveries to their connections' lanes, which run them right after.
+    await waitFor(
+      () => deliveriesOf(eventId),
+      (rows) => rows.length === 2 && rows.every((d) => d.status === "succeeded"),
+      { what: "both deliveries" },
+    );
 
     const output = lines.join("\n");
     expect(output).toMatch(/"msg":"ingress"/);

@@ -1,0 +1,214 @@
+// npm run bench: one command, one run, figures side by side. On loopback, bounded in count and time:
+//  1. ingest: signed Kooomo paid orders at fixed concurrency into the bridge with its reactions paused, the same
+//     deliveries again (duplicates), and the same bodies into a no-op worker (the ceiling) started by the same
+//     wrangler; latency percentiles and the workers' CPU ms per request (from /proc);
+//  2. D1 statements per accepted delivery and per delivered reaction (counted in workerd by test/bench/);
+//  3. fan-out drain: the connections resumed, deliveries/s per reaction and records/s of the batched Ometria
+//     pushes, with the emulator enforcing Ometria's limits; then the stamps again while Ometria fails every call.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Webhook } from "standardwebhooks";
+import { treeCpuMs } from "./bench/cpu.ts";
+import { type LoadResult, load } from "./bench/load.ts";
+import { ROOT, readDevVars, startLocalStack, waitUntilUp, wrangler } from "./lib/local-stack.ts";
+
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const DRAIN_DEADLINE_MS = 300_000;
+const NOOP_PORT = 8790;
+
+const vars = readDevVars();
+const signer = new Webhook(vars.KOOOMO_WEBHOOK_SECRET ?? "");
+const adminToken = vars.ADMIN_TOKEN ?? "";
+const template = JSON.parse(readFileSync(`${ROOT}test/fixtures/kooomo/order-paid.json`, "utf8"));
+
+/** Paid order n, of its own customer (the stamps reaction finds or creates one loyalty user each). */
+function orderBody(n: number): string {
+  return JSON.stringify({
+    ...template,
+    id: `evt_bench_${n}`,
+    data: {
+      ...template.data,
+      id: 900_000 + n,
+      customer: { id: 700_000 + n, email: `bench${n}@example.com` },
+    },
+  });
+}
+
+function post(url: string, n: number, id: string): Promise<Response> {
+  const body = orderBody(n);
+  const at = new Date();
+  return fetch(`${url}/webhooks/kooomo`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": signer.sign(id, at, body),
+    },
+    body,
+  });
+}
+
+async function admin(bridge: string, path: string, init: RequestInit = {}): Promise<unknown> {
+  const res = await fetch(`${bridge}/admin/api${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+  });
+  if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const pause = (bridge: string, name: string) =>
+  admin(bridge, "/pauses", { method: "POST", body: JSON.stringify({ kind: "connection", name }) });
+const resume = (bridge: string, name: string) =>
+  admin(bridge, `/pauses/connection/${name}`, { method: "DELETE" });
+
+interface Stats {
+  connections: Record<string, { deliveries: Record<string, number>; breaker: { state: string } }>;
+}
+
+/** Waits until `count` more deliveries of the connection are finished; returns the seconds it took. */
+async function drain(bridge: string, connection: string, target: number, since: number): Promise<number> {
+  for (;;) {
+    const stats = (await admin(bridge, "/stats")) as Stats;
+    const d = stats.connections[connection]?.deliveries ?? {};
+    if ((d.succeeded ?? 0) + (d.dead ?? 0) >= target) return (performance.now() - since) / 1000;
+    if (performance.now() - since > DRAIN_DEADLINE_MS) throw new Error(`${connection} did not drain in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function emulator(url: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${url}/_emulator/${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  return res.json();
+}
+
+/** D1 statements per accepted delivery and per delivered reaction, counted inside workerd. */
+function d1Statements(): string {
+  const run = spawnSync(
+    process.execPath,
+    [`${ROOT}node_modules/vitest/vitest.mjs`, "run", "test/bench/", "--silent=false"],
+    { cwd: ROOT, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colours vitest prints
+  const plain = `${run.stdout}`.replace(/\u001b\[[0-9;]*m/g, "");
+  const line = plain.split("\n").find((l) => l.startsWith("D1 statements:"));
+  return line?.trim() ?? `could not count (vitest exited ${run.status})`;
+}
+
+const row = (label: string, r: LoadResult, cpuMs: number) =>
+  `${label.padEnd(34)} ${r.perSecond.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  ` +
+  `p99 ${r.p99.toFixed(1).padStart(7)} ms  cpu ${(cpuMs / r.count).toFixed(2).padStart(5)} ms/req  ${r.statuses}`;
+
+const scratch = mkdtempSync(join(tmpdir(), "hookbridge-bench-"));
+const stack = await startLocalStack({ quiet: true, persistTo: join(scratch, "state") });
+const noop = wrangler(
+  [
+    "dev",
+    "scripts/bench/noop-worker.ts",
+    "--name",
+    "bench-noop",
+    "--compatibility-date",
+    "2026-11-01",
+    "--port",
+    String(NOOP_PORT),
+    "--ip",
+    "127.0.0.1",
+    "--show-interactive-dev-session=false",
+    "--persist-to",
+    join(scratch, "noop"),
+  ],
+  { quiet: true },
+);
+try {
+  const bridge = stack.bridgeUrl;
+  const noopUrl = `http://127.0.0.1:${NOOP_PORT}`;
+  await waitUntilUp(noopUrl, noop);
+  const emulatorUrl = stack.emulatorUrl ?? "";
+  const bridgePid = stack.pids.bridge ?? 0;
+  await emulator(emulatorUrl, "reset", {});
+  const runId = Date.now();
+  const id = (n: number) => `msg_bench_${runId}_${n}`;
+
+  console.log(`hookbridge bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model}`);
+  console.log(`${ORDERS} paid orders, concurrency ${CONCURRENCY}, loopback, wrangler dev (local workerd)\n`);
+
+  // 1. Ingest, reactions paused so the fan-out does not compete with it.
+  await pause(bridge, "coupontools-demo");
+  await pause(bridge, "ometria-demo");
+  // Warm both workers up (first requests compile code), outside the measurement.
+  await load(100, 10, (n) => post(bridge, 1_000_000 + n, `warm_${runId}_${n}`));
+  await load(100, 10, (n) => post(noopUrl, n, `warm_${n}`));
+  let cpu = treeCpuMs(bridgePid);
+  const accepted = await load(ORDERS, CONCURRENCY, (n) => post(bridge, n, id(n)));
+  const acceptedCpu = treeCpuMs(bridgePid) - cpu;
+  cpu = treeCpuMs(bridgePid);
+  const duplicates = await load(ORDERS, CONCURRENCY, (n) => post(bridge, n, id(n)));
+  const duplicatesCpu = treeCpuMs(bridgePid) - cpu;
+  cpu = treeCpuMs(noop.pid ?? 0);
+  const ceiling = await load(ORDERS, CONCURRENCY, (n) => post(noopUrl, n, id(n)));
+  const ceilingCpu = treeCpuMs(noop.pid ?? 0) - cpu;
+  console.log("ingest");
+  console.log(row("  no-op worker (ceiling)", ceiling, ceilingCpu));
+  console.log(row("  accepted, reactions paused", accepted, acceptedCpu));
+  console.log(row("  duplicates", duplicates, duplicatesCpu));
+  console.log(
+    `  accepted / ceiling: ${((100 * accepted.perSecond) / ceiling.perSecond).toFixed(0)} % of req/s, ` +
+      `p99 ${(accepted.p99 / ceiling.p99).toFixed(2)} × (targets: ≥ 45 %, ≤ 2 ×)\n`,
+  );
+
+  // 3a. Drain: both connections resumed; Ometria paced at 8 pushes/s, each push up to 100 records.
+  const total = ORDERS + 100; // the warm-up orders too
+  let since = performance.now();
+  await resume(bridge, "coupontools-demo");
+  await resume(bridge, "ometria-demo");
+  const [stampSeconds, pushSeconds] = await Promise.all([
+    drain(bridge, "coupontools-demo", total, since),
+    drain(bridge, "ometria-demo", total, since),
+  ]);
+  const state = (await emulator(emulatorUrl, "state")) as {
+    requests: Array<{ vendorPath: string | null; status: number }>;
+  };
+  const pushes = state.requests.filter((r) => r.vendorPath === "/push");
+  const throttled = pushes.filter((r) => r.status === 429).length;
+  console.log("fan-out drain (after the load stopped)");
+  console.log(
+    `  paid-order-stamps (unpaced)        ${(total / stampSeconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150)`,
+  );
+  console.log(
+    `  orders-to-ometria (8 pushes/s)     ${(total / pushSeconds).toFixed(0).padStart(6)} records/s      (target ≥ 500) ` +
+      `in ${pushes.length - throttled} pushes (${(total / Math.max(1, pushes.length - throttled)).toFixed(0)} records each), ${throttled} answered 429`,
+  );
+
+  // 3b. The stamps again while every Ometria call fails.
+  const more = Math.ceil(ORDERS / 2);
+  await pause(bridge, "coupontools-demo");
+  await pause(bridge, "ometria-demo");
+  await load(more, CONCURRENCY, (n) => post(bridge, 2_000_000 + n, `fail_${runId}_${n}`));
+  await emulator(emulatorUrl, "faults", {
+    match: { connectionId: "ometria-demo" },
+    status: 503,
+    times: 1_000_000,
+  });
+  since = performance.now();
+  await resume(bridge, "ometria-demo");
+  await resume(bridge, "coupontools-demo");
+  const failingSeconds = await drain(bridge, "coupontools-demo", total + more, since);
+  const breaker = ((await admin(bridge, "/stats")) as Stats).connections["ometria-demo"]?.breaker.state;
+  console.log(
+    `  paid-order-stamps, Ometria failing ${(more / failingSeconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150; Ometria's breaker: ${breaker})\n`,
+  );
+
+  console.log(`D1: ${d1Statements()}`);
+} finally {
+  stack.stop();
+  if (noop.exitCode === null) noop.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,152 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import { deliveryContext } from "../../src/delivery/context";
+import { planEvent } from "../../src/delivery/plan-event";
+import { runBatch } from "../../src/delivery/run-batch";
+import { runDelivery } from "../../src/delivery/run-delivery";
+import type { Env } from "../../src/env";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import { secrets, standardWebhookHeaders } from "../support/deliveries";
+import { resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
+import { deliveriesOf } from "../support/stored-events";
+
+// How many D1 statements the hot paths cost, counted on the real D1 binding through a counting wrapper.
+// `npm run bench` prints the line this test logs; the bounds below keep the counts from creeping up unseen.
+
+interface Counter {
+  db: D1Database;
+  count: number;
+}
+
+function counting(db: D1Database): Counter {
+  const counter: Counter = { db, count: 0 };
+  const inner = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = {
+      bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
+      first: (...args: [string?]) => {
+        counter.count++;
+        return stmt.first(...(args as [string]));
+      },
+      run: () => {
+        counter.count++;
+        return stmt.run();
+      },
+      all: () => {
+        counter.count++;
+        return stmt.all();
+      },
+      raw: (...args: unknown[]) => {
+        counter.count++;
+        return stmt.raw(...(args as []));
+      },
+    } as unknown as D1PreparedStatement;
+    inner.set(wrapped, stmt);
+    return wrapped;
+  };
+  counter.db = {
+    prepare: (sql: string) => wrap(db.prepare(sql)),
+    batch: (statements: D1PreparedStatement[]) => {
+      counter.count += statements.length;
+      return db.batch(statements.map((s) => inner.get(s) ?? s));
+    },
+    exec: (sql: string) => {
+      counter.count++;
+      return db.exec(sql);
+    },
+  } as unknown as D1Database;
+  return counter;
+}
+
+const bridgeEnv = env as unknown as Env;
+
+function order(n: number) {
+  return {
+    ...orderPaid,
+    id: `evt_count_${n}`,
+    data: {
+      ...orderPaid.data,
+      id: 800_000 + n,
+      customer: { id: 600_000 + n, email: `count${n}@example.com` },
+    },
+  };
+}
+
+async function send(countingEnv: Env, n: number, id: string): Promise<Response> {
+  const body = JSON.stringify(order(n));
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(
+    new Request("https://bridge.test/webhooks/kooomo", {
+      method: "POST",
+      body,
+      headers: {
+        "content-type": "application/json",
+        ...(await standardWebhookHeaders(secrets.kooomo, id, body)),
+      },
+    }),
+    countingEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+beforeEach(resetEmulator);
+
+it("counts the D1 statements of ingest, planning and delivery", async () => {
+  const events = recordingQueue<{ eventId: string }>();
+  const deliveries = recordingQueue<{ deliveryId: string }>();
+  const counter = counting(env.DB);
+  const countingEnv = {
+    ...bridgeEnv,
+    DB: counter.db,
+    EVENTS_QUEUE: events.queue,
+    DELIVERIES_QUEUE: deliveries.queue,
+  };
+
+  const accepted = await send(countingEnv, 1, "msg_count_1");
+  expect(accepted.status).toBe(202);
+  const acceptCount = counter.count;
+  counter.count = 0;
+  expect((await send(countingEnv, 1, "msg_count_1")).status).toBe(200);
+  const duplicateCount = counter.count;
+
+  const { id: eventId } = await accepted.json<{ id: string }>();
+  const ctx = deliveryContext(countingEnv, { config: loadConfig(bridgeEnv) });
+  counter.count = 0;
+  await planEvent(ctx, eventId, 1);
+  const planCount = counter.count;
+  counter.count = 0;
+  const stamp = await runDelivery(ctx, { deliveryId: `${eventId}:paid-order-stamps` });
+  expect(stamp).toMatchObject({ step: "attempted", status: "succeeded" });
+  const stampCount = counter.count;
+
+  // A batch of 100 order pushes.
+  const pushes: string[] = [];
+  for (let n = 100; n < 200; n++) {
+    const res = await send(countingEnv, n, `msg_count_${n}`);
+    const { id } = await res.json<{ id: string }>();
+    await planEvent(ctx, id, 1);
+    pushes.push(`${id}:orders-to-ometria`);
+  }
+  const reaction = ctx.config.reactions.find((r) => r.name === "orders-to-ometria");
+  if (!reaction) throw new Error("missing");
+  counter.count = 0;
+  const steps = await runBatch(ctx, reaction, pushes);
+  expect([...steps.values()].every((s) => s.step === "attempted" && s.status === "succeeded")).toBe(true);
+  const pushCount = counter.count / pushes.length;
+  expect((await deliveriesOf(eventId)).map((d) => d.status)).toContain("succeeded");
+
+  console.log(
+    `D1 statements: accepted delivery ${acceptCount}, duplicate ${duplicateCount}, planning ${planCount} per event, ` +
+      `stamps delivery ${stampCount}, pushed order ${pushCount.toFixed(2)} per record (batches of 100)`,
+  );
+  expect(acceptCount).toBeLessThanOrEqual(2);
+  expect(duplicateCount).toBeLessThanOrEqual(2);
+  expect(stampCount).toBeLessThanOrEqual(8);
+  expect(pushCount).toBeLessThanOrEqual(8);
+});
