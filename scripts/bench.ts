@@ -112,11 +112,8 @@ const stack = await startLocalStack({ quiet: true, persistTo: join(scratch, "sta
 const noop = wrangler(
   [
     "dev",
-    "scripts/bench/noop-worker.ts",
-    "--name",
-    "bench-noop",
-    "--compatibility-date",
-    "2026-11-01",
+    "-c",
+    "scripts/bench/noop.wrangler.toml",
     "--port",
     String(NOOP_PORT),
     "--ip",
