@@ -66,7 +66,12 @@ export class VerificationError extends BridgeError {
 /** The body is too large, of the wrong type, or not usable. */
 export class PayloadError extends BridgeError {
   constructor(
-    code: "payload_too_large" | "unsupported_media_type" | "invalid_json" | "invalid_encoding",
+    code:
+      | "payload_too_large"
+      | "unsupported_media_type"
+      | "invalid_json"
+      | "invalid_encoding"
+      | "invalid_event_id",
     message: string,
     readonly status: 400 | 413 | 415 = 400,
   ) {
