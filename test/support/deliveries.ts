@@ -1,6 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { recordCoupontoolsWebhooks, type SentWebhook } from "./emulator";
+import { sentWebhook, sentWebhookOf } from "../../scripts/lib/coupontools-webhook";
+import { recordCoupontoolsWebhooks } from "./emulator";
+
+export { sentWebhook };
 
 /** Demo secrets: the same values `npm start` uses (.dev.vars.example), bound in vitest.config.ts. */
 export const secrets = {
@@ -62,46 +65,11 @@ export async function deliver(
       return post("/webhooks/ometria", body, { "x-hookbridge-token": secrets.ometria });
     case "coupontools":
       if (options.sentByCoupontools !== false) {
-        const sent = sentWebhook(typeof payload === "string" ? parseOrNull(payload) : payload);
+        const sent = typeof payload === "string" ? sentWebhookOf(payload) : sentWebhook(payload);
         if (sent) await recordCoupontoolsWebhooks([sent]);
       }
       return post(`/webhooks/coupontools?token=${encodeURIComponent(secrets.coupontools)}`, body);
   }
-}
-
-function parseOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-const idText = (v: unknown) =>
-  typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
-
-/** What Coupontools' verification call would say about a delivery it sent (null without an id or kind). */
-export function sentWebhook(payload: unknown): SentWebhook | null {
-  const body = (payload ?? {}) as Record<string, unknown>;
-  const data = (body.data ?? {}) as Record<string, unknown>;
-  const webhook = idText(body.id);
-  const type = idText(body.type) ?? idText(body.event);
-  if (!webhook || !type) return null;
-  const when = body.created ?? body.date;
-  const date =
-    typeof when === "string" && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(when)
-      ? when
-      : new Date(typeof when === "number" ? when * 1000 : Date.now())
-          .toISOString()
-          .slice(0, 19)
-          .replace("T", " ");
-  return {
-    webhook,
-    type,
-    campaign: idText(data.campaign) ?? idText(data.coupon_id) ?? null,
-    session: idText(data.session) ?? idText(data.session_id) ?? null,
-    date,
-  };
 }
 
 /** The id the ingress gave an accepted delivery (asserts the 202). */
