@@ -1,11 +1,13 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { deliveryContext } from "../../src/delivery/context";
+import { planEvent } from "../../src/delivery/plan-event";
 import couponClaimed from "../fixtures/coupontools/coupon-claimed.json";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import { adminJson } from "../support/admin";
 import { acceptedId, countEvents, deliver, sentWebhook } from "../support/deliveries";
 import { injectFault, recordCoupontoolsWebhooks, recordedRequests, resetEmulator } from "../support/emulator";
-import { deliveriesOf } from "../support/stored-events";
+import { deliveriesOf, storeUnqueued } from "../support/stored-events";
 import { waitFor } from "../support/wait";
 
 // Coupontools deliveries through the real pipeline: ingress, D1, EVENTS_QUEUE, the planner's verification
@@ -147,6 +149,22 @@ describe("the verification answer must agree with the delivery", () => {
     const row = await decided(id);
     expect(row).toMatchObject({ status: "rejected", verification: "not_genuine" });
     expect(row?.status_reason).toContain("on webhook:");
+  });
+});
+
+describe("rows stored before ingress refused non-canonical ids", () => {
+  it("are never confirmed: not_genuine without asking Coupontools", async () => {
+    const id = await storeUnqueued("coupontools", coupon("evt_Legacy1"), { dedupeKey: " evt_Legacy1" });
+    // Even an id Coupontools did send cannot vouch for a row keyed on another text.
+    const sent = sentWebhook(coupon("evt_Legacy1"));
+    if (sent) await recordCoupontoolsWebhooks([sent]);
+    await planEvent(deliveryContext(env), id, 1);
+    expect(await eventRow(id)).toEqual({
+      status: "rejected",
+      verification: "not_genuine",
+      status_reason: "the delivery's event id is not a canonical Coupontools event id",
+    });
+    expect((await recordedRequests()).filter((r) => r.vendorPath === "/v3/webhook/verification")).toEqual([]);
   });
 });
 
