@@ -37,7 +37,7 @@ export async function dedupeKey(
 }
 
 /** The Coupontools event id at the body's `id`, as is; 400 `invalid_event_id` unless it is canonical. */
-export function coupontoolsEventId(json: unknown): string {
+function coupontoolsEventId(json: unknown): string {
   const id = valueAt(json, "id");
   if (isCoupontoolsEventId(id)) return id;
   // The value is not echoed: it is attacker-controlled and may hold control characters.
