@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { verifierConfig } from "../src/config/verifiers.ts";
+import { recordCoupontoolsWebhook } from "./lib/coupontools-webhook.ts";
 import { ROOT, readDevVars, startLocalStack } from "./lib/local-stack.ts";
 import { signDelivery } from "./lib/sign-delivery.ts";
 
@@ -111,6 +112,14 @@ async function send(
   return { status: res.status, body: (await res.json()) as { id?: string; status?: string } };
 }
 
+/** Coupontools samples are first recorded in the emulator as sent, so its verification call confirms them. */
+async function announceCoupontoolsWebhook(emulatorUrl: string, sample: Expected): Promise<void> {
+  const verifier = verifierConfig.parse(routes[sample.route]?.verifier);
+  if (verifier.type !== "coupontools" || sample.forged) return;
+  const body = readFileSync(`${ROOT}test/fixtures/${sample.fixture}.json`);
+  await recordCoupontoolsWebhook(emulatorUrl, verifier.connection, body);
+}
+
 interface EventDetail {
   type: string;
   status: string;
@@ -138,6 +147,7 @@ try {
   const rows: string[][] = [];
   const eventIds = new Map<Expected, string>();
   for (const sample of SAMPLES) {
+    if (stack.emulatorUrl) await announceCoupontoolsWebhook(stack.emulatorUrl, sample);
     const answer = await send(stack.bridgeUrl, sample);
     const asExpected = answer.status === sample.status;
     ok &&= asExpected;

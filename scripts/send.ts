@@ -1,11 +1,13 @@
 /**
- * npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>]
+ * npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>] [--forged]
  *
  * Posts a delivery to a running bridge (`npm start`), signed the way the route's verifier expects, with the
  * route's secret from .dev.vars (or the demo .dev.vars.example), and prints the answer. <fixture-or-file> is
  * a path, or a fixture name such as kooomo/order-paid (test/fixtures/kooomo/order-paid.json). The body is
  * sent byte for byte as the file holds it. --id sets the delivery id of header-deduplicated routes (send the
- * same id twice to see the duplicate answer); it is random otherwise.
+ * same id twice to see the duplicate answer); it is random otherwise. A Coupontools delivery is first recorded
+ * in the local emulator as sent by Coupontools (so its verification call confirms it), unless --forged is
+ * given or the bridge is not pointed at the emulator.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -13,7 +15,8 @@ import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { z } from "zod";
 import { verifierConfig } from "../src/config/verifiers.ts";
-import { BRIDGE_PORT, ROOT, readDevVars } from "./lib/local-stack.ts";
+import { recordCoupontoolsWebhook } from "./lib/coupontools-webhook.ts";
+import { BRIDGE_PORT, EMULATOR_PORT, ROOT, readDevVars, usesEmulator } from "./lib/local-stack.ts";
 import { signDelivery } from "./lib/sign-delivery.ts";
 
 const FIXTURES = `${ROOT}test/fixtures/`;
@@ -64,11 +67,17 @@ function readBody(fixtureOrFile: string): Uint8Array {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { url: { type: "string", default: `http://127.0.0.1:${BRIDGE_PORT}` }, id: { type: "string" } },
+  options: {
+    url: { type: "string", default: `http://127.0.0.1:${BRIDGE_PORT}` },
+    id: { type: "string" },
+    forged: { type: "boolean", default: false },
+  },
 });
 const [routeName, fixtureOrFile] = positionals;
 if (!routeName || !fixtureOrFile || positionals.length > 2) {
-  fail("usage: npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>]");
+  fail(
+    "usage: npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>] [--forged]",
+  );
 }
 
 const route = readRoute(routeName);
@@ -88,6 +97,13 @@ const url = new URL(
   values.url.endsWith("/") ? values.url : `${values.url}/`,
 );
 for (const [name, value] of Object.entries(signed.query)) url.searchParams.set(name, value);
+
+if (route.verifier.type === "coupontools" && !values.forged && usesEmulator(readDevVars())) {
+  await recordCoupontoolsWebhook(`http://127.0.0.1:${EMULATOR_PORT}`, route.verifier.connection, body).catch(
+    (error: unknown) =>
+      fail(`could not record the webhook in the emulator (is npm start running?): ${String(error)}`),
+  );
+}
 
 const response = await fetch(url, { method: "POST", headers, body }).catch((error: unknown) =>
   fail(`could not reach ${url.origin} (is the bridge running? npm start): ${String(error)}`),

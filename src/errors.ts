@@ -82,7 +82,8 @@ export class PayloadError extends BridgeError {
       | "unsupported_media_type"
       | "invalid_json"
       | "invalid_encoding"
-      | "invalid_content_length",
+      | "invalid_content_length"
+      | "invalid_event_id",
     message: string,
     readonly status: 400 | 413 | 415 = 400,
   ) {

@@ -7,6 +7,7 @@ import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";
 import { VENDORS } from "./vendors";
+import { WebhookEventsSeedSchema } from "./vendors/coupontools";
 import { describeIssues, type VendorContext } from "./vendors/vendor-app";
 
 /** Request bodies are logged whole up to this size, so tests can assert exact payloads. */
@@ -52,6 +53,17 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       .safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     store.addForgedEvents(parsed.data.ids);
+    return c.body(null, 204);
+  });
+
+  app.post("/_emulator/coupontools/webhooks", async (c) => {
+    const parsed = WebhookEventsSeedSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
+    const { connectionId, events } = parsed.data;
+    if (integrationOf(connectionId) !== "coupontools") {
+      return c.json({ error: `connectionId: ${connectionId} is not a Coupontools connection` }, 400);
+    }
+    store.addWebhookEvents(connectionId, events);
     return c.body(null, 204);
   });
 

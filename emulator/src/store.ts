@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS pushed_records (
   PRIMARY KEY (connection_id, type, id)
 );
 CREATE TABLE IF NOT EXISTS forged_events (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS webhook_events (
+  connection_id TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, campaign TEXT, session TEXT, date TEXT NOT NULL,
+  PRIMARY KEY (connection_id, id)
+);
 CREATE TABLE IF NOT EXISTS faults (seq INTEGER PRIMARY KEY AUTOINCREMENT, spec TEXT NOT NULL, remaining INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS request_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
 `;
@@ -37,6 +41,7 @@ const TABLES = [
   "deletion_requests",
   "pushed_records",
   "forged_events",
+  "webhook_events",
   "faults",
   "request_log",
 ];
@@ -64,6 +69,15 @@ export interface DeletionRequest {
   status: "pending";
   created_at: string;
 }
+/** A webhook the emulated Coupontools account sent, as its verification call describes it. */
+export interface WebhookEvent {
+  webhook: string;
+  type: string;
+  campaign: string | null;
+  session: string | null;
+  /** Coupontools' zoneless "YYYY-MM-DD HH:MM:SS". */
+  date: string;
+}
 export type JsonObject = Record<string, unknown>;
 
 /** One API call as the emulator saw it. `auth` describes the Authorization header without the token. */
@@ -90,6 +104,7 @@ export interface EmulatorSnapshot {
   deletionRequests: WithConnection<DeletionRequest>[];
   pushedRecords: WithConnection<JsonObject>[];
   forgedEvents: string[];
+  webhookEvents: WithConnection<WebhookEvent>[];
   faults: (FaultSpec & { id: number; remaining: number })[];
   requests: RequestLogEntry[];
 }
@@ -109,6 +124,13 @@ const toDirectoryUser = (r: Row): DirectoryUser => ({
   id: String(r.id),
   directory: String(r.directory),
   email: String(r.email),
+});
+const toWebhookEvent = (r: Row): WebhookEvent => ({
+  webhook: String(r.id),
+  type: String(r.type),
+  campaign: r.campaign === null ? null : String(r.campaign),
+  session: r.session === null ? null : String(r.session),
+  date: String(r.date),
 });
 const toDeletionRequest = (r: Row): DeletionRequest => ({
   id: String(r.id),
@@ -219,6 +241,29 @@ export class EmulatorStore {
 
   addForgedEvents(ids: readonly string[]): void {
     for (const id of ids) this.sql.exec("INSERT OR IGNORE INTO forged_events (id) VALUES (?)", id);
+  }
+
+  /** Records webhooks as sent by the connection's Coupontools account (a later one with the same id wins). */
+  addWebhookEvents(connectionId: string, events: readonly WebhookEvent[]): void {
+    for (const e of events) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO webhook_events (connection_id, id, type, campaign, session, date) VALUES (?, ?, ?, ?, ?, ?)",
+        connectionId,
+        e.webhook,
+        e.type,
+        e.campaign,
+        e.session,
+        e.date,
+      );
+    }
+  }
+
+  /** The webhook this connection's account sent with exactly this id, if any. */
+  webhookEvent(connectionId: string, id: string): WebhookEvent | undefined {
+    const row = this.sql
+      .exec("SELECT * FROM webhook_events WHERE connection_id = ? AND id = ?", connectionId, id)
+      .toArray()[0];
+    return row && toWebhookEvent(row);
   }
 
   // Ometria data deletion -------------------------------------------------------------------------
@@ -337,6 +382,7 @@ export class EmulatorStore {
         .exec("SELECT id FROM forged_events ORDER BY id")
         .toArray()
         .map((r) => String(r.id)),
+      webhookEvents: byConnection("webhook_events", toWebhookEvent),
       faults: this.sql
         .exec("SELECT seq, spec, remaining FROM faults ORDER BY seq")
         .toArray()

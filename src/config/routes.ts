@@ -19,20 +19,34 @@ export const dedupeConfig = z.discriminatedUnion("from", [
   z.strictObject({ from: z.literal("body-sha256") }),
 ]);
 
-export const routeConfig = z.strictObject({
-  vendor: vendorName,
-  verifier: verifierConfig,
-  /** Names of secrets (wrangler secret / .dev.vars), newest first; any one may match, for rotation. */
-  secrets: z
-    .union([z.string(), z.array(z.string()).min(1)])
-    .transform((s) => (typeof s === "string" ? [s] : s)),
-  dedupe: dedupeConfig,
-  /**
-   * Largest accepted body in bytes; bigger ones get 413 before the body is read. At most 1 MB, because a D1
-   * row holds at most 1,000,000 bytes and the raw body is stored in one.
-   */
-  max_body_bytes: z.number().int().positive().max(D1_MAX_ROW_BYTES).default(D1_MAX_ROW_BYTES),
-});
+export const routeConfig = z
+  .strictObject({
+    vendor: vendorName,
+    verifier: verifierConfig,
+    /** Names of secrets (wrangler secret / .dev.vars), newest first; any one may match, for rotation. */
+    secrets: z
+      .union([z.string(), z.array(z.string()).min(1)])
+      .transform((s) => (typeof s === "string" ? [s] : s)),
+    dedupe: dedupeConfig,
+    /**
+     * Largest accepted body in bytes; bigger ones get 413 before the body is read. At most 1 MB, because a D1
+     * row holds at most 1,000,000 bytes and the raw body is stored in one.
+     */
+    max_body_bytes: z.number().int().positive().max(D1_MAX_ROW_BYTES).default(D1_MAX_ROW_BYTES),
+  })
+  .superRefine((route, ctx) => {
+    // The key must be the id Coupontools is asked to confirm (src/ingress/dedupe-key.ts); anything else
+    // would let one confirmed id stand for several stored deliveries.
+    const { dedupe } = route;
+    if (route.verifier.type === "coupontools" && !(dedupe.from === "body" && dedupe.path === "id")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dedupe"],
+        message:
+          'a coupontools route de-duplicates on the event id it confirms: use { from = "body", path = "id" }',
+      });
+    }
+  });
 
 export const routesConfig = z
   .record(z.string(), z.unknown())

@@ -63,10 +63,15 @@ export async function planEvent(
       await markPlanningDue(env.DB, [eventId], ctx.now() + PAUSED_RECHECK_SECONDS * 1000);
       return;
     }
-    const confirmation = await confirmGenuine(ctx.membrane, route, event);
+    const confirmation = await confirmGenuine(ctx.membrane, route, {
+      event,
+      dedupeKey: row.dedupe_key,
+      rawBody: row.raw_body,
+    });
     if (confirmation.genuine === "unknown") {
       const { outcome } = confirmation;
-      const reason = outcome.kind === "success" ? "unexpected answer" : outcome.reason;
+      const reason =
+        confirmation.reason ?? (outcome.kind === "success" ? "unexpected answer" : outcome.reason);
       const delay =
         outcome.kind === "transient"
           ? retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {

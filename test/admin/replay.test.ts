@@ -199,7 +199,7 @@ describe("POST /admin/api/events/:id/replay", () => {
   });
 
   it("answers 409 for an event rejected as not genuine", async () => {
-    const vendorId = `evt_forged_${crypto.randomUUID().replaceAll("-", "")}`;
+    const vendorId = `evt_forged${crypto.randomUUID().replaceAll("-", "")}`;
     await markForged([vendorId]);
     const id = await acceptedId(await deliver("coupontools", { ...couponValidated, id: vendorId }));
     await drive(id).catch(() => undefined);

@@ -52,6 +52,22 @@ describe("route config", () => {
     expect(configError({ "Bad Name": good })).toMatch(/routes\.Bad Name/);
   });
 
+  it("refuses a Coupontools route that would de-duplicate on anything but the id it confirms", () => {
+    const coupontools = {
+      vendor: "coupontools",
+      secrets: ["CT_TOKEN"],
+      verifier: { type: "coupontools", connection: "ct" },
+    };
+    for (const dedupe of [
+      { from: "body-sha256" },
+      { from: "body", path: "data.id" },
+      { from: "header", name: "x-id" },
+    ]) {
+      expect(configError({ ct: { ...coupontools, dedupe } })).toMatch(/routes\.ct\.dedupe: .*path = "id"/);
+    }
+    expect(parseRoutes({ ct: { ...coupontools, dedupe: { from: "body", path: "id" } } }).ct?.name).toBe("ct");
+  });
+
   it("reports every broken route, not only the first", () => {
     const message = configError({ a: { ...good, vendor: "x" }, b: { ...good, dedupe: {} } });
     expect(message).toMatch(/routes\.a\.vendor/);

@@ -15,7 +15,7 @@ const storeCoupontoolsEvent = (id: string) =>
   storeUnqueued("coupontools", { ...couponValidated, id }, { dedupeKey: id });
 
 it("acknowledges each message on its own and retries only the one whose confirmation call failed", async () => {
-  const failing = await storeCoupontoolsEvent("evt_confirm_fails");
+  const failing = await storeCoupontoolsEvent("evt_confirmFails");
   await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 503, times: 1 });
   const batch = createMessageBatch("hookbridge-events", [
     { id: "m-fail", timestamp: new Date(), attempts: 1, body: { eventId: failing } },
@@ -36,7 +36,7 @@ it("acknowledges each message on its own and retries only the one whose confirma
 });
 
 it("marks the event failed, with the reason, when Coupontools' verification call is refused for good", async () => {
-  const eventId = await storeCoupontoolsEvent("evt_confirm_refused");
+  const eventId = await storeCoupontoolsEvent("evt_confirmRefused");
   await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 403, times: 1 });
   const batch = createMessageBatch("hookbridge-events", [
     { id: "m-refused", timestamp: new Date(), attempts: 1, body: { eventId } },
@@ -56,7 +56,7 @@ it("marks the event failed, with the reason, when Coupontools' verification call
 });
 
 it("gives up confirming after the last scheduled retry instead of retrying forever", async () => {
-  const eventId = await storeCoupontoolsEvent("evt_confirm_exhausted");
+  const eventId = await storeCoupontoolsEvent("evt_confirmExhausted");
   await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 503, times: 1 });
   // The test schedule has 3 retries: the 4th delivery of the message is the last.
   const batch = createMessageBatch("hookbridge-events", [
@@ -72,7 +72,7 @@ it("gives up confirming after the last scheduled retry instead of retrying forev
 });
 
 it("holds the confirmation while its Coupontools connection is paused, without spending the message's retries", async () => {
-  const eventId = await storeCoupontoolsEvent("evt_confirm_paused");
+  const eventId = await storeCoupontoolsEvent("evt_confirmPaused");
   await addPause(env.DB, "connection", "coupontools-demo", Date.now());
   const events = recordingQueue<{ eventId: string }>();
   const batch = createMessageBatch("hookbridge-events", [

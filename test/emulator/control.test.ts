@@ -93,6 +93,7 @@ describe("state and reset", () => {
       deletionRequests: [],
       pushedRecords: [],
       forgedEvents: [],
+      webhookEvents: [],
       faults: [],
       requests: [],
     });

@@ -1,5 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { callEmulator, DEMO, emulatorState, markForged, resetEmulator } from "../support/emulator";
+import {
+  callEmulator,
+  DEMO,
+  emulatorState,
+  markForged,
+  recordCoupontoolsWebhooks,
+  resetEmulator,
+} from "../support/emulator";
 
 beforeEach(resetEmulator);
 
@@ -110,15 +117,70 @@ describe("directories (v4)", () => {
   });
 });
 
-describe("webhook verification", () => {
-  const verify = async (webhook: string) => (await coupontools("/v3/webhook/verification", { webhook })).body;
+describe("webhook verification (Coupontools' documented answers)", () => {
+  const verify = (body: unknown, connectionId?: string) =>
+    coupontools("/v3/webhook/verification", body, connectionId);
+  const sent = {
+    webhook: "evt_JsOKTu2rlzjZsxPaleUx",
+    type: "coupon_validated",
+    campaign: "cam_12345",
+    session: "8yx7hpxuu69k0zga93nix",
+    date: "2017-10-09 09:57:57",
+  };
+  const notFound = {
+    status: 422,
+    body: {
+      status: {
+        status: "failed",
+        errors: {
+          error_message: "HTTP/1.0 422 Unprocessable entity.",
+          error_message_description: ["Webhook not found."],
+          error_code: [509],
+        },
+      },
+    },
+  };
 
-  it("calls any evt_ id valid unless it is listed as forged", async () => {
-    await markForged(["evt_marked"]);
-    expect(await verify("evt_genuine")).toEqual({ status: { status: "OK" }, result: "valid" });
-    expect(await verify("evt_marked")).toEqual({ status: { status: "OK" }, result: "invalid" });
-    expect((await verify("evt_forged_demo")).result).toBe("invalid"); // EMULATOR_FORGED_EVENTS
-    expect((await verify("not-an-event-id")).result).toBe("invalid");
+  it("confirms a webhook the account sent with the documented success shape", async () => {
+    await recordCoupontoolsWebhooks([sent]);
+    expect(await verify({ webhook: sent.webhook })).toEqual({
+      status: 200,
+      body: { status: { status: "OK" }, result: "valid", ...sent },
+    });
+    // `session` is an optional parameter; what a different one does is not documented, so it is ignored.
+    expect((await verify({ webhook: sent.webhook, session: "other" })).body.result).toBe("valid");
+  });
+
+  it("answers the documented failed/509 shape for an id it never sent, exactly as asked", async () => {
+    await recordCoupontoolsWebhooks([sent]);
+    expect(await verify({ webhook: "evt_NeverSent" })).toEqual(notFound);
+    expect(await verify({ webhook: ` ${sent.webhook}` })).toEqual(notFound);
+    expect(await verify({ webhook: `${sent.webhook}\t` })).toEqual(notFound);
+  });
+
+  it("treats ids marked forged as not found, even if recorded", async () => {
+    await recordCoupontoolsWebhooks([{ ...sent, webhook: "evt_Marked" }]);
+    await markForged(["evt_Marked"]);
+    expect(await verify({ webhook: "evt_Marked" })).toEqual(notFound);
+  });
+
+  it("answers a missing webhook parameter with error code 200 (missing parameter)", async () => {
+    const res = await verify({});
+    expect(res).toMatchObject({
+      status: 422,
+      body: { status: { status: "failed", errors: { error_code: [200] } } },
+    });
+  });
+
+  it("refuses a malformed seed", async () => {
+    const res = await callEmulator("/_emulator/coupontools/webhooks", {
+      body: { connectionId: DEMO.coupontools, events: [{ ...sent, date: "2017-10-09T09:57:57Z" }] },
+    });
+    expect(res.status).toBe(400);
+    const other = await callEmulator("/_emulator/coupontools/webhooks", {
+      body: { connectionId: DEMO.ometria, events: [sent] },
+    });
+    expect(other.status).toBe(400);
   });
 });
 

@@ -141,9 +141,74 @@ describe("de-duplication", () => {
   });
 
   it("keeps de-duplication per route: the same key on another route is a new event", async () => {
-    const a = await deliver("ometria", { ...ometriaUnsubscribed, id: "shared-key" });
-    const b = await deliver("coupontools", { ...coupontoolsValidated, id: "shared-key" });
+    const a = await deliver("ometria", { ...ometriaUnsubscribed, id: "evt_sharedkey" });
+    const b = await deliver("coupontools", { ...coupontoolsValidated, id: "evt_sharedkey" });
     expect([a.status, b.status]).toEqual([202, 202]);
+  });
+});
+
+describe("Coupontools event ids", () => {
+  const asAttacker = (id: unknown) =>
+    deliver(
+      "coupontools",
+      { ...coupontoolsValidated, id, data: { ...coupontoolsValidated.data, email: "mallory@example.com" } },
+      { sentByCoupontools: false },
+    );
+
+  it("de-duplicates on the id exactly as delivered, which is the id later confirmed", async () => {
+    const res = await deliver("coupontools", { ...coupontoolsValidated, id: "evt_Exact1" });
+    const row = await storedEvent((await res.json<Accepted>()).id);
+    expect(row).toMatchObject({ dedupe_key: "evt_Exact1" });
+    expect(JSON.parse(String(row?.event_json))).toMatchObject({ vendoreventid: "evt_Exact1" });
+  });
+
+  it("stores the genuine id once and refuses whitespace variants of it with 400 invalid_event_id", async () => {
+    const genuine = await deliver("coupontools", { ...coupontoolsValidated, id: "evt_Replay1" });
+    expect(genuine.status).toBe(202);
+    const before = await countEvents();
+    for (const id of [
+      " evt_Replay1",
+      "evt_Replay1 ",
+      "\tevt_Replay1",
+      "evt_Replay1\n",
+      "\u00a0evt_Replay1",
+    ]) {
+      const res = await asAttacker(id);
+      expect(res.status, JSON.stringify(id)).toBe(400);
+      const body = await res.json<{ error: { code: string; message: string } }>();
+      expect(body.error.code).toBe("invalid_event_id");
+      expect(body.error.message).toContain("evt_");
+    }
+    expect(await countEvents()).toBe(before);
+    // The genuine id itself is still a duplicate, not a second event.
+    expect((await asAttacker("evt_Replay1")).status).toBe(200);
+    expect(await countEvents()).toBe(before);
+  });
+
+  it.each([
+    ["a control character inside", "evt_Rep\u0000lay"],
+    ["a zero-width space", "evt_Replay\u200b"],
+    ["another prefix", "ev_Replay1"],
+    ["punctuation", "evt_Replay-1"],
+    ["nothing after the prefix", "evt_"],
+    ["a number", 12345],
+    ["an over-long id", `evt_${"a".repeat(65)}`],
+    ["no id at all", undefined],
+  ])("refuses an id with %s, storing nothing", async (_name, id) => {
+    const before = await countEvents();
+    const res = await asAttacker(id);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_event_id" } });
+    expect(await countEvents()).toBe(before);
+  });
+
+  it("accepts the documented example id and long alphanumeric ids", async () => {
+    expect(
+      (await deliver("coupontools", { ...coupontoolsValidated, id: "evt_JsOKTu2rlzjZsxPaleUx" })).status,
+    ).toBeLessThan(300);
+    expect(
+      (await deliver("coupontools", { ...coupontoolsValidated, id: `evt_${"A1".repeat(32)}` })).status,
+    ).toBe(202);
   });
 });
 

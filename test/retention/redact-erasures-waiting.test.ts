@@ -19,7 +19,7 @@ describe("an erasure request with events of the person still in progress", () =>
     await injectFault({ match: { pathPrefix: "/v3/webhook/verification" }, status: 503, times: 1_000 });
     const coupon = await send(
       "coupontools",
-      coupontoolsCoupon("bob_coupon", { email: "bob@example.com", firstname: "Bob", customer_id: "8001" }),
+      coupontoolsCoupon("bobCoupon", { email: "bob@example.com", firstname: "Bob", customer_id: "8001" }),
     );
     const order = await send("kooomo", kooomoOrder("400001", { id: 8001, email: "bob@example.com" }));
     const request = await send("kooomo", kooomoErasure("bob-erasure", 8001, "bob@example.com"));

@@ -1,5 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { sentWebhook, sentWebhookOf } from "../../scripts/lib/coupontools-webhook";
+import { recordCoupontoolsWebhooks } from "./emulator";
+
+export { sentWebhook };
 
 /** Demo secrets: the same values `npm start` uses (.dev.vars.example), bound in vitest.config.ts. */
 export const secrets = {
@@ -41,11 +45,15 @@ export function post(
   );
 }
 
-/** A correctly authenticated delivery for each default route. */
+/**
+ * A correctly authenticated delivery for each default route. A Coupontools delivery is first recorded in
+ * the emulator as sent by Coupontools (its verification call then confirms it), unless `sentByCoupontools`
+ * is false: a forged delivery that only knows the URL token.
+ */
 export async function deliver(
   route: "kooomo" | "ometria" | "coupontools",
   payload: unknown,
-  options: { id?: string } = {},
+  options: { id?: string; sentByCoupontools?: boolean } = {},
 ): Promise<Response> {
   const body = typeof payload === "string" ? payload : JSON.stringify(payload);
   switch (route) {
@@ -56,6 +64,10 @@ export async function deliver(
     case "ometria":
       return post("/webhooks/ometria", body, { "x-hookbridge-token": secrets.ometria });
     case "coupontools":
+      if (options.sentByCoupontools !== false) {
+        const sent = typeof payload === "string" ? sentWebhookOf(payload) : sentWebhook(payload);
+        if (sent) await recordCoupontoolsWebhooks([sent]);
+      }
       return post(`/webhooks/coupontools?token=${encodeURIComponent(secrets.coupontools)}`, body);
   }
 }

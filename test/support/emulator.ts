@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import type { z } from "zod";
 import type { FaultSpecSchema } from "../../emulator/src/faults";
 import type { EmulatorSnapshot } from "../../emulator/src/store";
+import type { WebhookEventsSeedSchema } from "../../emulator/src/vendors/coupontools";
 import { type FetchLike, MembraneClient, type MembraneClientOptions } from "../../src/membrane/client";
 import { WorkspaceTokenMinter } from "../../src/membrane/token";
 
@@ -62,9 +63,19 @@ export async function injectFault(fault: FaultInput): Promise<void> {
   await control("faults", fault);
 }
 
-/** Makes the emulator's Coupontools call these webhook event ids "invalid". */
+/** Makes the emulator's Coupontools answer "Webhook not found." for these ids, even if recorded as sent. */
 export async function markForged(ids: string[]): Promise<void> {
   await control("forged-events", { ids });
+}
+
+export type SentWebhook = z.input<typeof WebhookEventsSeedSchema>["events"][number];
+
+/** Records webhooks as sent by the emulated Coupontools account, so its verification call knows them. */
+export async function recordCoupontoolsWebhooks(
+  events: SentWebhook[],
+  connectionId: string = DEMO.coupontools,
+): Promise<void> {
+  await control("coupontools/webhooks", { connectionId, events });
 }
 
 export async function emulatorState(): Promise<EmulatorSnapshot> {

@@ -27,7 +27,6 @@ export const DirectoryUserSchema = z.looseObject({
   last_name: z.string().optional(),
   phone: z.string().optional(),
 });
-const VerificationSchema = z.object({ webhook: z.string().min(1) });
 
 const ok = (c: Context<VendorEnv>, result: unknown, status: ContentfulStatusCode = 200) =>
   c.json({ status: { status: "OK" }, result }, status);
@@ -76,16 +75,63 @@ coupontools.post("/v4/directory/:directory/users", async (c) => {
   return user ? ok(c, user, 201) : fail(c, "This e-mail is already registered in this directory.", 409);
 });
 
-// Genuine: any `evt_...` id not listed as forged (EMULATOR_FORGED_EVENTS or POST /_emulator/forged-events).
+// Webhook verification. Source for every shape below: Coupontools' "Webhook verification" API page, mirrored
+// at imazecoupon.com/nl/api-en-webhooks/webhook_verification.html (research notes: /tmp/research/issue8.md A6).
+// An id is known when the emulated account sent it (POST /_emulator/coupontools/webhooks); ids listed as
+// forged (EMULATOR_FORGED_EVENTS, POST /_emulator/forged-events) are unknown even if recorded.
+// Params: `webhook` (required) and `session` (optional); what a `session` that differs does is not
+// documented, so it is accepted and ignored.
+const VerificationSchema = z.looseObject({ webhook: z.string().min(1), session: z.string().optional() });
+
+/** POST /_emulator/coupontools/webhooks: webhooks the emulated account "sent" (test and demo control). */
+export const WebhookEventsSeedSchema = z.object({
+  connectionId: z.string().min(1),
+  events: z.array(
+    z.object({
+      webhook: z.string().min(1),
+      type: z.string().min(1),
+      campaign: z.string().min(1).nullable().default(null),
+      session: z.string().min(1).nullable().default(null),
+      /** As the verification answer writes it: "2017-10-09 09:57:57". */
+      date: z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
+    }),
+  ),
+});
+
+/** The documented failure envelope. The page's text says HTTP/1.0 422, so that is the status sent. */
+const verificationFailed = (c: Context<VendorEnv>, code: number, description: string) =>
+  c.json(
+    {
+      status: {
+        status: "failed",
+        errors: {
+          error_message: "HTTP/1.0 422 Unprocessable entity.",
+          error_message_description: [description],
+          error_code: [code],
+        },
+      },
+    },
+    422,
+  );
+
 coupontools.post("/v3/webhook/verification", async (c) => {
   const body = await readBody(c, VerificationSchema);
-  if (!body.ok) return fail(c, body.message);
+  // Error code 200 = missing parameter (Coupontools' "Possible errors" lists, docs.coupontools.com/api/v3/loyalty).
+  if (!body.ok) return verificationFailed(c, 200, "Missing parameter: webhook");
   const id = body.data.webhook;
-  const forged =
-    !id.startsWith("evt_") ||
-    c.env.config.EMULATOR_FORGED_EVENTS.includes(id) ||
-    c.env.store.isForgedEvent(id);
-  return c.json({ status: { status: "OK" }, result: forged ? "invalid" : "valid" });
+  const known = c.env.store.webhookEvent(c.env.connectionId, id);
+  const forged = c.env.config.EMULATOR_FORGED_EVENTS.includes(id) || c.env.store.isForgedEvent(id);
+  // Error code 509 "Webhook not found." for an id the account never sent (same page).
+  if (!known || forged) return verificationFailed(c, 509, "Webhook not found.");
+  return c.json({
+    status: { status: "OK" },
+    result: "valid",
+    webhook: known.webhook,
+    date: known.date,
+    ...(known.campaign !== null && { campaign: known.campaign }),
+    ...(known.session !== null && { session: known.session }),
+    type: known.type,
+  });
 });
 
 coupontools.notFound((c) => fail(c, "Unknown endpoint.", 404));
