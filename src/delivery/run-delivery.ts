@@ -1,6 +1,7 @@
 import type { Reaction } from "../config/reactions";
 import type { CanonicalEvent } from "../events/cloudevent";
-import { log } from "../lib/log";
+import { maskValues, personalValues } from "../events/personal-data";
+import { log, redactEmail } from "../lib/log";
 import { type PaceRule, reserveSlot, slotInterval } from "../pacing/pacer";
 import { type DeliveryMessage, delaySeconds } from "../queue/messages";
 import { deliveryMessages, sendMessages } from "../queue/send";
@@ -11,6 +12,7 @@ import {
   type DeliveryRow,
   deferDelivery,
   getDelivery,
+  heldEventJson,
   markOutcomeUnknown,
   markWaitingDead,
   recordAttempt,
@@ -93,13 +95,22 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   if (attempt === null) return { step: "held" };
 
   const row = await getEvent(env.DB, delivery.event_id);
+  // A redacted event's own deletion delivery still holds what it must send (read after the event, so a
+  // redaction between the two reads is seen with its hold).
+  const input =
+    row === null
+      ? null
+      : row.redacted_at === null
+        ? row.event_json
+        : await heldEventJson(env.DB, delivery.id);
   const started = ctx.now();
   const result: ReactionResult = !row
     ? { kind: "missing_data", reason: "the event row is gone" }
-    : row.redacted_at !== null
+    : input === null
       ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
-      : await runRecipe(ctx, reaction, readStoredEvent(row.event_json) as CanonicalEvent);
-  return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started));
+      : await runRecipe(ctx, reaction, readStoredEvent(input) as CanonicalEvent);
+  const personal = input === null ? [] : personalValues(JSON.parse(input));
+  return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started), personal);
 }
 
 /**
@@ -175,6 +186,7 @@ async function finish(
   attempt: number,
   now: number,
   result: AttemptResult & { retryAfterMs?: number },
+  personal: readonly string[],
 ): Promise<DeliveryStep> {
   const { env, config } = ctx;
   let status: "succeeded" | "retrying" | "dead" = result.outcome === "success" ? "succeeded" : "dead";
@@ -213,7 +225,7 @@ async function finish(
     });
   }
   if (status === "dead")
-    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "");
+    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal);
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
@@ -229,7 +241,17 @@ async function finish(
   return { step: "attempted", attempt, status, ...(result.errorCode && { code: result.errorCode }) };
 }
 
-function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: string, reason: string) {
+/**
+ * Dead letters leave D1 (an erasure cannot reach them later), so their reason carries no e-mail and none of
+ * the event's personal values (names a vendor's error may echo from what it was sent).
+ */
+function sendDeadLetter(
+  ctx: DeliveryContext,
+  delivery: DeliveryRow,
+  code: string,
+  reason: string,
+  personal: readonly string[] = [],
+) {
   return sendMessages(ctx.env.DEAD_LETTERS, [
     {
       kind: "dead_delivery",
@@ -237,7 +259,7 @@ function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: strin
       eventId: delivery.event_id,
       reaction: delivery.reaction,
       code,
-      reason,
+      reason: redactEmail(maskValues(reason, personal)),
     },
   ]);
 }
