@@ -109,7 +109,7 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     : input === null
       ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
       : await runRecipe(ctx, reaction, readStoredEvent(input) as CanonicalEvent);
-  const personal = input === null ? [] : personalValues(JSON.parse(input));
+  const personal = personalValues([input, row?.raw_body].map(parseOrNull));
   return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started), personal);
 }
 
@@ -272,6 +272,14 @@ async function requeue(
 ): Promise<DeliveryStep> {
   await sendMessages(ctx.env.DELIVERIES_QUEUE, [message], { delaySeconds: delaySeconds(at - ctx.now()) });
   return { step: "requeued", notBefore: at, why };
+}
+
+function parseOrNull(text: string | null | undefined): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
