@@ -26,3 +26,17 @@ export type RetentionSettings = z.infer<typeof retentionSettings>;
 export function loadRetentionSettings(raw: unknown): RetentionSettings {
   return parseSettings("RETENTION", retentionSettings, raw);
 }
+
+/**
+ * The erasure job's own part of [vars.RETENTION], read on its own so that a bad setting of payload retention
+ * does not stop erasures (src/cron.ts runs the steps independently). Start-up validates the whole section.
+ */
+const erasureSettings = retentionSettings
+  .pick({ erasure_grace_minutes: true, erasure_hold_hours: true })
+  .loose();
+export type ErasureSettings = Pick<RetentionSettings, "erasure_grace_minutes" | "erasure_hold_hours">;
+
+export function loadErasureSettings(raw: unknown): ErasureSettings {
+  const { erasure_grace_minutes, erasure_hold_hours } = parseSettings("RETENTION", erasureSettings, raw);
+  return { erasure_grace_minutes, erasure_hold_hours };
+}

@@ -1,5 +1,4 @@
-import { loadConfig } from "../config";
-import type { RetentionSettings } from "../config/retention";
+import { type ErasureSettings, loadErasureSettings } from "../config/retention";
 import type { Env } from "../env";
 import { erasureData } from "../events/types";
 import { keyedHash } from "../lib/crypto";
@@ -66,7 +65,7 @@ export interface ErasureRun {
  * with the rest.
  */
 export async function redactCompletedErasures(env: Env, now: number): Promise<ErasureRun> {
-  const settings = loadConfig(env).retention;
+  const settings = loadErasureSettings(env.RETENTION);
   const run: ErasureRun = { erasures: 0, completed: 0, events: 0 };
   await releaseExpiredHolds(env, settings, now);
   const graceMs = settings.erasure_grace_minutes * MINUTE_MS;
@@ -93,7 +92,7 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
 }
 
 /** The hard bound on an address held for a vendor deletion: past it the delivery dies, visibly. */
-async function releaseExpiredHolds(env: Env, settings: RetentionSettings, now: number): Promise<void> {
+async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: number): Promise<void> {
   const released = await releaseHeldDeliveries(
     env.DB,
     now - settings.erasure_hold_hours * HOUR_MS,

@@ -2,7 +2,7 @@ import type { RequestSummary, ResponseSummary } from "../membrane/outcome";
 import { DELIVERY_PAUSED } from "./pauses";
 
 /** What replaces free texts (status reasons, last errors) of a redacted event: they may echo a vendor's answer. */
-export const ERASED_TEXT = "text removed by an erasure request";
+export const ERASED_TEXT = "text removed: the event was redacted after an erasure request";
 /**
  * True inside an UPDATE for delivery ?1 when an erasure redacted its event while the call ran. A delivery
  * holding its event (the erasure's own deletion) sent only the address, which error texts mask anyway, so

@@ -31,7 +31,9 @@ function hits(where: string, value: unknown): string[] {
   const fields = value !== null && typeof value === "object" ? Object.entries(value) : [["", value]];
   return fields.flatMap(([field, v]) => {
     const text = JSON.stringify(v ?? null).toLowerCase();
-    return NEEDLES.filter((needle) => text.includes(needle)).map((needle) => `${needle} in ${where}.${field}`);
+    return NEEDLES.filter((needle) => text.includes(needle)).map(
+      (needle) => `${needle} in ${where}.${field}`,
+    );
   });
 }
 
