@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { Env } from "../../src/env";
 import { redactCompletedErasures } from "../../src/retention/redact-erasures";
 import { addPause, removePause } from "../../src/store/pauses";
+import { deadLetters, resetDeadLetters } from "../support/dead-letters";
 import { emulatorState, injectFault, resetEmulator } from "../support/emulator";
 import { deliveriesOf, eventRow, settled, snapshot, storedText } from "../support/stored-events";
 import { waitFor } from "../support/wait";
@@ -17,7 +18,10 @@ const nothing = { erasures: 0, completed: 0, events: 0 };
 const GRACE_MS = 5 * 60_000;
 const HOLD_MS = 72 * 3_600_000;
 
-beforeEach(resetEmulator);
+beforeEach(async () => {
+  await resetEmulator();
+  await resetDeadLetters();
+});
 
 describe("erasure requests whose reactions have not all succeeded", () => {
   it("wait for them within the grace period, then are carried out although the deletion died", async () => {
@@ -113,6 +117,13 @@ describe("erasure requests whose reactions have not all succeeded", () => {
         last_error: "erased locally before the vendor deletion could be sent",
       });
       expect(await eventRow(request)).toMatchObject({ status: "failed" });
+      const letters = await waitFor(deadLetters, (sent) => sent.some((m) => m.deliveryId === deletion?.id), {
+        what: "the dead letter",
+      });
+      expect(letters.find((m) => m.deliveryId === deletion?.id)).toMatchObject({
+        code: "erased_locally",
+        reason: "erased locally before the vendor deletion could be sent",
+      });
       expect((await storedText(request)).toLowerCase()).not.toContain("erin@example.com");
     } finally {
       await removePause(env.DB, "connection", "ometria-demo");
