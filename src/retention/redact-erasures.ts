@@ -5,7 +5,7 @@ import { keyedHash } from "../lib/crypto";
 import { log } from "../lib/log";
 import { sendMessages } from "../queue/send";
 import type { EventStatus } from "../store/events";
-import { refreshEventStatuses } from "../store/events";
+import { refreshEventStatuses, setEventStatus } from "../store/events";
 import {
   ERASED_BEFORE_SENT,
   type EventRedaction,
@@ -83,7 +83,11 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
     now,
   );
   for (const erasure of pending) {
-    const result = await redactErasure(env.DB, salt, erasure, now, erasure.received_at + graceMs);
+    const deadline = erasure.received_at + graceMs;
+    const result = await redactErasure(env.DB, salt, erasure, now, {
+      deadline,
+      unplannedUntil: deadline + settings.erasure_hold_hours * HOUR_MS,
+    });
     run.erasures += 1;
     run.events += result.events;
     if (result.completed) run.completed += 1;
@@ -121,7 +125,7 @@ async function redactErasure(
   salt: string,
   erasure: PendingErasure,
   now: number,
-  deadline: number,
+  bounds: { deadline: number; unplannedUntil: number },
 ): Promise<{ events: number; completed: boolean }> {
   const stored = readStoredEvent(erasure.event_json);
   const data = erasureData.safeParse(stored.data);
@@ -141,9 +145,13 @@ async function redactErasure(
   );
 
   const others = rows.filter((row) => row.id !== erasure.id);
-  const waiting = now < deadline ? others.filter((row) => IN_PROGRESS.has(row.status)) : [];
+  const waiting = now < bounds.deadline ? others.filter((row) => IN_PROGRESS.has(row.status)) : [];
+  // Its deletion is planned from its own event: while planning has not happened yet (a queue backlog), that
+  // event keeps the address, at most as long as a held deletion would; everything else is redacted already.
+  const unplanned = erasure.status === "accepted" || erasure.status === "queued";
   const ready = others.filter((row) => !waiting.includes(row));
-  const completed = rows.length < EVENTS_PER_ERASURE && waiting.length === 0;
+  const completed =
+    rows.length < EVENTS_PER_ERASURE && waiting.length === 0 && (!unplanned || now >= bounds.unplannedUntil);
 
   const hash = await emailHash(salt, person.email);
   const redactions = await Promise.all(ready.map((row) => redaction(row, person, hash)));
@@ -153,6 +161,7 @@ async function redactErasure(
     redactions.push({ ...own, heldEventJson: erasure.event_json });
   }
   await writeRedactions(db, redactions, now);
+  if (completed && unplanned) await setEventStatus(db, erasure.id, "failed", ERASED_BEFORE_SENT);
 
   if (redactions.length > 0) {
     log("info", "erasure.redacted", {

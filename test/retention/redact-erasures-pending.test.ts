@@ -1,11 +1,20 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import { deliveryContext } from "../../src/delivery/context";
+import { planEvent } from "../../src/delivery/plan-event";
 import type { Env } from "../../src/env";
 import { redactCompletedErasures } from "../../src/retention/redact-erasures";
 import { addPause, removePause } from "../../src/store/pauses";
 import { deadLetters, resetDeadLetters } from "../support/dead-letters";
 import { emulatorState, injectFault, resetEmulator } from "../support/emulator";
-import { deliveriesOf, eventRow, settled, snapshot, storedText } from "../support/stored-events";
+import {
+  deliveriesOf,
+  eventRow,
+  settled,
+  snapshot,
+  storedText,
+  storeUnqueued,
+} from "../support/stored-events";
 import { waitFor } from "../support/wait";
 import { kooomoErasure, kooomoOrder, send } from "./payloads";
 
@@ -128,5 +137,53 @@ describe("erasure requests whose reactions have not all succeeded", () => {
     } finally {
       await removePause(env.DB, "connection", "ometria-demo");
     }
+  });
+
+  it("keep an erasure not planned yet until its deletion is planned, at most as long as a hold", async () => {
+    // Stored but never queued (a queue outage): nothing plans the deletion or the order on its own.
+    const received = Date.now();
+    const order = await storeUnqueued(
+      "kooomo",
+      kooomoOrder("300004", { id: 7004, email: "fay@example.com" }),
+    );
+    const request = await storeUnqueued("kooomo", kooomoErasure("fay-erasure", 7004, "fay@example.com"), {
+      receivedAt: received,
+    });
+
+    const deadline = received + GRACE_MS;
+    expect(await redactCompletedErasures(bridgeEnv, deadline)).toEqual({
+      erasures: 1,
+      completed: 0,
+      events: 1,
+    });
+    expect((await storedText(order)).toLowerCase()).not.toContain("fay@example.com");
+    expect(await eventRow(request)).toMatchObject({ status: "accepted", redacted_at: null });
+
+    const bound = deadline + HOLD_MS;
+    expect(await redactCompletedErasures(bridgeEnv, bound - 1)).toEqual({
+      erasures: 1,
+      completed: 0,
+      events: 0,
+    });
+    expect(await redactCompletedErasures(bridgeEnv, bound)).toEqual({ erasures: 1, completed: 1, events: 1 });
+    expect(await eventRow(request)).toMatchObject({
+      status: "failed",
+      status_reason: "erased locally before the vendor deletion could be sent",
+      redacted_at: bound,
+    });
+    expect((await storedText(request)).toLowerCase()).not.toContain("fay@example.com");
+
+    // Planning a redacted event later (the queue is back) plans nothing and says why, so no sweep re-sends it.
+    const ctx = deliveryContext(bridgeEnv);
+    for (const id of [order, request]) await planEvent(ctx, id, 1);
+    expect(await deliveriesOf(order)).toEqual([]);
+    expect(await deliveriesOf(request)).toEqual([]);
+    expect(await eventRow(order)).toMatchObject({
+      status: "failed",
+      status_reason: "redacted by an erasure request before it was planned",
+    });
+    expect((await eventRow(request)).status_reason).toBe(
+      "erased locally before the vendor deletion could be sent",
+    );
   });
 });
