@@ -27,3 +27,9 @@ it("refuses a lease shorter than the longest attempt can take", () => {
     /DELIVERY\.lease_ms \(5000\) must exceed the longest attempt, 45000 ms/,
   );
 });
+
+it("refuses to start without a usable REDACTION_SALT, which the ingress needs for every delivery", () => {
+  const { REDACTION_SALT: _salt, ...rest } = bridgeEnv;
+  expect(() => validateAtStartup(rest as Env)).toThrow(/REDACTION_SALT/);
+  expect(() => validateAtStartup({ ...bridgeEnv, REDACTION_SALT: "short" })).toThrow(ConfigError);
+});
