@@ -109,7 +109,8 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     : input === null
       ? { kind: "missing_data", reason: "the event was redacted after an erasure request" }
       : await runRecipe(ctx, reaction, readStoredEvent(input) as CanonicalEvent);
-  const personal = personalValues([input, row?.raw_body].map(parseOrNull));
+  // Parsed only for a dead letter: the raw body may be large, and most attempts do not die.
+  const personal = () => personalValues([input, row?.raw_body].map(parseOrNull));
   return finish(ctx, delivery, attempt, ctx.now(), toAttemptResult(result, ctx.now() - started), personal);
 }
 
@@ -186,7 +187,7 @@ async function finish(
   attempt: number,
   now: number,
   result: AttemptResult & { retryAfterMs?: number },
-  personal: readonly string[],
+  personal: () => readonly string[],
 ): Promise<DeliveryStep> {
   const { env, config } = ctx;
   let status: "succeeded" | "retrying" | "dead" = result.outcome === "success" ? "succeeded" : "dead";
@@ -225,7 +226,7 @@ async function finish(
     });
   }
   if (status === "dead")
-    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal);
+    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
