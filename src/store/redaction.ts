@@ -174,12 +174,13 @@ export interface EventRedaction {
 const DEAD_LETTERED = "a reaction was dead-lettered";
 
 /**
- * Writes redacted events (a key or hash already taken on the route, by a copy stored before ingress wrote
- * hashes, is made unique or left unset rather than failing the erasure): the raw delivery goes, the CloudEvent and a de-duplication key naming the person
+ * Writes redacted events: the raw delivery goes, the CloudEvent and a de-duplication key naming the person
  * are replaced (its keyed hash stays, for de-duplication), the event's free-text status reason and its
  * deliveries' last errors are replaced (a vendor's answer may echo names), and the request and response
  * excerpts of every attempt made for the event are dropped. Only events of the person are marked redacted; an
- * event that merely named them stays open to its own owner's erasure later.
+ * event that merely named them stays open to its own owner's erasure later. A key or hash already taken on
+ * the route (by a retry stored again before ingress wrote hashes) is made unique or left unset, rather than
+ * failing the erasure.
  */
 export async function writeRedactions(
   db: D1Database,
