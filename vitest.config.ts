@@ -49,6 +49,17 @@ function membraneEmulator() {
   };
 }
 
+/**
+ * Test-only consumer of the real dead-letters queue: keeps what the bridge dead-lettered for tests to read
+ * (test/support/dead-letters.ts). In production nothing consumes that queue; operators read it.
+ */
+const deadLetterRecorder = {
+  name: "dead-letter-recorder",
+  modules: true,
+  scriptPath: `${root}test/support/dead-letter-recorder.js`,
+  queueConsumers: { "hookbridge-dead-letters": { maxBatchSize: 100, maxBatchTimeout: 1 } },
+};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -71,8 +82,8 @@ export default defineConfig(async () => {
             MEMBRANE_TIMEOUT_MS: "1500",
           },
           // Test-only: the bridge's Membrane client reaches the emulator through this binding.
-          serviceBindings: { MEMBRANE: "membrane-emulator" },
-          workers: [membraneEmulator()],
+          serviceBindings: { MEMBRANE: "membrane-emulator", DEAD_LETTER_RECORDER: "dead-letter-recorder" },
+          workers: [membraneEmulator(), deadLetterRecorder],
         },
       }),
     ],

@@ -3,6 +3,7 @@ import { ConfigError } from "../errors";
 import { parseMembraneConfig } from "../membrane/config";
 import { type BridgeConfig, loadConfig } from ".";
 import { adminToken, loadAdminThrottleSettings } from "./admin";
+import { redactionSalt } from "./redaction-salt";
 
 /** Head-room on top of an attempt's worst-case call time before its lease may be taken over. */
 const LEASE_MARGIN_MS = 10_000;
@@ -15,6 +16,8 @@ export function validateAtStartup(env: Env): BridgeConfig {
   const config = loadConfig(env);
   adminToken(env);
   loadAdminThrottleSettings(env.ADMIN_THROTTLE);
+  // The ingress hashes every de-duplication key with it (src/ingress/dedupe-key.ts): no delivery is stored without.
+  redactionSalt(env);
   const callsMembrane =
     config.reactions.length > 0 ||
     Object.values(config.routes).some((r) => r.verifier.type === "coupontools");

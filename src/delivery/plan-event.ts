@@ -46,7 +46,13 @@ export async function planEvent(
   }
   if (row.status === "unrecognized" || row.status === "rejected") return;
   // A redacted event no longer holds the data its reactions would need, and must not be acted on again.
-  if (row.redacted_at !== null) return;
+  if (row.redacted_at !== null) {
+    // Redacted before it was planned (an erasure's deadline passed first): say so, or the sweep re-sends it.
+    if (row.status === "accepted" || row.status === "queued") {
+      await setEventStatus(env.DB, eventId, "failed", "redacted by an erasure request before it was planned");
+    }
+    return;
+  }
   const event = readStoredEvent(row.event_json);
   const route = ctx.config.routes[row.route];
 

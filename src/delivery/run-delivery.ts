@@ -1,6 +1,7 @@
 import type { Reaction } from "../config/reactions";
 import type { CanonicalEvent } from "../events/cloudevent";
-import { log } from "../lib/log";
+import { maskValues, personalValues } from "../events/personal-data";
+import { log, redactEmail } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/send";
 import type { ReactionResult } from "../reactions/types";
@@ -9,6 +10,7 @@ import {
   claimDelivery,
   type DeliveryRow,
   getDelivery,
+  heldEventJson,
   markOutcomeUnknown,
   markWaitingDead,
   recordAttempt,
@@ -42,6 +44,8 @@ export interface ClaimedDelivery {
   attempt: number;
   /** The event, or why the recipe cannot run (event gone or redacted). */
   event: CanonicalEvent | { missing: string };
+  /** The person's values (names, address...) a dead letter must not carry. */
+  personal: () => readonly string[];
 }
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
@@ -120,12 +124,22 @@ export async function claimForAttempt(
   if (attempt === null) return { step: "held", until: now + 1_000 };
 
   const row = await getEvent(env.DB, delivery.event_id);
+  // A redacted event's own deletion delivery still holds what it must send (read after the event, so a
+  // redaction between the two reads is seen with its hold).
+  const input =
+    row === null
+      ? null
+      : row.redacted_at === null
+        ? row.event_json
+        : await heldEventJson(env.DB, delivery.id);
   const event = !row
     ? { missing: "the event row is gone" }
-    : row.redacted_at !== null
+    : input === null
       ? { missing: "the event was redacted after an erasure request" }
-      : (readStoredEvent(row.event_json) as CanonicalEvent);
-  return { delivery, reaction, attempt, event };
+      : (readStoredEvent(input) as CanonicalEvent);
+  // Parsed only for a dead letter: the raw body may be large, and most attempts do not die.
+  const personal = () => personalValues([input, row?.raw_body].map(parseOrNull));
+  return { delivery, reaction, attempt, event, personal };
 }
 
 async function runRecipe(
@@ -188,12 +202,12 @@ export function toAttemptResult(
 /** Records the attempt and moves the delivery on: done, retried later with backoff, or dead-lettered. */
 export async function finish(
   ctx: DeliveryContext,
-  claimed: Pick<ClaimedDelivery, "delivery" | "reaction" | "attempt">,
+  claimed: Pick<ClaimedDelivery, "delivery" | "reaction" | "attempt" | "personal">,
   now: number,
   result: AttemptResult & { retryAfterMs?: number },
 ): Promise<DeliveryStep> {
   const { env, config } = ctx;
-  const { delivery, reaction, attempt } = claimed;
+  const { delivery, reaction, attempt, personal } = claimed;
   let status: "succeeded" | "retrying" | "dead" = result.outcome === "success" ? "succeeded" : "dead";
   let nextAttemptAt: number | undefined;
   if (result.outcome === "transient") {
@@ -226,7 +240,7 @@ export async function finish(
     return { step: "held", until: now + 1_000 };
   }
   if (status === "dead")
-    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "");
+    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
@@ -250,7 +264,17 @@ export async function finish(
   };
 }
 
-function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: string, reason: string) {
+/**
+ * Dead letters leave D1 (an erasure cannot reach them later), so their reason carries no e-mail and none of
+ * the event's personal values (names a vendor's error may echo from what it was sent).
+ */
+function sendDeadLetter(
+  ctx: DeliveryContext,
+  delivery: DeliveryRow,
+  code: string,
+  reason: string,
+  personal: readonly string[] = [],
+) {
   return sendMessages(ctx.env.DEAD_LETTERS, [
     {
       kind: "dead_delivery",
@@ -258,7 +282,15 @@ function sendDeadLetter(ctx: DeliveryContext, delivery: DeliveryRow, code: strin
       eventId: delivery.event_id,
       reaction: delivery.reaction,
       code,
-      reason,
+      reason: redactEmail(maskValues(reason, personal)),
     },
   ]);
+}
+
+function parseOrNull(text: string | null | undefined): unknown {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
 }

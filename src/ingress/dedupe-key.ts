@@ -1,7 +1,7 @@
 import type { Route } from "../config/routes";
 import { PayloadError } from "../errors";
 import { toHex, utf8 } from "../lib/bytes";
-import { sha256 } from "../lib/crypto";
+import { keyedHash, sha256 } from "../lib/crypto";
 import { log } from "../lib/log";
 import { COUPONTOOLS_EVENT_ID, isCoupontoolsEventId } from "../vendors/coupontools/event-id";
 
@@ -61,4 +61,12 @@ function valueAt(json: unknown, path: string): unknown {
 
 async function sha256Key(bytes: Uint8Array): Promise<string> {
   return `sha256:${toHex(await sha256(bytes))}`;
+}
+
+/**
+ * HMAC-SHA256(REDACTION_SALT, key) in hex, stored with every event: an erasure may replace a key that names
+ * the person, and a late retry of that delivery must still be answered as a duplicate.
+ */
+export function dedupeHash(salt: string, key: string): Promise<string> {
+  return keyedHash(salt, key);
 }

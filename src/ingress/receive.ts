@@ -1,5 +1,6 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "../app-env";
+import { redactionSalt } from "../config/redaction-salt";
 import { routeSecrets } from "../config/routes";
 import { enqueueEvents } from "../delivery/outbox";
 import { PayloadError, StorageError } from "../errors";
@@ -10,7 +11,7 @@ import { vendors } from "../vendors";
 import { auditHeaders } from "./audit-headers";
 import { parseJsonBody } from "./body";
 import { buildEvent } from "./build-event";
-import { dedupeKey } from "./dedupe-key";
+import { dedupeHash, dedupeKey } from "./dedupe-key";
 import { createVerifier } from "./verifiers";
 
 /**
@@ -41,6 +42,7 @@ export const receive: Handler<AppEnv> = async (c) => {
       event,
       route: route.name,
       dedupeKey: key,
+      dedupeHash: await dedupeHash(redactionSalt(c.env), key),
       verification,
       receivedAt: started,
       rawBody: text,

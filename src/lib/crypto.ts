@@ -13,3 +13,13 @@ export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
+
+/**
+ * HMAC-SHA256(salt, text) in hex: meaningless without the salt. What stays of an erased person's address and
+ * of a de-duplication key (src/retention/email-hash.ts, src/ingress/dedupe-key.ts).
+ */
+export async function keyedHash(salt: string, text: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const mac = await signHmac("SHA-256", encoder.encode(salt), encoder.encode(text));
+  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
+}

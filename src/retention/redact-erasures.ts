@@ -1,8 +1,13 @@
+import { type ErasureSettings, loadErasureSettings } from "../config/retention";
 import type { Env } from "../env";
 import { erasureData } from "../events/types";
+import { keyedHash } from "../lib/crypto";
 import { log } from "../lib/log";
+import { sendMessages } from "../queue/send";
 import type { EventStatus } from "../store/events";
+import { refreshEventStatuses, setEventStatus } from "../store/events";
 import {
+  ERASED_BEFORE_SENT,
   type EventRedaction,
   findPersonEvents,
   listErasuresToRedact,
@@ -10,6 +15,7 @@ import {
   markRedactionAttempted,
   type PendingErasure,
   type PersonEventRow,
+  releaseHeldDeliveries,
   writeRedactions,
 } from "../store/redaction";
 import { readStoredEvent } from "../store/stored-event";
@@ -20,11 +26,16 @@ import { type ErasedPerson, redactEvent } from "./redact-event";
 const ERASURES_PER_RUN = 5;
 const EVENTS_PER_ERASURE = 100;
 
+/** Held deliveries released per cron run (their hard bound passed). */
+const RELEASES_PER_RUN = 100;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
 /**
  * Events of the person still being delivered are left to finish first, so no recipe is handed a redacted
- * event; one still stuck after this long (e.g. its queue message was dead-lettered) is redacted anyway.
+ * event, but only until the erasure's deadline (received + RETENTION.erasure_grace_minutes): the bridge's
+ * own storage never waits longer on a vendor.
  */
-const IN_PROGRESS_WAIT_MS = 24 * 3_600_000;
 const IN_PROGRESS: ReadonlySet<EventStatus> = new Set(["accepted", "queued", "processing"]);
 
 /**
@@ -43,15 +54,27 @@ export interface ErasureRun {
 }
 
 /**
- * Cron: carries out erasure requests whose reactions all succeeded. Every stored event of the person (found by
- * e-mail, by customer id on the erasure's vendor, or by the address in a raw body) loses its raw delivery, the
- * e-mail and names in its canonical data, and its attempts' excerpts. The erasure event goes last, so a run
- * that stops early (bounds, events still in progress) is simply continued by a later one; requests are taken
- * least recently tried first, so those still waiting take turns with the rest.
+ * Cron: carries out erasure requests once their reactions all succeeded, or at the latest once
+ * RETENTION.erasure_grace_minutes have passed since they were received, whatever the vendors answered. Every
+ * stored event of the person (found by e-mail, by customer id on the erasure's vendor, or by the address in a
+ * raw body) loses its raw delivery, the e-mail and names in its canonical data, its free-text reasons and its
+ * attempts' excerpts. The erasure request's own deliveries still to send (the vendor deletion) keep the
+ * request's event, which holds only the address, until they succeed or die, at most erasure_hold_hours.
+ * The erasure event goes last, so a run that stops early (bounds, events still in progress) is simply
+ * continued by a later one; requests are taken least recently tried first, so those still waiting take turns
+ * with the rest.
  */
 export async function redactCompletedErasures(env: Env, now: number): Promise<ErasureRun> {
+  const settings = loadErasureSettings(env.RETENTION);
   const run: ErasureRun = { erasures: 0, completed: 0, events: 0 };
-  const pending = await listErasuresToRedact(env.DB, ERASURES_PER_RUN, now - UNREADABLE_RETRY_MS);
+  await releaseExpiredHolds(env, settings, now);
+  const graceMs = settings.erasure_grace_minutes * MINUTE_MS;
+  const pending = await listErasuresToRedact(
+    env.DB,
+    ERASURES_PER_RUN,
+    now - UNREADABLE_RETRY_MS,
+    now - graceMs,
+  );
   if (pending.length === 0) return run;
   const salt = redactionSalt(env);
   await markRedactionAttempted(
@@ -60,7 +83,11 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
     now,
   );
   for (const erasure of pending) {
-    const result = await redactErasure(env.DB, salt, erasure, now);
+    const deadline = erasure.received_at + graceMs;
+    const result = await redactErasure(env.DB, salt, erasure, now, {
+      deadline,
+      unplannedUntil: deadline + settings.erasure_hold_hours * HOUR_MS,
+    });
     run.erasures += 1;
     run.events += result.events;
     if (result.completed) run.completed += 1;
@@ -68,11 +95,37 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
   return run;
 }
 
+/** The hard bound on an address held for a vendor deletion: past it the delivery dies, visibly. */
+async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: number): Promise<void> {
+  const released = await releaseHeldDeliveries(
+    env.DB,
+    now - settings.erasure_hold_hours * HOUR_MS,
+    now,
+    RELEASES_PER_RUN,
+  );
+  const died = released.filter((d) => d.died === 1);
+  if (died.length === 0) return;
+  await sendMessages(
+    env.DEAD_LETTERS,
+    died.map((d) => ({
+      kind: "dead_delivery" as const,
+      deliveryId: d.id,
+      eventId: d.event_id,
+      reaction: d.reaction,
+      code: "erased_locally",
+      reason: ERASED_BEFORE_SENT,
+    })),
+  );
+  await refreshEventStatuses(env.DB, [...new Set(died.map((d) => d.event_id))]);
+  log("warn", "erasure.hold_expired", { deliveries: died.map((d) => d.id) });
+}
+
 async function redactErasure(
   db: D1Database,
   salt: string,
   erasure: PendingErasure,
   now: number,
+  bounds: { deadline: number; unplannedUntil: number },
 ): Promise<{ events: number; completed: boolean }> {
   const stored = readStoredEvent(erasure.event_json);
   const data = erasureData.safeParse(stored.data);
@@ -92,18 +145,23 @@ async function redactErasure(
   );
 
   const others = rows.filter((row) => row.id !== erasure.id);
-  const waiting = others.filter(
-    (row) => IN_PROGRESS.has(row.status) && row.received_at > now - IN_PROGRESS_WAIT_MS,
-  );
+  const waiting = now < bounds.deadline ? others.filter((row) => IN_PROGRESS.has(row.status)) : [];
+  // Its deletion is planned from its own event: while planning has not happened yet (a queue backlog), that
+  // event keeps the address, at most as long as a held deletion would; everything else is redacted already.
+  const unplanned = erasure.status === "accepted" || erasure.status === "queued";
   const ready = others.filter((row) => !waiting.includes(row));
-  const completed = rows.length < EVENTS_PER_ERASURE && waiting.length === 0;
+  const completed =
+    rows.length < EVENTS_PER_ERASURE && waiting.length === 0 && (!unplanned || now >= bounds.unplannedUntil);
 
   const hash = await emailHash(salt, person.email);
   const redactions = await Promise.all(ready.map((row) => redaction(row, person, hash)));
   if (completed) {
-    redactions.push(await redaction({ ...erasure, email: person.email, owned: 1 }, person, hash));
+    const own = await redaction({ ...erasure, email: person.email, owned: 1 }, person, hash);
+    // Its deletion delivery may still have to send the address; it alone keeps the request as received.
+    redactions.push({ ...own, heldEventJson: erasure.event_json });
   }
   await writeRedactions(db, redactions, now);
+  if (completed && unplanned) await setEventStatus(db, erasure.id, "failed", ERASED_BEFORE_SENT);
 
   if (redactions.length > 0) {
     log("info", "erasure.redacted", {
@@ -117,7 +175,7 @@ async function redactErasure(
 }
 
 async function redaction(
-  row: Pick<PersonEventRow, "id" | "dedupe_key" | "email" | "event_json" | "owned">,
+  row: Pick<PersonEventRow, "id" | "dedupe_key" | "dedupe_hash" | "email" | "event_json" | "owned">,
   person: ErasedPerson,
   hash: string,
 ): Promise<EventRedaction> {
@@ -133,5 +191,7 @@ async function redaction(
     eventJson: JSON.stringify(event),
     emailHash: owned ? hash : null,
     dedupeKey: namesPerson ? await redactedDedupeKey(person.salt, row.dedupe_key) : null,
+    dedupeHash: row.dedupe_hash ?? (await keyedHash(person.salt, row.dedupe_key)),
+    heldEventJson: null,
   };
 }

@@ -1,6 +1,16 @@
 import type { RequestSummary, ResponseSummary } from "../membrane/outcome";
 import { DELIVERY_PAUSED } from "./pauses";
 
+/** What replaces free texts (status reasons, last errors) of a redacted event: they may echo a vendor's answer. */
+export const ERASED_TEXT = "text removed: the event was redacted after an erasure request";
+/**
+ * True inside an UPDATE for delivery ?1 when an erasure redacted its event while the call ran. A delivery
+ * holding its event (the erasure's own deletion) sent only the address, which error texts mask anyway, so
+ * its errors stay readable for the operator.
+ */
+const EVENT_REDACTED = `EXISTS (SELECT 1 FROM deliveries AS d JOIN events AS e ON e.id = d.event_id
+  WHERE d.id = ?1 AND e.redacted_at IS NOT NULL AND d.held_event_json IS NULL)`;
+
 export type DeliveryStatus = "pending" | "in_flight" | "retrying" | "succeeded" | "dead";
 export type AttemptOutcome = "success" | "transient" | "permanent" | "unknown";
 
@@ -22,6 +32,11 @@ export interface DeliveryRow {
   completed_at: number | null;
   entity_key: string | null;
   event_seq: number | null;
+  /**
+   * The erasure request's own event, kept for its vendor deletion after the local redaction, until the
+   * delivery succeeds or dies (src/retention/redact-erasures.ts); NULL otherwise.
+   */
+  held_event_json: string | null;
 }
 
 export interface PlannedDelivery {
@@ -73,6 +88,15 @@ export async function listDeliveries(db: D1Database, eventId: string): Promise<D
     .bind(eventId)
     .all<DeliveryRow>();
   return results;
+}
+
+/** The event a delivery holds after its event was redacted (see DeliveryRow.held_event_json), read fresh. */
+export async function heldEventJson(db: D1Database, id: string): Promise<string | null> {
+  const row = await db
+    .prepare("SELECT held_event_json FROM deliveries WHERE id = ?1")
+    .bind(id)
+    .first<{ held_event_json: string | null }>();
+  return row?.held_event_json ?? null;
 }
 
 export async function getDelivery(db: D1Database, id: string): Promise<DeliveryRow | null> {
@@ -140,8 +164,12 @@ export async function recordAttempt(
   const [, moved] = await db.batch([
     db
       .prepare(
+        // An erasure may have redacted the event while the call ran: then no excerpt of it is kept.
         `UPDATE attempts SET finished_at = ?3, outcome = ?4, error_code = ?5,
-           request_summary = COALESCE(?6, request_summary), response_status = ?7, response_excerpt = ?8, duration_ms = ?9
+           request_summary = CASE WHEN ${EVENT_REDACTED}
+             THEN json_remove(COALESCE(?6, request_summary), '$.body') ELSE COALESCE(?6, request_summary) END,
+           response_status = ?7, response_excerpt = CASE WHEN ${EVENT_REDACTED} THEN NULL ELSE ?8 END,
+           duration_ms = ?9
          WHERE delivery_id = ?1 AND number = ?2`,
       )
       .bind(
@@ -158,7 +186,10 @@ export async function recordAttempt(
     db
       .prepare(
         `UPDATE deliveries SET status = ?2, next_attempt_at = ?3, lease_until = NULL, updated_at = ?4,
-           last_error_code = ?5, last_error = ?6, completed_at = CASE WHEN ?2 IN ('succeeded', 'dead') THEN ?4 END
+           last_error_code = ?5,
+           last_error = CASE WHEN ?6 IS NOT NULL AND ${EVENT_REDACTED} THEN '${ERASED_TEXT}' ELSE ?6 END,
+           completed_at = CASE WHEN ?2 IN ('succeeded', 'dead') THEN ?4 END,
+           held_event_json = CASE WHEN ?2 IN ('succeeded', 'dead') THEN NULL ELSE held_event_json END
          WHERE id = ?1 AND status = 'in_flight' AND attempts = ?7`,
       )
       .bind(
@@ -205,7 +236,8 @@ export async function markWaitingDead(
 ): Promise<boolean> {
   const result = await db
     .prepare(
-      `UPDATE deliveries SET status = 'dead', updated_at = ?2, completed_at = ?2, last_error_code = ?3, last_error = ?4
+      `UPDATE deliveries SET status = 'dead', updated_at = ?2, completed_at = ?2, last_error_code = ?3, last_error = ?4,
+         held_event_json = NULL
        WHERE id = ?1 AND status IN ('pending', 'retrying')`,
     )
     .bind(id, now, code, reason)
@@ -224,7 +256,7 @@ export async function markOutcomeUnknown(
     db
       .prepare(
         `UPDATE deliveries SET status = 'dead', lease_until = NULL, updated_at = ?2, completed_at = ?2,
-           last_error_code = 'outcome_unknown', last_error = ?3
+           last_error_code = 'outcome_unknown', last_error = ?3, held_event_json = NULL
          WHERE id = ?1 AND status = 'in_flight' AND lease_until < ?2`,
       )
       .bind(id, now, reason),

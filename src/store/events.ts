@@ -15,6 +15,8 @@ export interface NewEvent {
   event: StoredEvent;
   route: string;
   dedupeKey: string;
+  /** Keyed hash of `dedupeKey` (src/ingress/dedupe-key.ts): still matches once an erasure redacted the key. */
+  dedupeHash: string;
   verification: VerificationStatus;
   receivedAt: number;
   rawBody: string;
@@ -26,6 +28,8 @@ export interface EventRow {
   route: string;
   vendor: string;
   dedupe_key: string;
+  /** Keyed hash of the key as received (migrations/0006); NULL on rows stored before it. */
+  dedupe_hash: string | null;
   type: string;
   vendor_event_type: string | null;
   subject: string | null;
@@ -48,16 +52,18 @@ export type InsertResult = { inserted: true; id: string } | { inserted: false; i
 
 /**
  * Stores a delivery exactly once per (route, dedupe key). Concurrent identical deliveries race on the
- * UNIQUE constraint inside D1's single writer: exactly one insert wins, the others read the winner's id.
+ * UNIQUE constraints inside D1's single writer: exactly one insert wins, the others read the winner's id.
+ * The key's keyed hash has its own UNIQUE index, so a retry of a delivery whose key an erasure redacted
+ * conflicts in the same INSERT: no extra query for fresh deliveries.
  */
 export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertResult> {
   const status: EventStatus = e.event.type === "hookbridge.unrecognized" ? "unrecognized" : "accepted";
   const row = await db
     .prepare(
       `INSERT INTO events (id, route, vendor, dedupe_key, type, vendor_event_type, subject, status, verification,
-         received_at, event_json, raw_body, raw_headers)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-       ON CONFLICT (route, dedupe_key) DO NOTHING
+         received_at, event_json, raw_body, raw_headers, dedupe_hash)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+       ON CONFLICT DO NOTHING
        RETURNING id`,
     )
     .bind(
@@ -74,13 +80,17 @@ export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertRe
       JSON.stringify(e.event),
       e.rawBody,
       JSON.stringify(e.rawHeaders),
+      e.dedupeHash,
     )
     .first<{ id: string }>();
   if (row) return { inserted: true, id: row.id };
 
   const existing = await db
-    .prepare("SELECT id, queued_at FROM events WHERE route = ?1 AND dedupe_key = ?2")
-    .bind(e.route, e.dedupeKey)
+    .prepare(
+      `SELECT id, queued_at FROM events WHERE route = ?1 AND dedupe_key = ?2
+       UNION ALL SELECT id, queued_at FROM events WHERE route = ?1 AND dedupe_hash = ?3 LIMIT 1`,
+    )
+    .bind(e.route, e.dedupeKey, e.dedupeHash)
     .first<{ id: string; queued_at: number | null }>();
   if (!existing) throw new Error("event conflict reported but no row found");
   return { inserted: false, id: existing.id, queued: existing.queued_at !== null };

@@ -1,3 +1,4 @@
+import { ERASED_TEXT } from "./deliveries";
 import type { EventStatus } from "./events";
 
 // Whom an event is about. These must stay the exact expressions indexed in migrations/0004_retention.sql
@@ -18,11 +19,15 @@ export interface PendingErasure {
   id: string;
   vendor: string;
   dedupe_key: string;
+  dedupe_hash: string | null;
   event_json: string;
+  status: EventStatus;
+  received_at: number;
 }
 
 /**
- * Erasure requests whose reactions all succeeded (status done) and whose redaction is still to do: never
+ * Erasure requests whose redaction is still to do and is due: all their reactions succeeded (status done),
+ * or they were received before `dueBefore` (the grace period is over, whatever the vendors answered). Never
  * tried first, then the least recently tried, so requests that keep waiting take turns instead of blocking
  * later ones. One marked unreadable is only tried again once `retryUnreadableBefore` has passed its last try.
  */
@@ -30,15 +35,16 @@ export async function listErasuresToRedact(
   db: D1Database,
   limit: number,
   retryUnreadableBefore: number,
+  dueBefore: number,
 ): Promise<PendingErasure[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, vendor, dedupe_key, event_json FROM events
-       WHERE type = '${ERASURE}' AND redacted_at IS NULL AND status = 'done'
+      `SELECT id, vendor, dedupe_key, dedupe_hash, event_json, status, received_at FROM events
+       WHERE type = '${ERASURE}' AND redacted_at IS NULL AND (status = 'done' OR received_at <= ?3)
          AND (coalesce(status_reason, '') NOT LIKE '${UNREADABLE}%' OR redaction_attempted_at <= ?2)
        ORDER BY redaction_attempted_at, received_at LIMIT ?1`,
     )
-    .bind(limit, retryUnreadableBefore)
+    .bind(limit, retryUnreadableBefore, dueBefore)
     .all<PendingErasure>();
   return results;
 }
@@ -86,6 +92,7 @@ export interface PersonEventRow {
   id: string;
   type: string;
   dedupe_key: string;
+  dedupe_hash: string | null;
   /** The canonical e-mail the event is about (lower-case), if any: not necessarily the person's. */
   email: string | null;
   status: EventStatus;
@@ -96,10 +103,24 @@ export interface PersonEventRow {
 }
 
 /**
+ * The forms an address takes in a raw body, lower-case: as is, and JSON-escaped (`\u0040` for the @, `\/`
+ * for a slash), which a vendor's encoder may emit. Searched anywhere in the body, so an address padded with
+ * spaces or inside a longer text is found too.
+ */
+export function rawBodyForms(email: string): string[] {
+  const plain = email.trim().toLowerCase();
+  const forms = new Set([plain]);
+  for (const form of [...forms]) forms.add(form.replaceAll("@", "\\u0040"));
+  for (const form of [...forms]) forms.add(form.replaceAll("/", "\\/"));
+  return [...forms];
+}
+
+/**
  * Unredacted events about or mentioning the person, oldest first: by canonical e-mail, by customer id on the
- * erasure's vendor, or with the address as a JSON string in a raw body still kept. The raw bodies are searched
- * with instr(), not LIKE: no wildcards to escape and no pattern length limit (D1 caps LIKE patterns at 50
- * bytes). Other erasure requests are left out: each is redacted by its own run, once its reactions succeeded.
+ * erasure's vendor, or with the address (any case, padded, escaped or inside a longer text: rawBodyForms) in
+ * a raw body still kept. The raw bodies are searched with instr(), not LIKE: no wildcards to escape and no
+ * pattern length limit (D1 caps LIKE patterns at 50 bytes). Other erasure requests are left out: each is
+ * redacted by its own run.
  */
 export async function findPersonEvents(
   db: D1Database,
@@ -109,13 +130,14 @@ export async function findPersonEvents(
 ): Promise<PersonEventRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, type, dedupe_key, status, received_at, event_json, ${PERSON_EMAIL} AS email,
+      `SELECT id, type, dedupe_key, dedupe_hash, status, received_at, event_json, ${PERSON_EMAIL} AS email,
          coalesce(${PERSON_EMAIL} = ?1 OR (vendor = ?2 AND ${PERSON_ID} = ?3), 0) AS owned
        FROM events
        WHERE redacted_at IS NULL AND (type <> '${ERASURE}' OR id = ?4) AND id IN (
          SELECT id FROM events WHERE ${PERSON_EMAIL} = ?1
          UNION ALL SELECT id FROM events WHERE vendor = ?2 AND ${PERSON_ID} = ?3
-         UNION ALL SELECT id FROM events WHERE raw_body IS NOT NULL AND instr(lower(raw_body), ?5) > 0)
+         UNION ALL SELECT id FROM events WHERE raw_body IS NOT NULL
+           AND EXISTS (SELECT 1 FROM json_each(?5) WHERE instr(lower(raw_body), value) > 0))
        ORDER BY received_at LIMIT ?6`,
     )
     .bind(
@@ -123,7 +145,7 @@ export async function findPersonEvents(
       person.vendor,
       person.customerId ?? null,
       erasureId,
-      JSON.stringify(person.email),
+      JSON.stringify(rawBodyForms(person.email)),
       limit,
     )
     .all<PersonEventRow>();
@@ -138,13 +160,27 @@ export interface EventRedaction {
   emailHash: string | null;
   /** The key's replacement when it names the person; null keeps it. */
   dedupeKey: string | null;
+  /** Keyed hash of the key as received, for rows stored before ingress wrote it (migrations/0006). */
+  dedupeHash: string;
+  /**
+   * The erasure request's own, unredacted event: kept on its deliveries that have not succeeded or died yet
+   * (the vendor deletion still needs the address); null for every other event. Those deliveries sent only
+   * the address, which error texts mask, so their last errors stay for the operator.
+   */
+  heldEventJson: string | null;
 }
+
+/** The one fixed status reason (src/store/events.ts refreshEventStatuses), kept since it names nobody. */
+const DEAD_LETTERED = "a reaction was dead-lettered";
 
 /**
  * Writes redacted events: the raw delivery goes, the CloudEvent and a de-duplication key naming the person
- * are replaced, and the request and response excerpts of every attempt made for the event are dropped. Only
- * events of the person are marked redacted; an event that merely named them stays open to its own owner's
- * erasure later.
+ * are replaced (its keyed hash stays, for de-duplication), the event's free-text status reason and its
+ * deliveries' last errors are replaced (a vendor's answer may echo names), and the request and response
+ * excerpts of every attempt made for the event are dropped. Only events of the person are marked redacted; an
+ * event that merely named them stays open to its own owner's erasure later. A key or hash already taken on
+ * the route (by a retry stored again before ingress wrote hashes) is made unique or left unset, rather than
+ * failing the erasure.
  */
 export async function writeRedactions(
   db: D1Database,
@@ -158,10 +194,25 @@ export async function writeRedactions(
         db
           .prepare(
             `UPDATE events SET raw_body = NULL, raw_headers = '{}', event_json = ?2, redacted_at = ?3,
-               email_hash = ?4, dedupe_key = coalesce(?5, dedupe_key)
+               email_hash = ?4,
+               dedupe_key = CASE WHEN ?5 IS NULL THEN dedupe_key
+                 WHEN EXISTS (SELECT 1 FROM events x WHERE x.route = events.route AND x.dedupe_key = ?5)
+                 THEN ?5 || ':' || id ELSE ?5 END,
+               dedupe_hash = coalesce(dedupe_hash, (SELECT ?6 WHERE NOT EXISTS
+                 (SELECT 1 FROM events x WHERE x.route = events.route AND x.dedupe_hash = ?6))),
+               status_reason = CASE WHEN status_reason IS NULL OR status_reason = '${DEAD_LETTERED}'
+                 THEN status_reason ELSE '${ERASED_TEXT}' END
              WHERE id = ?1 AND redacted_at IS NULL`,
           )
-          .bind(r.id, r.eventJson, r.emailHash === null ? null : now, r.emailHash, r.dedupeKey),
+          .bind(r.id, r.eventJson, r.emailHash === null ? null : now, r.emailHash, r.dedupeKey, r.dedupeHash),
+        db
+          .prepare(
+            `UPDATE deliveries SET
+               last_error = CASE WHEN last_error IS NULL OR ?2 IS NOT NULL THEN last_error ELSE '${ERASED_TEXT}' END,
+               held_event_json = CASE WHEN ?2 IS NOT NULL AND status NOT IN ('succeeded', 'dead') THEN ?2 END
+             WHERE event_id = ?1`,
+          )
+          .bind(r.id, r.heldEventJson),
         db
           .prepare(
             `UPDATE attempts SET request_summary = json_remove(request_summary, '$.body'),
@@ -172,4 +223,43 @@ export async function writeRedactions(
       ]),
     );
   }
+}
+
+export interface ReleasedDelivery {
+  id: string;
+  event_id: string;
+  reaction: string;
+  /** True when the delivery was still waiting and is now dead for it. */
+  died: number;
+}
+
+/** Why a deletion delivery died when its hold ran out (README "Retention and erasure"). */
+export const ERASED_BEFORE_SENT = "erased locally before the vendor deletion could be sent";
+
+/**
+ * The hard bound on a held address: deliveries of events redacted before `redactedBefore` drop the event they
+ * hold; one still waiting (pending or retrying) dies with ERASED_BEFORE_SENT. One in flight keeps running with
+ * what its worker already read, and is finished as usual.
+ */
+export async function releaseHeldDeliveries(
+  db: D1Database,
+  redactedBefore: number,
+  now: number,
+  limit: number,
+): Promise<ReleasedDelivery[]> {
+  const { results } = await db
+    .prepare(
+      `UPDATE deliveries SET held_event_json = NULL,
+         status = CASE WHEN status IN ('pending', 'retrying') THEN 'dead' ELSE status END,
+         last_error_code = CASE WHEN status IN ('pending', 'retrying') THEN 'erased_locally' ELSE last_error_code END,
+         last_error = CASE WHEN status IN ('pending', 'retrying') THEN ?3 ELSE last_error END,
+         completed_at = CASE WHEN status IN ('pending', 'retrying') THEN ?2 ELSE completed_at END,
+         updated_at = ?2
+       WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
+                    WHERE d.held_event_json IS NOT NULL AND e.redacted_at < ?1 LIMIT ?4)
+       RETURNING id, event_id, reaction, status = 'dead' AND last_error_code = 'erased_locally' AS died`,
+    )
+    .bind(redactedBefore, now, ERASED_BEFORE_SENT, limit)
+    .all<ReleasedDelivery>();
+  return results;
 }

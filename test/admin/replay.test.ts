@@ -49,6 +49,7 @@ async function legacyUnrecognized(payload: unknown): Promise<string> {
     ),
     route: "kooomo",
     dedupeKey: `legacy-${id}`,
+    dedupeHash: `legacy-hash-${id}`,
     verification: "verified",
     receivedAt,
     rawBody: JSON.stringify(payload),

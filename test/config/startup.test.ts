@@ -55,3 +55,9 @@ describe("ADMIN_TOKEN", () => {
     expect(() => validateAtStartup(bad)).toThrow(/ADMIN_THROTTLE\.max_failures/);
   });
 });
+
+it("refuses to start without a usable REDACTION_SALT, which the ingress needs for every delivery", () => {
+  const { REDACTION_SALT: _salt, ...rest } = bridgeEnv;
+  expect(() => validateAtStartup(rest as Env)).toThrow(/REDACTION_SALT/);
+  expect(() => validateAtStartup({ ...bridgeEnv, REDACTION_SALT: "short" })).toThrow(ConfigError);
+});

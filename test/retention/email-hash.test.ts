@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors";
 import { emailHash, redactedDedupeKey, redactedEmail, redactionSalt } from "../../src/retention/email-hash";
+import { rawBodyForms } from "../../src/store/redaction";
 
 const SALT = "a-test-salt-of-some-length";
 
@@ -63,5 +64,18 @@ describe("redactionSalt", () => {
   ])("is a ConfigError naming REDACTION_SALT when %s", (_case, env) => {
     expect(() => redactionSalt(env)).toThrow(ConfigError);
     expect(() => redactionSalt(env)).toThrow(/REDACTION_SALT/);
+  });
+});
+
+describe("rawBodyForms", () => {
+  it("lists the address lower-case, as is and JSON-escaped", () => {
+    expect(rawBodyForms(" Ada/Dev@Example.com ").sort()).toEqual(
+      [
+        "ada/dev@example.com",
+        "ada/dev\\u0040example.com",
+        "ada\\/dev@example.com",
+        "ada\\/dev\\u0040example.com",
+      ].sort(),
+    );
   });
 });

@@ -95,11 +95,20 @@ describe("retention of raw payloads", () => {
 
 describe("[vars.RETENTION]", () => {
   it("defaults every field", () => {
-    expect(loadRetentionSettings(undefined)).toEqual({ raw_payload_days: 30, batch_size: 500 });
+    expect(loadRetentionSettings(undefined)).toEqual({
+      raw_payload_days: 30,
+      batch_size: 500,
+      erasure_grace_minutes: 5,
+      erasure_hold_hours: 72,
+    });
   });
 
   it("names the bad field", () => {
     expect(() => loadRetentionSettings({ raw_payload_days: 0 })).toThrow(/RETENTION\.raw_payload_days/);
     expect(() => loadRetentionSettings({ keep_days: 3 })).toThrow(/RETENTION/);
+    expect(() => loadRetentionSettings({ erasure_grace_minutes: 1_441 })).toThrow(
+      /RETENTION\.erasure_grace_minutes/,
+    );
+    expect(() => loadRetentionSettings({ erasure_hold_hours: 0 })).toThrow(/RETENTION\.erasure_hold_hours/);
   });
 });

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { loadConfig } from "../../src/config";
 import type { Env } from "../../src/env";
 import { buildEvent } from "../../src/ingress/build-event";
+import { dedupeHash } from "../../src/ingress/dedupe-key";
 import { uuidv7 } from "../../src/lib/ids";
 import type { AttemptRow } from "../../src/store/attempts";
 import type { DeliveryRow } from "../../src/store/deliveries";
@@ -72,10 +73,12 @@ export async function storeUnqueued(
     vendors[route.vendor].normalize(payload),
     new Date(receivedAt),
   );
+  const dedupeKey = options.dedupeKey ?? event.id;
   await insertEvent(env.DB, {
     event,
     route: route.name,
-    dedupeKey: options.dedupeKey ?? event.id,
+    dedupeKey,
+    dedupeHash: await dedupeHash(env.REDACTION_SALT as string, dedupeKey),
     verification: route.verifier.type === "coupontools" ? "pending_confirmation" : "verified",
     receivedAt,
     rawBody: JSON.stringify(payload),
