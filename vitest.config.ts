@@ -60,7 +60,7 @@ export default defineConfig(async () => {
             ...demoSecrets(),
             TEST_MIGRATIONS: migrations,
             // Retries in seconds rather than minutes, so tests watch real queue retries happen.
-            DELIVERY: { retry_schedule_seconds: [1, 1, 1], jitter: 0, lease_ms: 15_000 },
+            DELIVERY: { retry_schedule_seconds: [1, 1, 1], jitter: 0, lease_ms: 20_000 },
             MEMBRANE_TIMEOUT_MS: "1500",
           },
           // Test-only: the bridge's Membrane client reaches the emulator through this binding.

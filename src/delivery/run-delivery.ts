@@ -144,6 +144,7 @@ function toAttemptResult(
         error: `${result.reason}; check the vendor before retrying (a repeat could apply it twice)`,
         request: result.outcome.request,
         ...(result.outcome.response && { response: result.outcome.response }),
+        ...(result.outcome.actionRunId && { actionRunId: result.outcome.actionRunId }),
         durationMs: result.outcome.durationMs,
       };
     case "success":
@@ -151,6 +152,7 @@ function toAttemptResult(
         outcome: "success",
         request: result.request,
         ...(result.response && { response: result.response }),
+        ...(result.actionRunId && { actionRunId: result.actionRunId }),
         durationMs,
       };
     case "transient":
@@ -161,6 +163,7 @@ function toAttemptResult(
         error: result.reason,
         request: result.request,
         ...(result.response && { response: result.response }),
+        ...(result.actionRunId && { actionRunId: result.actionRunId }),
         ...(result.kind === "transient" &&
           result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
         durationMs: result.durationMs,

@@ -18,6 +18,8 @@ export interface ResponseSummary {
   retryAfter?: string;
   /** Excerpt of the answer, at most EXCERPT_LIMIT_BYTES. */
   body: string;
+  /** Set when the answer was longer than the client reads (src/membrane/client.ts): only this much was read. */
+  truncatedAtBytes?: number;
 }
 
 export const EXCERPT_LIMIT_BYTES = 2048;

@@ -105,6 +105,8 @@ export interface AttemptResult {
   error?: string;
   request?: RequestSummary;
   response?: ResponseSummary;
+  /** Membrane's id of the action run, when the call was an action. */
+  actionRunId?: string;
   durationMs: number;
 }
 
@@ -125,7 +127,8 @@ export async function recordAttempt(
     db
       .prepare(
         `UPDATE attempts SET finished_at = ?3, outcome = ?4, error_code = ?5,
-           request_summary = COALESCE(?6, request_summary), response_status = ?7, response_excerpt = ?8, duration_ms = ?9
+           request_summary = COALESCE(?6, request_summary), response_status = ?7, response_excerpt = ?8, duration_ms = ?9,
+           action_run_id = ?10
          WHERE delivery_id = ?1 AND number = ?2`,
       )
       .bind(
@@ -138,6 +141,7 @@ export async function recordAttempt(
         result.response?.status ?? null,
         result.response?.body ?? null,
         result.durationMs,
+        result.actionRunId ?? null,
       ),
     db
       .prepare(

@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MEMBRANE_API_VERSION, MembraneClient, membraneClientFromEnv } from "../../src/membrane/client";
+import {
+  MEMBRANE_API_VERSION,
+  MembraneClient,
+  membraneClientFromEnv,
+  RESPONSE_READ_LIMIT_BYTES,
+  readCapped,
+} from "../../src/membrane/client";
 import { StaticToken } from "../../src/membrane/token";
 import {
   DEMO,
@@ -159,5 +165,39 @@ describe("membraneClientFromEnv", () => {
       kind: "jwt",
       claims: { id: "tenant-from-env", iss: DEMO.workspaceKey },
     });
+  });
+});
+
+describe("the answer is read with a size cap", () => {
+  it("reads at most 64 KiB of an endless body, does not parse it, and says it was cut", async () => {
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(`{"status":"${"x".repeat(16 * 1024)}`);
+    // A body that never ends: reading it whole would never finish.
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(chunk);
+        },
+      });
+    const client = new MembraneClient({
+      apiUrl: EMULATOR_URL,
+      tokens: new StaticToken("t"),
+      fetch: async () =>
+        new Response(endless(), { status: 500, headers: { "content-type": "application/json" } }),
+    });
+    const outcome = await client.proxy({ connectionId: DEMO.ometria, method: "GET", path: "/x" });
+    expect(outcome).toMatchObject({
+      kind: "transient",
+      code: "server_error",
+      response: { status: 500, truncatedAtBytes: RESPONSE_READ_LIMIT_BYTES },
+    });
+    expect(pulled).toBeLessThan(10);
+    expect(new TextEncoder().encode(outcome.response?.body ?? "").byteLength).toBeLessThanOrEqual(2048);
+  });
+
+  it("reads a body under the cap whole", async () => {
+    const { text, truncated } = await readCapped(new Response("é".repeat(100)), 1024);
+    expect({ text, truncated }).toEqual({ text: "é".repeat(100), truncated: false });
   });
 });

@@ -67,6 +67,14 @@ export async function markForged(ids: string[]): Promise<void> {
   await control("forged-events", { ids });
 }
 
+/** Changes the emulator's settings for the unknowns (reset restores the configured ones). */
+export async function setEmulatorSettings(settings: {
+  stampsField?: string;
+  ometriaBasePath?: string;
+}): Promise<void> {
+  await control("settings", settings);
+}
+
 export async function emulatorState(): Promise<EmulatorSnapshot> {
   return (await control("state")).json();
 }

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { toMajorUnits } from "../../events/money";
 import { missingData, type Recipe } from "../types";
-import { OMETRIA_PUSH_PACE, pushRecord } from "./ometria-push";
+import { OMETRIA_PUSH_PACE, pushOptions, pushRecord } from "./ometria-push";
 
-const options = z.strictObject({});
+const options = z.strictObject({ ...pushOptions("ometria.push-order") });
 
 /** order.created / order.paid / order.cancelled -> Ometria order record (merged by order id). */
 export const ometriaPushOrder: Recipe<
@@ -17,13 +17,13 @@ export const ometriaPushOrder: Recipe<
   idempotent: true,
   maxCalls: 1,
   pace: OMETRIA_PUSH_PACE,
-  run(event, _options, ctx) {
+  run(event, opts, ctx) {
     const order = event.data;
     if (!order.customer.email && !order.customer.id) {
       return Promise.resolve(missingData("the order has neither a customer e-mail nor a customer id"));
     }
     const major = (m: typeof order.total | undefined) => (m ? toMajorUnits(m) : undefined);
-    return pushRecord(ctx, {
+    return pushRecord(ctx, opts, {
       "@type": "order",
       id: order.order_id,
       timestamp: order.placed_at ?? event.time,
