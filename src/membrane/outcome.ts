@@ -28,15 +28,6 @@ export const MEMBRANE_ERROR_TYPES = [
   "openrouter_not_configured",
 ] as const;
 
-/** The HTTP status Membrane sends follows the error key (docs: reference/overview/errors); anything else is 400. */
-export const MEMBRANE_STATUS_BY_KEY: Readonly<Record<string, number>> = {
-  not_authenticated: 401,
-  access_denied: 403,
-  not_found: 404,
-  rate_limit_exceeded: 429,
-  internal: 500,
-};
-
 /**
  * Membrane's own error body `{type, key, message, data?, causedByError?}`. A body with one of these `type`s
  * was written by Membrane, not the vendor: on the proxy path anything else is the vendor's own answer.

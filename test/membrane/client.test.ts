@@ -82,7 +82,8 @@ describe("request shape, as the emulator recorded it", () => {
     expect(outcome.body).toMatchObject({ output: { email: "ada@example.com", status: "pending" } });
     expect((outcome.body as { actionRunId: unknown }).actionRunId).toEqual(expect.any(String));
 
-    const [request] = await recordedRequests();
+    // The emulator logs the action's own vendor call too (marked with `action`); this is Membrane's request.
+    const request = (await recordedRequests()).find((r) => !r.action);
     expect(request).toMatchObject({
       method: "POST",
       path: "/actions/create-gdpr-deletion-request/run?connectionId=ometria-demo",
@@ -93,6 +94,21 @@ describe("request shape, as the emulator recorded it", () => {
     expect((await emulatorState()).deletionRequests).toMatchObject([
       { connectionId: DEMO.ometria, ...input },
     ]);
+  });
+
+  it("runs an action as POST /act with {key, connectionId, input} and keeps the actionRunId", async () => {
+    const input = { email: "ada@example.com", comment: "GDPR erasure request" };
+    const outcome = await emulatorClient().act({
+      key: "create-gdpr-deletion-request",
+      connectionId: DEMO.ometria,
+      input,
+    });
+    expect(outcome).toMatchObject({ kind: "success", source: "membrane", actionRunId: expect.any(String) });
+    expect((await recordedRequests()).find((r) => !r.action)).toMatchObject({
+      method: "POST",
+      path: "/act",
+      body: { key: "create-gdpr-deletion-request", connectionId: DEMO.ometria, input },
+    });
   });
 
   it("encodes the connection id and action key into the path", async () => {
@@ -139,7 +155,7 @@ describe("membraneClientFromEnv", () => {
       input: { email: "ada@example.com" },
     });
     expect(outcome).toMatchObject({ kind: "success", source: "membrane" });
-    expect((await recordedRequests())[0]?.auth).toMatchObject({
+    expect((await recordedRequests()).find((r) => !r.action)?.auth).toMatchObject({
       kind: "jwt",
       claims: { iss: DEMO.workspaceKey },
     });
