@@ -44,7 +44,13 @@ export type MembraneErrorBody = z.infer<typeof MembraneErrorBodySchema>;
 /** Who wrote the answer: Membrane itself, or the vendor through Membrane's proxy. */
 export type OutcomeSource = "membrane" | "vendor";
 
-export type TransientCode = "rate_limited" | "server_error" | "busy" | "timeout" | "network_error";
+export type TransientCode =
+  | "rate_limited"
+  | "server_error"
+  | "busy"
+  | "credentials_expired"
+  | "timeout"
+  | "network_error";
 export type PermanentCode =
   | "bad_request"
   | "not_authenticated"
@@ -162,7 +168,7 @@ const asRefusal = (value: string | BodyRefusal | null | undefined): BodyRefusal 
  */
 const VendorStatusSchema = z.object({ response: z.object({ status: z.int() }) });
 const VendorBodySchema = z.object({ response: z.object({ data: z.unknown() }) });
-function vendorStatusOf(error: MembraneErrorBody): number | undefined {
+export function vendorStatusOf(error: MembraneErrorBody): number | undefined {
   const caused = z.object({ data: z.unknown() }).safeParse(error.causedByError).data?.data;
   return (
     VendorStatusSchema.safeParse(error.data).data?.response.status ??
@@ -267,7 +273,7 @@ function classifyMembraneError(
     case "connection":
       // `access_token_expired`: Membrane refreshes credentials, so a later attempt may pass. A defunct
       // connection needs a person to reconnect it: retrying on a schedule cannot help.
-      if (key === "access_token_expired") return transient("busy");
+      if (key === "access_token_expired") return transient("credentials_expired");
       if (key === "connection_is_defunct") return permanent("connection_defunct");
       return undefined;
     case "configuration":

@@ -348,7 +348,7 @@ describe("Membrane's error types and keys (docs reference/overview/errors)", () 
     [400, "bad_request", "already_exists", "permanent", "conflict"],
     [429, "bad_request", "rate_limit_exceeded", "transient", "rate_limited"],
     [429, "connection", "rate_limit_exceeded", "transient", "rate_limited"],
-    [400, "connection", "access_token_expired", "transient", "busy"],
+    [400, "connection", "access_token_expired", "transient", "credentials_expired"],
     [400, "connection", "connection_is_defunct", "permanent", "connection_defunct"],
     [400, "concurrency", "lock_timeout", "transient", "busy"],
     [500, "internal", "internal", "transient", "server_error"],

@@ -13,6 +13,7 @@ import {
   DEMO,
   emulatorClient,
   emulatorState,
+  injectFault,
   recordedRequests,
   resetEmulator,
   setEmulatorSettings,
@@ -180,5 +181,34 @@ describe("Ometria push limits", () => {
     const result = await run(pushOrder, big, { max_record_bytes: 1024 }, DEMO.ometria);
     expect(result).toMatchObject({ kind: "missing_data", reason: expect.stringMatching(/at most 1024/) });
     expect(await recordedRequests()).toEqual([]);
+  });
+});
+
+describe("ambiguous answers to the stamps call", () => {
+  it.each(["proxy", "action"] as const)(
+    "a vendor 504 on the stamps call via %s is unknown, never retried",
+    async (via) => {
+      await injectFault({
+        match: { pathPrefix: "/v3/loyaltyusers/update" },
+        status: 504,
+        applyThenFail: true,
+      });
+      const result = await run(
+        stamps,
+        paidOrder("o-1"),
+        { loyalty_card_id: "demo-card", via },
+        DEMO.coupontools,
+      );
+      expect(result).toMatchObject({ kind: "unknown" });
+      // The gateway's call did land: exactly one stamp.
+      expect((await emulatorState()).loyaltyUsers).toMatchObject([{ stamps: 1 }]);
+    },
+  );
+
+  it("a directory 409 also means 'already registered' (the duplicate answer is not documented)", async () => {
+    await injectFault({ match: { pathPrefix: "/v4/directory/" }, status: 409, body: { message: "exists" } });
+    const ev = event<"customer.created">("kooomo", customerCreated);
+    const result = await run(directory, ev, { directory_id: "demo-directory" }, DEMO.coupontools);
+    expect(result).toEqual({ kind: "skipped", reason: "already registered in the directory" });
   });
 });
