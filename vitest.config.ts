@@ -75,7 +75,7 @@ export default defineConfig(async () => {
             DELIVERY: {
               retry_schedule_seconds: [1, 1, 1],
               jitter: 0,
-              lease_ms: 15_000,
+              lease_ms: 20_000,
               breaker_failures: 5,
               breaker_cooldown_seconds: 2,
             },

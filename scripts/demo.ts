@@ -124,8 +124,21 @@ interface EventDetail {
   type: string;
   status: string;
   verification: string;
-  deliveries: Array<{ reaction: string; status: string; attempts: number; last_error_code: string | null }>;
+  deliveries: Array<{
+    reaction: string;
+    status: string;
+    attempts: number;
+    last_error_code: string | null;
+    attempt_log: Array<{ request: { path: string }; action_run_id: string | null }>;
+  }>;
 }
+
+/** How the last attempt reached the vendor: a Membrane action (POST /act) or Membrane's proxy. */
+const viaOf = (d: EventDetail["deliveries"][number]): "action" | "proxy" | "-" => {
+  const last = d.attempt_log.at(-1);
+  if (!last) return "-";
+  return last.request.path === "/act" ? "action" : "proxy";
+};
 
 async function eventDetail(base: string, id: string): Promise<EventDetail> {
   const res = await fetch(`${base}/admin/api/events/${id}`, {
@@ -173,6 +186,7 @@ try {
   }
 
   const reactionRows: string[][] = [];
+  const vias = new Set<string>();
   for (const [sample, detail] of details) {
     const expected = sample.reactions ?? {};
     const got = Object.fromEntries(detail.deliveries.map((d) => [d.reaction, d.status]));
@@ -181,9 +195,11 @@ try {
       Object.keys(got).length === Object.keys(expected).length &&
       Object.entries(expected).every(([reaction, status]) => got[reaction] === status);
     ok &&= asExpected;
+    for (const d of detail.deliveries) vias.add(viaOf(d));
     const reactions = detail.deliveries.length
       ? detail.deliveries.map(
-          (d) => `${d.reaction}: ${d.status} (${d.attempts} attempt${d.attempts === 1 ? "" : "s"})`,
+          (d) =>
+            `${d.reaction}: ${d.status} (${d.attempts} attempt${d.attempts === 1 ? "" : "s"}, via ${viaOf(d)})`,
         )
       : ["(no reactions configured)"];
     for (const [i, reaction] of reactions.entries()) {
@@ -197,6 +213,10 @@ try {
   }
   console.log("\nEvents and reactions");
   printTable(["delivery", "canonical type", "status / verification", "reactions", "check"], reactionRows);
+  // wrangler.toml sends paid-order-stamps through Membrane actions and orders-to-ometria through the proxy.
+  const bothPaths = vias.has("action") && vias.has("proxy");
+  if (!bothPaths) console.log("\nExpected reactions through both a Membrane action and the proxy.");
+  ok &&= bothPaths;
 
   if (stack.emulatorUrl) {
     const emulator = (await (await fetch(`${stack.emulatorUrl}/_emulator/state`)).json()) as {

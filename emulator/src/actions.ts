@@ -1,104 +1,202 @@
 import { z } from "zod";
 import type { Integration } from "./config";
-import { membraneError, membraneErrorResponse } from "./membrane-error";
-import {
-  coupontoolsBodyError,
-  DirectoryUserSchema,
-  LoyaltyCreateSchema,
-  LoyaltyUpdateSchema,
-} from "./vendors/coupontools";
+import { type MembraneErrorBody, membraneError } from "./membrane-error";
+import { coupontoolsBodyError } from "./vendors/coupontools";
 import { DeletionRequestSchema } from "./vendors/ometria";
+import type { VendorContext } from "./vendors/vendor-app";
 
 /**
- * Membrane actions the emulator can run. Each one validates its input, then calls the same vendor route a
- * proxy request would reach, so actions and proxy calls share state. Input field names mirror the vendor
- * API: the real actions' input schemas are only visible inside a Membrane workspace.
+ * Membrane actions the emulator runs: the keys the seeds list (membranedev/application-skills). Their real
+ * input schemas are only visible inside a Membrane workspace (not public), so the inputs here are the
+ * emulator's plausible design, documented in docs/vendors.md as assumptions. Each action calls the same
+ * emulated vendor routes a proxy request reaches, so both paths share state and both are held to the
+ * vendor's documented contract. An action owns what the vendor does not publish (the stamps field name,
+ * a generated password): that is why the seeds advise actions there.
  */
 export interface VendorCall {
   method: "GET" | "POST";
   path: string;
   body?: unknown;
 }
+export interface VendorAnswer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+/** Sends one vendor call (through the emulator's fault injection, as the proxy does). */
+export type CallVendor = (call: VendorCall) => Promise<VendorAnswer>;
+
+export type ActionResult =
+  | { ok: true; output: unknown }
+  | { ok: false; error: MembraneErrorBody; headers?: Record<string, string> };
 
 export interface Action {
   integration: Integration;
-  /** The vendor call for a valid input, or the validation error. */
-  plan(input: unknown): { ok: true; call: VendorCall } | { ok: false; error: z.ZodError };
-  /** The action's output, from the vendor's answer. */
-  output(body: unknown): unknown;
-  /** The error a 2xx vendor answer carries in its body, if any. */
-  bodyError(body: unknown): string | undefined;
+  input: z.ZodType;
+  run(input: never, vendor: CallVendor, ctx: VendorContext): Promise<ActionResult>;
 }
+
+const Id = z.union([z.string().min(1), z.int()]).transform(String);
+// docs.getmembrane.com docs/actions: "Input is validated against the action's inputSchema. Extra properties
+// are silently ignored." -> z.object (strips unknown keys).
+const StampsInput = z.object({ loyaltyCardId: Id, userId: Id, stamps: z.int().positive() });
+const CreateLoyaltyUserInput = z.object({
+  loyaltyCardId: Id,
+  email: z.email(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  phone: z.string().optional(),
+});
+const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id });
+const DirectoryUserInput = z.object({
+  directoryId: Id,
+  email: z.email(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  phone: z.string().optional(),
+});
+
+/**
+ * A failed vendor call as an action-run error. The key Membrane uses with `action_run` is not documented:
+ * `vendor_request_failed` is invented, so by the documented key rule the status is 400. `data` follows the
+ * SDK's record of a failed HTTP call (extractMembraneErrorData): `{request:{url,method}, response:{status,data}}`.
+ * A vendor 429 becomes `connection/rate_limit_exceeded` ("External API rate limit hit", docs errors page).
+ */
+function vendorFailure(call: VendorCall, answer: VendorAnswer): ActionResult | null {
+  const data = {
+    request: { url: call.path, method: call.method },
+    response: { status: answer.status, data: answer.body },
+  };
+  if (answer.status === 429) {
+    const retryAfter = answer.headers.get("retry-after");
+    return {
+      ok: false,
+      error: membraneError("connection", "rate_limit_exceeded", "External API rate limit hit", data),
+      ...(retryAfter ? { headers: { "retry-after": retryAfter } } : {}),
+    };
+  }
+  const bodyError = coupontoolsBodyError(answer.body);
+  const failed = answer.status < 200 || answer.status >= 300 || bodyError !== undefined;
+  if (!failed) return null;
+  const text = bodyError ?? `The vendor answered HTTP ${answer.status}.`;
+  return { ok: false, error: membraneError("action_run", "vendor_request_failed", text, data) };
+}
+
+/** Runs the calls in order; the first failure ends the run. */
+async function calls(vendor: CallVendor, call: VendorCall): Promise<VendorAnswer | ActionResult> {
+  const answer = await vendor(call);
+  return vendorFailure(call, answer) ?? answer;
+}
+const isResult = (v: VendorAnswer | ActionResult): v is ActionResult => "ok" in v;
+
+/** The user object in an emulated Coupontools answer (`user`: the emulator's own choice of key). */
+const userOf = (body: unknown) =>
+  z.object({ user: z.looseObject({ id: z.string() }) }).safeParse(body).data?.user;
+const usersOf = (body: unknown) =>
+  z.object({ users: z.array(z.looseObject({ id: z.string(), email: z.string() })) }).safeParse(body).data
+    ?.users ?? [];
 
 function action<S extends z.ZodType>(
   integration: Integration,
   input: S,
-  toCall: (input: z.output<S>) => VendorCall,
+  run: (input: z.output<S>, vendor: CallVendor, ctx: VendorContext) => Promise<ActionResult>,
 ): Action {
-  const coupontools = integration === "coupontools";
-  return {
-    integration,
-    plan(raw) {
-      const parsed = input.safeParse(raw);
-      return parsed.success ? { ok: true, call: toCall(parsed.data) } : { ok: false, error: parsed.error };
-    },
-    // Coupontools wraps its data in `result`; Ometria answers with the data itself.
-    output: (body) => (coupontools ? z.object({ result: z.unknown() }).safeParse(body).data?.result : body),
-    bodyError: (body) => (coupontools ? coupontoolsBodyError(body) : undefined),
-  };
+  return { integration, input, run: run as Action["run"] };
+}
+
+function randomPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "x");
 }
 
 export const ACTIONS: Readonly<Record<string, Action>> = {
-  "add-stamps-to-loyalty-card": action("coupontools", LoyaltyUpdateSchema, (input) => ({
-    method: "POST",
-    path: "/v3/loyaltyusers/update",
-    body: input,
-  })),
-  "create-loyalty-card-user": action("coupontools", LoyaltyCreateSchema, (input) => ({
-    method: "POST",
-    path: "/v3/loyaltyusers/create",
-    body: input,
-  })),
-  "create-directory-user": action(
-    "coupontools",
-    DirectoryUserSchema.extend({ directory: z.string().min(1) }),
-    ({ directory, ...user }) => ({
+  "add-stamps-to-loyalty-card": action("coupontools", StampsInput, async (input, vendor, ctx) => {
+    const answer = await calls(vendor, {
       method: "POST",
-      path: `/v4/directory/${encodeURIComponent(directory)}/users`,
-      body: user,
-    }),
-  ),
-  "create-gdpr-deletion-request": action("ometria", DeletionRequestSchema, (input) => ({
-    method: "POST",
-    path: "/data-deletion-requests",
-    body: input,
-  })),
-  "get-gdpr-deletion-request": action("ometria", z.object({ id: z.string().min(1) }), ({ id }) => ({
-    method: "GET",
-    path: `/data-deletion-requests/${encodeURIComponent(id)}`,
-  })),
+      path: "/v3/loyaltyusers/update",
+      // The action knows the vendor's field name for the amount (here: the emulator's setting).
+      body: {
+        loyaltycard: input.loyaltyCardId,
+        user: input.userId,
+        [ctx.settings().stampsField]: input.stamps,
+      },
+    });
+    if (isResult(answer)) return answer;
+    const user = userOf(answer.body);
+    return {
+      ok: true,
+      output: {
+        userId: input.userId,
+        loyaltyCardId: input.loyaltyCardId,
+        stampsAdded: input.stamps,
+        balance: user?.stamps,
+      },
+    };
+  }),
+  "create-loyalty-card-user": action("coupontools", CreateLoyaltyUserInput, async (input, vendor) => {
+    // v3 create needs a password and knows no card; the action generates one and links the new user.
+    const created = await calls(vendor, {
+      method: "POST",
+      path: "/v3/loyaltyusers/create",
+      body: {
+        email: input.email,
+        password: randomPassword(),
+        ...(input.firstName && { first_name: input.firstName }),
+        ...(input.lastName && { last_name: input.lastName }),
+        ...(input.phone && { phone: input.phone }),
+      },
+    });
+    if (isResult(created)) return created;
+    const user = userOf(created.body);
+    if (!user) throw new Error("the emulated Coupontools create answered no user");
+    const linked = await calls(vendor, {
+      method: "POST",
+      path: "/v3/loyaltyusers/link",
+      body: { loyaltycard: input.loyaltyCardId, user: user.id },
+    });
+    if (isResult(linked)) return linked;
+    return { ok: true, output: { id: user.id, email: input.email, loyaltyCardId: input.loyaltyCardId } };
+  }),
+  "list-loyalty-card-users": action("coupontools", ListLoyaltyUsersInput, async (input, vendor) => {
+    const listed = await calls(vendor, {
+      method: "POST",
+      path: "/v3/loyaltyusers/list",
+      body: { loyaltycard: input.loyaltyCardId },
+    });
+    if (isResult(listed)) return listed;
+    // Membrane list actions answer `{records, cursor?}`; the action owns pagination.
+    const records = usersOf(listed.body).map((u) => ({
+      id: u.id,
+      email: u.email,
+      firstName: u.first_name ?? null,
+      lastName: u.last_name ?? null,
+      stamps: u.stamps ?? 0,
+    }));
+    return { ok: true, output: { records } };
+  }),
+  "create-directory-user": action("coupontools", DirectoryUserInput, async (input, vendor) => {
+    const created = await calls(vendor, {
+      method: "POST",
+      path: `/v4/directory/${encodeURIComponent(input.directoryId)}/users`,
+      body: {
+        email: input.email,
+        ...(input.firstName && { first_name: input.firstName }),
+        ...(input.lastName && { last_name: input.lastName }),
+        ...(input.phone && { phone: input.phone }),
+      },
+    });
+    if (isResult(created)) return created;
+    return { ok: true, output: { id: userOf(created.body)?.id ?? null, email: input.email } };
+  }),
+  "create-gdpr-deletion-request": action("ometria", DeletionRequestSchema, async (input, vendor) => {
+    const created = await calls(vendor, { method: "POST", path: "/data-deletion-requests", body: input });
+    return isResult(created) ? created : { ok: true, output: created.body };
+  }),
+  "get-gdpr-deletion-request": action("ometria", z.object({ id: Id }), async (input, vendor) => {
+    const found = await calls(vendor, {
+      method: "GET",
+      path: `/data-deletion-requests/${encodeURIComponent(input.id)}`,
+    });
+    return isResult(found) ? found : { ok: true, output: found.body };
+  }),
 };
-
-/**
- * The action run's answer from the vendor's: `{output, actionRunId}`, or a Membrane error. A vendor
- * rate limit surfaces as Membrane's `connection/rate_limit_exceeded` with the vendor's Retry-After.
- */
-export async function actionRunResponse(action: Action, vendor: Response): Promise<Response> {
-  const answer: unknown = await vendor.json().catch(() => null);
-  if (vendor.status === 429) {
-    const retryAfter = vendor.headers.get("retry-after");
-    return membraneErrorResponse(
-      429,
-      membraneError("connection", "rate_limit_exceeded", "The vendor's rate limit was exceeded."),
-      retryAfter ? { "retry-after": retryAfter } : {},
-    );
-  }
-  const vendorError = vendor.ok ? action.bodyError(answer) : `The vendor answered HTTP ${vendor.status}.`;
-  if (vendorError !== undefined) {
-    return membraneErrorResponse(
-      vendor.status >= 500 ? 500 : 400,
-      membraneError("action_run", "vendor_error", vendorError, { status: vendor.status, response: answer }),
-    );
-  }
-  return Response.json({ output: action.output(answer), actionRunId: crypto.randomUUID() });
-}

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { ACTIONS, actionRunResponse } from "./actions";
+import { ACTIONS, type VendorAnswer, type VendorCall } from "./actions";
 import { type AuthShape, authenticate } from "./auth";
-import type { EmulatorConfig, Integration } from "./config";
+import { type EmulatorConfig, EmulatorSettingsSchema, type Integration } from "./config";
 import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";
-import { VENDORS } from "./vendors";
+import { vendorFetch } from "./vendors";
 import { WebhookEventsSeedSchema } from "./vendors/coupontools";
 import { describeIssues, type VendorContext } from "./vendors/vendor-app";
 
@@ -28,10 +28,19 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       : undefined;
   const unknownConnection = (connectionId: string) =>
     membraneErrorResponse(
-      404,
-      membraneError("not_found", "connection_not_found", `Connection ${connectionId} was not found.`),
+      membraneError("bad_request", "not_found", `Connection with id '${connectionId}' not found`),
     );
-  const vendorContext = (connectionId: string): VendorContext => ({ store, connectionId, config, now });
+  const settings = () => ({
+    stampsField: store.setting("stampsField") ?? config.EMULATOR_COUPONTOOLS_STAMPS_FIELD,
+    ometriaBasePath: store.setting("ometriaBasePath") ?? config.EMULATOR_OMETRIA_BASE_PATH,
+  });
+  const vendorContext = (connectionId: string): VendorContext => ({
+    store,
+    connectionId,
+    config,
+    now,
+    settings,
+  });
 
   const app = new Hono();
 
@@ -46,6 +55,12 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     const parsed = FaultSpecSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     return c.json({ id: store.addFault(parsed.data), ...parsed.data }, 201);
+  });
+  app.post("/_emulator/settings", async (c) => {
+    const parsed = EmulatorSettingsSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
+    for (const [name, value] of Object.entries(parsed.data)) store.setSetting(name, value);
+    return c.json(settings());
   });
   app.post("/_emulator/forged-events", async (c) => {
     const parsed = z
@@ -75,11 +90,17 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     const url = new URL(c.req.url);
     const proxy = PROXY_PATH.exec(url.pathname);
     const facts: RequestFacts = { method: c.req.method, path: url.pathname };
-    const connectionId = proxy?.[1] ? decodeURIComponent(proxy[1]) : url.searchParams.get("connectionId");
+    const text = await c.req.text();
+    // POST /act names its connection in the body.
+    const actConnection =
+      url.pathname === "/act"
+        ? z.object({ connectionId: z.string() }).safeParse(parseLoggedBody(text)).data?.connectionId
+        : undefined;
+    const connectionId =
+      (proxy?.[1] ? decodeURIComponent(proxy[1]) : url.searchParams.get("connectionId")) ?? actConnection;
     if (connectionId) facts.connectionId = connectionId;
     if (proxy) facts.vendorPath = proxy[2] ?? "/";
     c.set("facts", facts);
-    const text = await c.req.text();
     await next();
     store.logRequest({
       at: new Date(now()).toISOString(),
@@ -102,7 +123,10 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     const result = await authenticate(c.req.header("authorization"), config);
     c.set("auth", result.shape);
     if (!result.ok) {
-      return membraneErrorResponse(401, membraneError("not_authenticated", result.key, result.message));
+      // The key is documented (bad_request/not_authenticated -> 401); which check failed goes in `data`.
+      return membraneErrorResponse(
+        membraneError("bad_request", "not_authenticated", result.message, { reason: result.key }),
+      );
     }
     await next();
   });
@@ -113,8 +137,94 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     c.set("fault", true);
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault.status === undefined) return next();
+    // "Apply then answer an error": the call takes effect, but the caller sees the fault's answer.
+    if (fault.applyThenFail) {
+      await next();
+      c.res = undefined;
+      c.res = faultResponse({ ...fault, status: fault.status });
+      return;
+    }
     return faultResponse({ ...fault, status: fault.status });
   });
+
+  /**
+   * A vendor call made by an action, through the same fault injection as proxy calls: faults that name a
+   * vendor path prefix apply to the vendor calls inside actions too (as a vendor failing would).
+   */
+  const callVendor =
+    (integration: Integration, connectionId: string, key: string) =>
+    async (call: VendorCall): Promise<VendorAnswer> => {
+      const ctx = vendorContext(connectionId);
+      // An action reaches the vendor under the connector's base URL, as the proxy does.
+      const path = integration === "ometria" ? `${ctx.settings().ometriaBasePath}${call.path}` : call.path;
+      const fault = store.takeFault(
+        { method: call.method, path: "(action)", vendorPath: path, connectionId },
+        { vendorPathOnly: true },
+      );
+      if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      const send = () =>
+        vendorFetch(
+          integration,
+          path,
+          {
+            method: call.method,
+            headers: { "content-type": "application/json" },
+            body: call.body === undefined ? null : JSON.stringify(call.body),
+          },
+          ctx,
+        );
+      let res: Response;
+      if (fault?.status !== undefined) {
+        if (fault.applyThenFail) await send();
+        res = faultResponse({ ...fault, status: fault.status });
+      } else {
+        res = await send();
+      }
+      const text = await res.text();
+      // Logged like a proxy call, so tests see every vendor call whichever path made it.
+      store.logRequest({
+        at: new Date(now()).toISOString(),
+        method: call.method,
+        path: "(action)",
+        connectionId,
+        vendorPath: path,
+        headers: { contentType: "application/json", membraneApiVersion: null },
+        auth: null,
+        body: call.body ?? null,
+        status: res.status,
+        fault: fault !== undefined,
+        action: key,
+      });
+      return { status: res.status, headers: res.headers, body: parseLoggedBody(text) };
+    };
+
+  const runAction = async (key: string, connectionId: string, rawInput: unknown): Promise<Response> => {
+    const integration = integrationOf(connectionId);
+    if (!integration) return unknownConnection(connectionId);
+    const action = Object.hasOwn(ACTIONS, key) ? ACTIONS[key] : undefined;
+    if (!action || action.integration !== integration) {
+      return membraneErrorResponse(
+        membraneError("bad_request", "not_found", `Action ${key} does not exist for ${integration}.`),
+      );
+    }
+    const input = action.input.safeParse(rawInput ?? {});
+    if (!input.success) {
+      // The key for an input that fails the action's inputSchema is not documented; "invalid_input" is ours.
+      return membraneErrorResponse(
+        membraneError("bad_request", "invalid_input", describeIssues(input.error)),
+      );
+    }
+    const actionRunId = `arun_${crypto.randomUUID()}`;
+    const result = await action.run(
+      input.data as never,
+      callVendor(integration, connectionId, key),
+      vendorContext(connectionId),
+    );
+    // docs reference/workspace-elements/act: `{output, actionRunId}`; a failure's body still carries actionRunId.
+    if (result.ok) return Response.json({ output: result.output, actionRunId });
+    const res = membraneErrorResponse(result.error, result.headers ?? {});
+    return Response.json({ ...result.error, actionRunId }, { status: res.status, headers: res.headers });
+  };
 
   // The vendor's answer passes through unchanged, as Membrane's proxy does.
   api.all("/connections/:connectionId/proxy/*", async (c) => {
@@ -123,63 +233,78 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     if (!integration) return unknownConnection(connectionId);
     const url = new URL(c.req.url);
     const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
-    const upstream = new Request(
-      new URL(`${c.get("facts").vendorPath}${url.search}`, "https://vendor.invalid"),
+    return vendorFetch(
+      integration,
+      `${c.get("facts").vendorPath}${url.search}`,
       {
         method: c.req.method,
         headers: { "content-type": c.req.header("content-type") ?? "application/json" },
         body: hasBody ? await c.req.text() : null,
       },
+      vendorContext(connectionId),
     );
-    return VENDORS[integration].fetch(upstream, vendorContext(connectionId));
   });
 
+  // docs docs/actions + SDK ActionAccessor.run: POST /actions/{key}/run?connectionId= with `{input, meta?}`.
   api.post("/actions/:key/run", async (c) => {
-    const key = c.req.param("key");
     const connectionId = c.req.query("connectionId");
     if (!connectionId) {
       return membraneErrorResponse(
-        400,
         membraneError("bad_request", "connection_id_required", "Pass ?connectionId=."),
       );
     }
-    const integration = integrationOf(connectionId);
-    if (!integration) return unknownConnection(connectionId);
-    const action = Object.hasOwn(ACTIONS, key) ? ACTIONS[key] : undefined;
-    if (!action || action.integration !== integration) {
-      return membraneErrorResponse(
-        404,
-        membraneError("not_found", "action_not_found", `Action ${key} does not exist for ${integration}.`),
-      );
-    }
     const body = z.object({ input: z.unknown() }).safeParse(await c.req.json().catch(() => undefined));
-    const plan = action.plan(body.data?.input ?? {});
-    if (!plan.ok) {
+    return runAction(c.req.param("key"), connectionId, body.data?.input);
+  });
+
+  // docs reference/workspace-elements/act: exactly one of id|key|api|code (more than one: 400); connection by
+  // connectionId|connectionKey|integrationId|integrationKey; `input`, `meta`. The SDK's ActRequest is strict.
+  const ActSchema = z.strictObject({
+    id: z.string().optional(),
+    key: z.string().optional(),
+    api: z.unknown().optional(),
+    code: z.unknown().optional(),
+    connectionId: z.string().optional(),
+    connectionKey: z.string().optional(),
+    integrationId: z.string().optional(),
+    integrationKey: z.string().optional(),
+    input: z.unknown().optional(),
+    meta: z.unknown().optional(),
+  });
+  api.post("/act", async (c) => {
+    const body = ActSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!body.success) {
       return membraneErrorResponse(
-        400,
-        membraneError("bad_request", "invalid_input", describeIssues(plan.error)),
+        membraneError("bad_request", "invalid_request", describeIssues(body.error)),
       );
     }
-    const { call } = plan;
-    const res = await VENDORS[integration].request(
-      call.path,
-      {
-        method: call.method,
-        headers: { "content-type": "application/json" },
-        body: call.body === undefined ? null : JSON.stringify(call.body),
-      },
-      vendorContext(connectionId),
-    );
-    return actionRunResponse(action, res);
+    const { id, key, api: inline, code, connectionId, input } = body.data;
+    const selectors = [id, key, inline, code].filter((v) => v !== undefined).length;
+    if (selectors !== 1) {
+      return membraneErrorResponse(
+        membraneError("bad_request", "invalid_request", "Pass exactly one of id, key, api or code."),
+      );
+    }
+    // Lenient where the emulator is narrower than Membrane: it runs actions by key on a connection id only.
+    if (key === undefined || connectionId === undefined) {
+      return membraneErrorResponse(
+        membraneError(
+          "bad_request",
+          "not_supported",
+          "The emulator runs actions by key with a connectionId.",
+        ),
+      );
+    }
+    return runAction(key, connectionId, input);
   });
 
   app.route("/", api);
   app.notFound(() =>
-    membraneErrorResponse(404, membraneError("not_found", "route_not_found", "No such API endpoint.")),
+    membraneErrorResponse(membraneError("bad_request", "not_found", "No such API endpoint.")),
   );
   app.onError((error) => {
     console.error("membrane-emulator: unhandled error", error);
-    return membraneErrorResponse(500, membraneError("internal", "emulator_error", "The emulator failed."));
+    return membraneErrorResponse(membraneError("internal", "internal", "The emulator failed."));
   });
   return app;
 }

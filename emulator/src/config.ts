@@ -12,7 +12,28 @@ export const EmulatorConfigSchema = z.object({
     .record(z.string().min(1), z.enum(INTEGRATIONS))
     .default({ "coupontools-demo": "coupontools", "ometria-demo": "ometria" }),
   EMULATOR_FORGED_EVENTS: z.array(z.string()).default([]),
+  /**
+   * Coupontools' name for the stamps amount of /v3/loyaltyusers/update is not public (the docs show only its
+   * description, "Amount of points/stamps"). A setting, so tests can hold a caller to another name.
+   */
+  EMULATOR_COUPONTOOLS_STAMPS_FIELD: z.string().min(1).default("amount"),
+  /** The HTTP status of Coupontools' `failed` answers is not documented (the text says "HTTP/1.0 422"). */
+  EMULATOR_COUPONTOOLS_ERROR_STATUS: z.int().min(200).max(599).default(200),
+  /**
+   * The path the Ometria API sits under on the connection's base URL: "" when Membrane's base URL already
+   * ends in /v2, "/v2" when it is https://api.ometria.com. Which one Membrane uses is not documented.
+   */
+  EMULATOR_OMETRIA_BASE_PATH: z
+    .union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)])
+    .default(""),
 });
+
+/** Settings a test may change at run time (POST /_emulator/settings); unset ones come from the config. */
+export const EmulatorSettingsSchema = z.strictObject({
+  stampsField: z.string().min(1).optional(),
+  ometriaBasePath: z.union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)]).optional(),
+});
+export type EmulatorSettings = Required<z.infer<typeof EmulatorSettingsSchema>>;
 export type EmulatorConfig = z.infer<typeof EmulatorConfigSchema>;
 
 export interface EmulatorEnv {

@@ -25,9 +25,16 @@ export const FaultSpecSchema = z
     delayMs: z.int().nonnegative().max(120_000).optional(),
     /** Defaults to the Membrane error body for `status`; a string is sent as text. */
     body: z.unknown().optional(),
+    /** Handle the request first (its effect is applied), then answer the fault's status instead. */
+    applyThenFail: z.boolean().default(false),
+    /** Apply to each matching request with this probability; a request it skips uses none of `times`. */
+    rate: z.number().gt(0).max(1).optional(),
   })
   .refine((f) => f.status !== undefined || f.delayMs !== undefined, {
     message: "A fault needs a status, a delayMs, or both.",
+  })
+  .refine((f) => !f.applyThenFail || f.status !== undefined, {
+    message: "applyThenFail needs a status to answer.",
   });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
@@ -39,7 +46,16 @@ export interface RequestFacts {
   connectionId?: string;
 }
 
-export function faultMatches(match: FaultSpec["match"], facts: RequestFacts): boolean {
+/**
+ * `vendorPathOnly`: the vendor calls an action makes match only faults that name a path prefix, so a fault
+ * matched by connection alone is taken once, by the Membrane request itself.
+ */
+export function faultMatches(
+  match: FaultSpec["match"],
+  facts: RequestFacts,
+  options: { vendorPathOnly?: boolean } = {},
+): boolean {
+  if (options.vendorPathOnly && match.pathPrefix === undefined) return false;
   if (match.method !== undefined && match.method !== facts.method) return false;
   if (match.connectionId !== undefined && match.connectionId !== facts.connectionId) return false;
   if (match.pathPrefix !== undefined) {

@@ -10,10 +10,15 @@ import { faultMatches } from "./faults";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS loyalty_users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
-  connection_id TEXT NOT NULL, loyaltycard TEXT NOT NULL, email TEXT NOT NULL,
-  firstname TEXT, lastname TEXT, stamps INTEGER NOT NULL DEFAULT 0,
-  UNIQUE (connection_id, loyaltycard, email)
+  connection_id TEXT NOT NULL, email TEXT NOT NULL, first_name TEXT, last_name TEXT, phone TEXT
 );
+CREATE TABLE IF NOT EXISTS loyalty_links (
+  connection_id TEXT NOT NULL, loyaltycard TEXT NOT NULL, user_id INTEGER NOT NULL,
+  stamps INTEGER NOT NULL DEFAULT 0, linked_seq INTEGER NOT NULL,
+  PRIMARY KEY (connection_id, loyaltycard, user_id)
+);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hits (connection_id TEXT NOT NULL, bucket TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS directory_users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   connection_id TEXT NOT NULL, directory TEXT NOT NULL, email TEXT NOT NULL, fields TEXT NOT NULL,
@@ -37,6 +42,9 @@ CREATE TABLE IF NOT EXISTS request_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, e
 `;
 const TABLES = [
   "loyalty_users",
+  "loyalty_links",
+  "settings",
+  "hits",
   "directory_users",
   "deletion_requests",
   "pushed_records",
@@ -48,12 +56,14 @@ const TABLES = [
 /** Enough history for any test or demo; older entries are dropped. */
 const REQUEST_LOG_LIMIT = 500;
 
+/** A Coupontools loyalty user, with the card it is linked to (null until linked) and its stamps there. */
 export interface LoyaltyUser {
   id: string;
-  loyaltycard: string;
+  loyaltycard: string | null;
   email: string;
-  firstname: string | null;
-  lastname: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
   stamps: number;
 }
 export interface DirectoryUser {
@@ -93,6 +103,8 @@ export interface RequestLogEntry {
   body: unknown;
   status: number;
   fault: boolean;
+  /** For a vendor call made inside an action run: the action's key (the entry's `path` is "(action)"). */
+  action?: string;
 }
 
 type WithConnection<T> = T & { connectionId: string };
@@ -111,14 +123,19 @@ export interface EmulatorSnapshot {
 
 type Row = Record<string, SqlStorageValue>;
 
+const text = (v: SqlStorageValue | undefined) => (v === null || v === undefined ? null : String(v));
 const toLoyaltyUser = (r: Row): LoyaltyUser => ({
   id: String(r.id),
-  loyaltycard: String(r.loyaltycard),
+  loyaltycard: text(r.loyaltycard),
   email: String(r.email),
-  firstname: r.firstname === null ? null : String(r.firstname),
-  lastname: r.lastname === null ? null : String(r.lastname),
-  stamps: Number(r.stamps),
+  first_name: text(r.first_name),
+  last_name: text(r.last_name),
+  phone: text(r.phone),
+  stamps: Number(r.stamps ?? 0),
 });
+/** Users with their links: one row per user and card, or one row with no card for an unlinked user. */
+const LOYALTY_ROWS = `SELECT u.*, l.loyaltycard, l.stamps FROM loyalty_users u
+  LEFT JOIN loyalty_links l ON l.connection_id = u.connection_id AND l.user_id = u.id`;
 const toDirectoryUser = (r: Row): DirectoryUser => ({
   ...(JSON.parse(String(r.fields)) as JsonObject),
   id: String(r.id),
@@ -153,42 +170,76 @@ export class EmulatorStore {
 
   // Coupontools loyalty cards ---------------------------------------------------------------------
 
+  /** Users on the card whose e-mail, names, phone or id contain `search` (case-insensitive). */
   searchLoyaltyUsers(connectionId: string, loyaltycard: string, search: string): LoyaltyUser[] {
+    const like = `%${search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
     return this.sql
       .exec(
-        `SELECT * FROM loyalty_users WHERE connection_id = ? AND loyaltycard = ?
-         AND (lower(email) = lower(?) OR CAST(id AS TEXT) = ?) ORDER BY id`,
+        `${LOYALTY_ROWS} WHERE u.connection_id = ?1 AND l.loyaltycard = ?2 AND (
+           lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.first_name, '')) LIKE ?3 ESCAPE '\\'
+           OR lower(coalesce(u.last_name, '')) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.phone, '')) LIKE ?3 ESCAPE '\\'
+           OR CAST(u.id AS TEXT) = ?4) ORDER BY u.id`,
         connectionId,
         loyaltycard,
-        search,
+        like,
         search,
       )
       .toArray()
       .map(toLoyaltyUser);
   }
 
-  /** Undefined when the e-mail already has a user on this card. */
+  listLoyaltyUsers(connectionId: string, loyaltycard: string): LoyaltyUser[] {
+    return this.sql
+      .exec(
+        `${LOYALTY_ROWS} WHERE u.connection_id = ? AND l.loyaltycard = ? ORDER BY u.id`,
+        connectionId,
+        loyaltycard,
+      )
+      .toArray()
+      .map(toLoyaltyUser);
+  }
+
   createLoyaltyUser(
     connectionId: string,
     user: {
-      loyaltycard: string;
       email: string;
-      firstname?: string | undefined;
-      lastname?: string | undefined;
+      first_name?: string | undefined;
+      last_name?: string | undefined;
+      phone?: string | undefined;
     },
-  ): LoyaltyUser | undefined {
+  ): LoyaltyUser {
     const row = this.sql
       .exec(
-        `INSERT INTO loyalty_users (connection_id, loyaltycard, email, firstname, lastname) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT DO NOTHING RETURNING *`,
+        `INSERT INTO loyalty_users (connection_id, email, first_name, last_name, phone) VALUES (?, ?, ?, ?, ?)
+         RETURNING *`,
         connectionId,
-        user.loyaltycard,
         user.email,
-        user.firstname ?? null,
-        user.lastname ?? null,
+        user.first_name ?? null,
+        user.last_name ?? null,
+        user.phone ?? null,
+      )
+      .one();
+    return toLoyaltyUser(row);
+  }
+
+  /** Puts the user on the card (once); false when the connection has no such user. */
+  linkLoyaltyUser(connectionId: string, loyaltycard: string, userId: string): boolean {
+    const user = this.sql
+      .exec(
+        "SELECT id FROM loyalty_users WHERE connection_id = ? AND CAST(id AS TEXT) = ?",
+        connectionId,
+        userId,
       )
       .toArray()[0];
-    return row && toLoyaltyUser(row);
+    if (!user) return false;
+    this.sql.exec(
+      `INSERT INTO loyalty_links (connection_id, loyaltycard, user_id, linked_seq)
+       VALUES (?, ?, ?, (SELECT count(*) FROM loyalty_links)) ON CONFLICT DO NOTHING`,
+      connectionId,
+      loyaltycard,
+      user.id,
+    );
+    return true;
   }
 
   /** Undefined when no such user holds this card. */
@@ -198,17 +249,55 @@ export class EmulatorStore {
     userId: string,
     stamps: number,
   ): LoyaltyUser | undefined {
+    const changed = this.sql.exec(
+      `UPDATE loyalty_links SET stamps = stamps + ?
+       WHERE connection_id = ? AND loyaltycard = ? AND CAST(user_id AS TEXT) = ?`,
+      stamps,
+      connectionId,
+      loyaltycard,
+      userId,
+    ).rowsWritten;
+    if (changed === 0) return undefined;
     const row = this.sql
       .exec(
-        `UPDATE loyalty_users SET stamps = stamps + ?
-         WHERE connection_id = ? AND loyaltycard = ? AND CAST(id AS TEXT) = ? RETURNING *`,
-        stamps,
+        `${LOYALTY_ROWS} WHERE u.connection_id = ? AND l.loyaltycard = ? AND CAST(u.id AS TEXT) = ?`,
         connectionId,
         loyaltycard,
         userId,
       )
       .toArray()[0];
     return row && toLoyaltyUser(row);
+  }
+
+  // Rate limits -----------------------------------------------------------------------------------
+
+  /** Times (epoch ms, oldest first) of the requests counted in `bucket` since `sinceMs`. */
+  hitTimes(connectionId: string, bucket: string, sinceMs: number): number[] {
+    this.sql.exec("DELETE FROM hits WHERE at <= ?", sinceMs - 60_000);
+    return this.sql
+      .exec(
+        "SELECT at FROM hits WHERE connection_id = ? AND bucket = ? AND at > ? ORDER BY at",
+        connectionId,
+        bucket,
+        sinceMs,
+      )
+      .toArray()
+      .map((r) => Number(r.at));
+  }
+
+  addHit(connectionId: string, bucket: string, at: number): void {
+    this.sql.exec("INSERT INTO hits (connection_id, bucket, at) VALUES (?, ?, ?)", connectionId, bucket, at);
+  }
+
+  // Settings --------------------------------------------------------------------------------------
+
+  setting(name: string): string | undefined {
+    const row = this.sql.exec("SELECT value FROM settings WHERE name = ?", name).toArray()[0];
+    return row === undefined ? undefined : String(row.value);
+  }
+
+  setSetting(name: string, value: string): void {
+    this.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", name, value);
   }
 
   // Coupontools directories -----------------------------------------------------------------------
@@ -346,11 +435,12 @@ export class EmulatorStore {
   }
 
   /** Consumes one use of the oldest queued fault that matches the request. */
-  takeFault(facts: RequestFacts): FaultSpec | undefined {
+  takeFault(facts: RequestFacts, options: { vendorPathOnly?: boolean } = {}): FaultSpec | undefined {
     // Read all rows first: an open cursor would lock the table against the update below.
     for (const row of this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray()) {
       const spec = JSON.parse(String(row.spec)) as FaultSpec;
-      if (!faultMatches(spec.match, facts)) continue;
+      if (!faultMatches(spec.match, facts, options)) continue;
+      if (spec.rate !== undefined && Math.random() >= spec.rate) continue;
       this.sql.exec("UPDATE faults SET remaining = remaining - 1 WHERE seq = ?", row.seq);
       this.sql.exec("DELETE FROM faults WHERE seq = ? AND remaining <= 0", row.seq);
       return spec;
@@ -374,7 +464,10 @@ export class EmulatorStore {
         .toArray()
         .map((r) => ({ connectionId: String(r.connection_id), ...map(r) }));
     return {
-      loyaltyUsers: byConnection("loyalty_users", toLoyaltyUser),
+      loyaltyUsers: this.sql
+        .exec(`${LOYALTY_ROWS} ORDER BY u.connection_id, u.id, l.linked_seq`)
+        .toArray()
+        .map((r) => ({ connectionId: String(r.connection_id), ...toLoyaltyUser(r) })),
       directoryUsers: byConnection("directory_users", toDirectoryUser),
       deletionRequests: byConnection("deletion_requests", toDeletionRequest),
       pushedRecords: byConnection("pushed_records", (r) => JSON.parse(String(r.record)) as JsonObject),

@@ -68,10 +68,11 @@ function recordFor(
   const built = spec.record(claimed.event, options);
   if (!("record" in built)) return built;
   const bytes = new TextEncoder().encode(JSON.stringify(built.record)).byteLength;
-  if (bytes > spec.maxRecordBytes) {
+  const { maxRecordBytes } = spec.limits(options);
+  if (bytes > maxRecordBytes) {
     return {
       kind: "missing_data",
-      reason: `the record is ${bytes} bytes; the vendor takes at most ${spec.maxRecordBytes} per record`,
+      reason: `the record is ${bytes} bytes; the vendor takes at most ${maxRecordBytes} per record`,
     };
   }
   return built;

@@ -175,6 +175,7 @@ export function toAttemptResult(
         error: `${result.reason}; check the vendor before retrying (a repeat could apply it twice)`,
         request: result.outcome.request,
         ...(result.outcome.response && { response: result.outcome.response }),
+        ...(result.outcome.actionRunId && { actionRunId: result.outcome.actionRunId }),
         durationMs: result.outcome.durationMs,
       };
     case "success":
@@ -182,6 +183,7 @@ export function toAttemptResult(
         outcome: "success",
         request: result.request,
         ...(result.response && { response: result.response }),
+        ...(result.actionRunId && { actionRunId: result.actionRunId }),
         durationMs,
       };
     case "transient":
@@ -192,6 +194,7 @@ export function toAttemptResult(
         error: result.reason,
         request: result.request,
         ...(result.response && { response: result.response }),
+        ...(result.actionRunId && { actionRunId: result.actionRunId }),
         ...(result.kind === "transient" &&
           result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
         durationMs: result.durationMs,

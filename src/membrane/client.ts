@@ -6,6 +6,11 @@ import { type TokenSource, tokenSourceFor } from "./token";
 /** The API version the Membrane SDK announces; it fixes the shape of Membrane's answers. */
 export const MEMBRANE_API_VERSION = "2025-10-21";
 export const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * At most this much of an answer is read, parsed and masked; the rest is discarded unread. Every answer the
+ * bridge uses is far smaller; a runaway body must not cost memory or CPU in the worker.
+ */
+export const RESPONSE_READ_LIMIT_BYTES = 64 * 1024;
 
 /** `fetch` or a service binding's `fetch` (tests and local dev reach the emulator through one). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -74,7 +79,18 @@ export class MembraneClient {
     return this.call("proxy", request.method, url, request.body, request);
   }
 
-  /** `POST {base}/actions/{key}/run?connectionId=` with `{input}`; answers `{output, actionRunId}`. */
+  /**
+   * `POST {base}/act` with `{key, connectionId, input}` (docs reference/workspace-elements/act, the current
+   * way to run an action); answers `{output, actionRunId}`, and a failed run's error body still carries
+   * `actionRunId`.
+   */
+  act(request: ActionRunRequest): Promise<CallOutcome> {
+    const url = new URL(`${this.apiUrl}/act`);
+    const body = { key: request.key, connectionId: request.connectionId, input: request.input };
+    return this.call("action", "POST", url, body, request);
+  }
+
+  /** `POST {base}/actions/{key}/run?connectionId=` with `{input}` (the legacy predecessor of /act). */
   runAction(request: ActionRunRequest): Promise<CallOutcome> {
     const url = new URL(`${this.apiUrl}/actions/${encodeURIComponent(request.key)}/run`);
     url.searchParams.set("connectionId", request.connectionId);
@@ -108,6 +124,7 @@ export class MembraneClient {
 
     let response: Response;
     let text: string;
+    let truncated: boolean;
     try {
       response = await this.fetch(url.toString(), {
         method,
@@ -116,20 +133,59 @@ export class MembraneClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       // Inside the try: the timeout also covers a body that arrives too slowly.
-      text = await response.text();
+      ({ text, truncated } = await readCapped(response, RESPONSE_READ_LIMIT_BYTES));
     } catch (error) {
       return finish(classifyFailure(error, timeoutMs));
     }
+    // A cut-off body is not parsed: half a JSON document would be misread.
+    const parsed = truncated ? text : parseBody(text);
     const verdict = classifyAnswer({
       call: kind,
       status: response.status,
       headers: response.headers,
-      body: parseBody(text),
+      body: parsed,
       acceptBody: options.acceptBody,
       nowMs: this.now(),
     });
-    return finish(verdict, summarizeResponse(response.status, response.headers, text));
+    const summary = summarizeResponse(response.status, response.headers, text);
+    const outcome = finish(
+      verdict,
+      truncated ? { ...summary, truncatedAtBytes: RESPONSE_READ_LIMIT_BYTES } : summary,
+    );
+    const actionRunId = kind === "action" ? actionRunIdOf(parsed) : undefined;
+    return actionRunId === undefined ? outcome : { ...outcome, actionRunId };
   }
+}
+
+/** Reads at most `limit` bytes of the body as UTF-8, then cancels the stream; `truncated` if more was sent. */
+export async function readCapped(
+  response: Response,
+  limit: number,
+): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: "", truncated: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let kept = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: text + decoder.decode(), truncated: false };
+    const room = limit - kept;
+    if (value.byteLength > room) {
+      text += decoder.decode(value.subarray(0, room));
+      // Nothing more is read: the sender's remaining bytes are dropped with the stream.
+      await reader.cancel().catch(() => undefined);
+      return { text, truncated: true };
+    }
+    kept += value.byteLength;
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function actionRunIdOf(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || !("actionRunId" in body)) return undefined;
+  const id = body.actionRunId;
+  return typeof id === "string" && id.length <= 200 ? id : undefined;
 }
 
 function parseBody(text: string): unknown {

@@ -18,6 +18,8 @@ export interface ResponseSummary {
   retryAfter?: string;
   /** Excerpt of the answer, at most EXCERPT_LIMIT_BYTES. */
   body: string;
+  /** Set when the answer was longer than the client reads (src/membrane/client.ts): only this much was read. */
+  truncatedAtBytes?: number;
 }
 
 export const EXCERPT_LIMIT_BYTES = 2048;
@@ -39,9 +41,25 @@ export function excerpt(text: string, limitBytes = EXCERPT_LIMIT_BYTES): string 
   return text.slice(0, end) + TRUNCATED;
 }
 
+/** Top-level fields that hold part of a person's identity without looking like one. */
+const PERSONAL_FIELDS = new Set([
+  // Coupontools' loyalty user search term: the bridge sends the customer's e-mail local part.
+  "search",
+]);
+
+function maskPersonal(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      PERSONAL_FIELDS.has(k) && typeof v === "string" ? "[redacted]" : v,
+    ]),
+  );
+}
+
 function maskedBody(text: string): string {
   try {
-    return JSON.stringify(redact(JSON.parse(text)));
+    return JSON.stringify(redact(maskPersonal(JSON.parse(text))));
   } catch {
     return redactEmail(text);
   }

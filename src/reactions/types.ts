@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
 import type { MembraneClient } from "../membrane/client";
-import type { CallOutcome } from "../membrane/outcome";
+import { type CallOutcome, vendorStatusOf } from "../membrane/outcome";
 import type { PaceRule } from "../pacing/pacer";
 
 /**
@@ -29,7 +29,9 @@ export const skipped = (reason: string): ReactionResult => ({ kind: "skipped", r
 export function unlessAmbiguous(outcome: CallOutcome): ReactionResult {
   if (outcome.kind !== "transient") return outcome;
   const lost = outcome.code === "timeout" || outcome.code === "network_error";
-  const gateway = outcome.status === 502 || outcome.status === 504;
+  // Through an action, the vendor's gateway answer is the status Membrane reports for the failed run.
+  const vendorStatus = outcome.membraneError ? vendorStatusOf(outcome.membraneError) : undefined;
+  const gateway = [outcome.status, vendorStatus].some((s) => s === 502 || s === 504);
   if (!lost && !gateway) return outcome;
   return { kind: "unknown", reason: `${outcome.reason}; the vendor may have applied it`, outcome };
 }
@@ -69,10 +71,11 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
 
 /** How a recipe's deliveries are sent together (Ometria's /push takes up to 100 records of one type). */
 export interface BatchSpec<Options = unknown, Accepts extends EventType = EventType> {
-  /** Most records in one call. */
-  max: number;
-  /** Largest record the vendor accepts, in bytes of JSON; a larger one fails its own delivery alone. */
-  maxRecordBytes: number;
+  /**
+   * Most records in one call, and the largest record the vendor accepts in bytes of JSON (a larger one fails
+   * its own delivery alone), from the reaction's options.
+   */
+  limits(options: Options): { max: number; maxRecordBytes: number };
   /** The record one event becomes, or why it cannot be sent (missing data, nothing to do). */
   record(
     event: CanonicalEvent<Accepts>,

@@ -13,6 +13,8 @@ export interface AttemptRow {
   response_status: number | null;
   response_excerpt: string | null;
   duration_ms: number | null;
+  /** Membrane's action run id when the attempt's last call was an action (migrations/0006). */
+  action_run_id: string | null;
   /** Set when retention or an erasure removed the request and response bodies (migrations/0004). */
   bodies_removed_at: number | null;
 }

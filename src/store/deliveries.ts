@@ -145,6 +145,8 @@ export interface AttemptResult {
   error?: string;
   request?: RequestSummary;
   response?: ResponseSummary;
+  /** Membrane's id of the action run, when the call was an action. */
+  actionRunId?: string;
   durationMs: number;
 }
 
@@ -169,7 +171,8 @@ export async function recordAttempt(
            request_summary = CASE WHEN ${EVENT_REDACTED}
              THEN json_remove(COALESCE(?6, request_summary), '$.body') ELSE COALESCE(?6, request_summary) END,
            response_status = ?7, response_excerpt = CASE WHEN ${EVENT_REDACTED} THEN NULL ELSE ?8 END,
-           duration_ms = ?9
+           duration_ms = ?9,
+           action_run_id = ?10
          WHERE delivery_id = ?1 AND number = ?2`,
       )
       .bind(
@@ -182,6 +185,7 @@ export async function recordAttempt(
         result.response?.status ?? null,
         result.response?.body ?? null,
         result.durationMs,
+        result.actionRunId ?? null,
       ),
     db
       .prepare(

@@ -243,13 +243,16 @@ describe("GET /admin/api/events/:id", () => {
     for (const delivery of body.deliveries) {
       expect(delivery).toMatchObject({ event_id: id, status: "succeeded", attempts: 1 });
       expect(delivery.attempt_log).toHaveLength(1);
+      // orders-to-ometria goes through the proxy, paid-order-stamps through actions (wrangler.toml).
+      const viaAction = delivery.reaction === "paid-order-stamps";
       expect(delivery.attempt_log[0]).toMatchObject({
         number: 1,
         outcome: "success",
-        request: { method: "POST", path: expect.stringContaining("/connections/") },
+        request: { method: "POST", path: viaAction ? "/act" : expect.stringContaining("/connections/") },
         response_status: 200,
         response_excerpt: expect.any(String),
         duration_ms: expect.any(Number),
+        action_run_id: viaAction ? expect.stringMatching(/^arun_/) : null,
       });
     }
   });

@@ -67,6 +67,50 @@ describe("reaction config", () => {
     expect(problems({ s: { ...stamps, surprise: 1 } })).toMatch(/reactions\.s.*surprise/);
   });
 
+  it("refuses an unknown action key, a via the recipe cannot use, and an unknown via, naming reaction and field", () => {
+    const withOptions = (options: Record<string, unknown>) => ({
+      s: { ...stamps, options: { loyalty_card_id: "c", ...options } },
+    });
+    expect(problems(withOptions({ actions: { add_stamps: "add-stamp" } }))).toMatch(
+      /reactions\.s\.options\.actions\.add_stamps: unknown action key; known: add-stamps-to-loyalty-card/,
+    );
+    expect(problems(withOptions({ via: "webhook" }))).toMatch(/reactions\.s\.options\.via/);
+    expect(
+      problems({ push: { recipe: "ometria.push-order", connection: "om-1", options: { via: "action" } } }),
+    ).toMatch(
+      /reactions\.push\.options\.via: ometria\.push-order has no Membrane action; via must be "proxy"/,
+    );
+    expect(
+      problems({
+        push: { recipe: "ometria.push-order", connection: "om-1", options: { api_base_path: "/v2/" } },
+      }),
+    ).toMatch(/reactions\.push\.options\.api_base_path/);
+    // All problems of one config in one message.
+    const both = problems({
+      ...withOptions({ via: "x" }),
+      d: { recipe: "coupontools.directory-user", connection: "c" },
+    });
+    expect(both).toMatch(/reactions\.s\.options\.via.*reactions\.d\.options\.directory_id/);
+  });
+
+  it("defaults via per recipe: actions where field names are not public, the proxy elsewhere", () => {
+    const parsed = parseReactions(
+      {
+        stamps,
+        dir: { recipe: "coupontools.directory-user", connection: "c", options: { directory_id: "d" } },
+        erase: { recipe: "ometria.gdpr-deletion", connection: "om-1" },
+        push: { recipe: "ometria.push-order", connection: "om-1" },
+      },
+      routes,
+    );
+    expect(parsed.map((r) => [r.name, (r.options as { via: string }).via])).toEqual([
+      ["stamps", "action"],
+      ["dir", "proxy"],
+      ["erase", "action"],
+      ["push", "proxy"],
+    ]);
+  });
+
   it("leaves disabled reactions out, and selects reactions by event type and route", () => {
     const reactions = parseReactions(
       {

@@ -22,6 +22,7 @@ interface AttemptRow {
   error_code: string | null;
   response_status: number | null;
   request_summary: string;
+  action_run_id: string | null;
 }
 
 async function attemptsOf(deliveryId: string) {
@@ -80,24 +81,37 @@ describe("recipes, through the real pipeline", () => {
     expect(state.loyaltyUsers.find((u) => u.email === email)?.stamps).toBe(1);
 
     const calls = await recordedRequests();
-    // Find-or-create: search first, create because the card has no such user, then add the stamp.
-    expect(calls.map((c) => c.vendorPath)).toEqual(
-      expect.arrayContaining([
-        "/v3/loyaltyusers/search",
-        "/v3/loyaltyusers/create",
-        "/v3/loyaltyusers/update",
-        "/push",
-      ]),
+    // paid-order-stamps runs through Membrane actions (wrangler.toml): list the card, create and link the
+    // user (the card had none), then add the stamp; each action's vendor calls are logged with its key.
+    const acts = calls.filter((c) => c.path === "/act").map((c) => (c.body as { key: string }).key);
+    expect(acts).toEqual([
+      "list-loyalty-card-users",
+      "create-loyalty-card-user",
+      "add-stamps-to-loyalty-card",
+    ]);
+    expect(calls.filter((c) => c.action).map((c) => c.vendorPath)).toEqual([
+      "/v3/loyaltyusers/list",
+      "/v3/loyaltyusers/create",
+      "/v3/loyaltyusers/link",
+      "/v3/loyaltyusers/update",
+    ]);
+    const stamp = calls.find(
+      (c) => c.path === "/act" && (c.body as { key: string }).key === "add-stamps-to-loyalty-card",
     );
-    const stamp = calls.find((c) => c.vendorPath === "/v3/loyaltyusers/update");
     expect(stamp).toMatchObject({
       method: "POST",
-      path: "/connections/coupontools-demo/proxy/v3/loyaltyusers/update",
       headers: { contentType: "application/json", membraneApiVersion: "2025-10-21" },
-      body: { loyaltycard: "demo-card", user: expect.any(String), stamps: 1 },
+      body: {
+        connectionId: "coupontools-demo",
+        input: { loyaltyCardId: "demo-card", userId: expect.any(String), stamps: 1 },
+      },
       auth: { scheme: "Bearer", kind: "jwt", header: { alg: "HS256", typ: "JWT" } },
     });
     expect(stamp?.auth).toMatchObject({ claims: { iss: "demo-workspace-key", exp: expect.any(Number) } });
+    // The action run id is kept on the attempt for the operator.
+    const stampAttempts = await attemptsOf(delivery(rows, "paid-order-stamps").id);
+    expect(stampAttempts[0]?.action_run_id).toMatch(/^arun_/);
+    expect((await attemptsOf(delivery(rows, "orders-to-ometria").id))[0]?.action_run_id).toBeNull();
 
     const push = calls.find((c) => c.vendorPath === "/push");
     expect(push).toMatchObject({
@@ -123,11 +137,18 @@ describe("recipes, through the real pipeline", () => {
     const { deletionRequests } = await emulatorState();
     expect(deletionRequests).toHaveLength(1);
     expect(deletionRequests[0]).toMatchObject({ connectionId: "ometria-demo", email: erasure.data.email });
-    const call = (await recordedRequests()).find((c) => c.vendorPath === "/data-deletion-requests");
-    expect(call).toMatchObject({
+    // Through the create-gdpr-deletion-request action (the recipe's default: the body's fields are not public).
+    const calls = await recordedRequests();
+    expect(calls.find((c) => c.path === "/act")).toMatchObject({
       method: "POST",
-      path: "/connections/ometria-demo/proxy/data-deletion-requests",
-      body: { email: erasure.data.email, comment: expect.stringContaining(eventId) },
+      body: {
+        key: "create-gdpr-deletion-request",
+        connectionId: "ometria-demo",
+        input: { email: erasure.data.email, comment: expect.stringContaining(eventId) },
+      },
+    });
+    expect(calls.find((c) => c.vendorPath === "/data-deletion-requests")).toMatchObject({
+      action: "create-gdpr-deletion-request",
     });
   });
 
@@ -302,7 +323,7 @@ describe("retries and dead letters", () => {
     expect(delivery(push, "paid-order-stamps").status).not.toBe("succeeded");
     expect(delivery(push, "orders-to-ometria").attempts).toBe(1);
     // Let the stamps run out of retries here, so no call of theirs lands in a later test.
-    expect(delivery(await settle(eventId), "paid-order-stamps").status).toBe("dead");
+    expect(delivery(await settle(eventId, 15_000), "paid-order-stamps").status).toBe("dead");
   });
 });
 

@@ -37,11 +37,21 @@ describe("Authorization", () => {
   ])("rejects a token %s with Membrane's 401", async (_case, makeToken, key) => {
     const res = await list(`Bearer ${await makeToken()}`);
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ type: "not_authenticated", key, message: expect.any(String) });
+    // Membrane's documented shape: type bad_request, key not_authenticated (status 401 by the key).
+    expect(await res.json()).toMatchObject({
+      type: "bad_request",
+      key: "not_authenticated",
+      message: expect.any(String),
+      data: { reason: key },
+    });
   });
 
   it("rejects a missing header and other schemes", async () => {
-    expect(await (await list()).json()).toMatchObject({ type: "not_authenticated", key: "token_missing" });
+    expect(await (await list()).json()).toMatchObject({
+      type: "bad_request",
+      key: "not_authenticated",
+      data: { reason: "token_missing" },
+    });
     expect((await list(`Basic ${btoa("a:b")}`)).status).toBe(401);
   });
 
@@ -73,7 +83,7 @@ describe("connections and routes", () => {
   it("answers an unknown connection with Membrane's 404", async () => {
     const res = await callEmulator("/connections/unknown/proxy/push", { authorization: auth, body: [] });
     expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ type: "not_found", key: "connection_not_found" });
+    expect(await res.json()).toMatchObject({ type: "bad_request", key: "not_found" });
   });
 
   it("answers an unknown action, or one for another vendor, with Membrane's 404", async () => {
@@ -85,7 +95,7 @@ describe("connections and routes", () => {
       },
     );
     expect(wrongVendor.status).toBe(404);
-    expect(await wrongVendor.json()).toMatchObject({ type: "not_found", key: "action_not_found" });
+    expect(await wrongVendor.json()).toMatchObject({ type: "bad_request", key: "not_found" });
   });
 
   it("requires connectionId on an action run", async () => {

@@ -54,6 +54,42 @@ describe("fault injection", () => {
     expect(await res.json()).toEqual({ status: { status: "ERROR", message: "Quota" } });
   });
 
+  it("applyThenFail applies the call, then answers the fault (proxy and inside an action)", async () => {
+    await injectFault({ match: { pathPrefix: "/data-deletion-requests" }, status: 502, applyThenFail: true });
+    const post = await callEmulator(`/connections/${DEMO.ometria}/proxy/data-deletion-requests`, {
+      authorization,
+      body: { email: "ada@example.com" },
+    });
+    expect(post.status).toBe(502);
+    await injectFault({ match: { pathPrefix: "/data-deletion-requests" }, status: 503, applyThenFail: true });
+    const act = await callEmulator("/act", {
+      authorization,
+      body: {
+        key: "create-gdpr-deletion-request",
+        connectionId: DEMO.ometria,
+        input: { email: "bob@example.com" },
+      },
+    });
+    expect(act.status).toBe(400);
+    expect(await act.json()).toMatchObject({ type: "action_run", data: { response: { status: 503 } } });
+    // Both calls took effect although their callers saw errors.
+    expect((await emulatorState()).deletionRequests.map((r) => r.email)).toEqual([
+      "ada@example.com",
+      "bob@example.com",
+    ]);
+  });
+
+  it("a fault with a rate fires on about that share of matching requests, using `times` only when it fires", async () => {
+    await injectFault({ status: 503, rate: 0.5, times: 1000 });
+    const statuses = [];
+    for (let i = 0; i < 60; i++) statuses.push((await list()).status);
+    const failed = statuses.filter((s) => s === 503).length;
+    // 60 draws at p = 0.5: outside 10..50 has a probability below 1e-7.
+    expect(failed).toBeGreaterThan(10);
+    expect(failed).toBeLessThan(50);
+    expect((await emulatorState()).faults[0]?.remaining).toBe(1000 - failed);
+  });
+
   it("rejects a fault that would do nothing", async () => {
     const res = await emulatorFetch(`${EMULATOR_URL}/_emulator/faults`, {
       method: "POST",

@@ -6,6 +6,7 @@ import {
   markForged,
   recordCoupontoolsWebhooks,
   resetEmulator,
+  setEmulatorSettings,
 } from "../support/emulator";
 
 beforeEach(resetEmulator);
@@ -15,45 +16,94 @@ async function coupontools(path: string, body: unknown, connectionId: string = D
   const res = await callEmulator(`/connections/${connectionId}/proxy${path}`, { authorization, body });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-async function createUser(loyaltycard: string, email: string): Promise<string> {
-  const created = await coupontools("/v3/loyaltyusers/create", { loyaltycard, email });
-  return (created.body.result as { id: string }).id;
+/** Creates a loyalty user as documented (email + password) and links it to the card; returns its id. */
+async function userOnCard(loyaltycard: string, email: string, connectionId?: string): Promise<string> {
+  const created = await coupontools(
+    "/v3/loyaltyusers/create",
+    { email, password: "pw-123456" },
+    connectionId,
+  );
+  const id = (created.body.user as { id: string }).id;
+  await coupontools("/v3/loyaltyusers/link", { loyaltycard, user: id }, connectionId);
+  return id;
 }
+/** The documented failure envelope with this error_code and text. */
+const failed = (code: number, text: string | RegExp) => ({
+  status: {
+    status: "failed",
+    errors: {
+      error_message: expect.any(String),
+      error_message_description: [typeof text === "string" ? text : expect.stringMatching(text)],
+      error_code: [code],
+    },
+  },
+});
 
-describe("loyalty cards", () => {
-  it("finds a created user by e-mail (case-insensitive) on that card only", async () => {
-    await createUser("card-1", "ada@example.com");
-    const found = await coupontools("/v3/loyaltyusers/search", {
-      loyaltycard: "card-1",
-      search: "ADA@example.com",
-    });
-    const elsewhere = await coupontools("/v3/loyaltyusers/search", {
-      loyaltycard: "card-2",
-      search: "ada@example.com",
-    });
-
-    expect(found).toMatchObject({
-      status: 200,
-      body: { status: { status: "OK" }, result: [{ email: "ada@example.com", stamps: 0 }] },
-    });
-    expect(elsewhere.body.result).toEqual([]);
+describe("loyalty users (v3), as docs.coupontools.com api/v3/loyalty describes them", () => {
+  it("refuses a create without a password, or without an e-mail, with error_code 200", async () => {
+    const noPassword = await coupontools("/v3/loyaltyusers/create", { email: "ada@example.com" });
+    const noEmail = await coupontools("/v3/loyaltyusers/create", { password: "pw-123456" });
+    expect(noPassword).toEqual({ status: 200, body: failed(200, "You need to provide a password.") });
+    expect(noEmail.body).toEqual(failed(200, "You need to provide an email address."));
+    expect((await emulatorState()).loyaltyUsers).toEqual([]);
   });
 
-  it("keeps a stamp balance per card and user across requests", async () => {
-    const ada = await createUser("card-1", "ada@example.com");
-    const bob = await createUser("card-1", "bob@example.com");
-    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: ada, stamps: 2 });
-    const second = await coupontools("/v3/loyaltyusers/update", {
-      loyaltycard: "card-1",
-      user: Number(ada),
-      stamps: 3,
+  it("creates a user on no card; link puts it on the card; link needs loyaltycard and user", async () => {
+    const created = await coupontools("/v3/loyaltyusers/create", {
+      email: "ada@example.com",
+      password: "pw-123456",
+      first_name: "Ada",
+      last_name: "Lovelace",
     });
-    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: bob, stamps: 1 });
+    expect(created).toMatchObject({ status: 200, body: { status: { status: "OK" } } });
+    const id = (created.body.user as { id: string }).id;
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([
+      { id, loyaltycard: null, first_name: "Ada", last_name: "Lovelace", stamps: 0 },
+    ]);
 
-    expect(second.body).toEqual({
-      status: { status: "OK" },
-      result: { user: ada, loyaltycard: "card-1", stamps_added: 3, stamps: 5 },
-    });
+    expect((await coupontools("/v3/loyaltyusers/link", { user: id })).body).toEqual(
+      failed(200, "Missing parameter: loyaltycard"),
+    );
+    expect((await coupontools("/v3/loyaltyusers/link", { loyaltycard: "card-1" })).body).toEqual(
+      failed(200, "Missing parameter: user"),
+    );
+    const linked = await coupontools("/v3/loyaltyusers/link", { loyaltycard: "card-1", user: id });
+    expect(linked.body).toEqual({ status: { status: "OK" } });
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([{ id, loyaltycard: "card-1" }]);
+  });
+
+  it("search: at least 3 characters of A-Z a-z 0-9 - _ @, on the card's users only", async () => {
+    await userOnCard("card-1", "ada.l@example.com");
+    await userOnCard("card-2", "ada@example.org");
+    const search = (term: string) =>
+      coupontools("/v3/loyaltyusers/search", { loyaltycard: "card-1", search: term });
+
+    expect((await search("ada.l@example.com")).body).toEqual(failed(301, /Invalid character/));
+    expect((await search("ad")).body).toEqual(failed(301, /Invalid character/));
+    const found = await search("ADA");
+    expect(found.body).toMatchObject({ status: { status: "OK" }, users: [{ email: "ada.l@example.com" }] });
+    expect((found.body.users as unknown[]).length).toBe(1);
+  });
+
+  it("list: the card's users; loyaltycard is required", async () => {
+    await userOnCard("card-1", "ada@example.com");
+    await userOnCard("card-1", "bob@example.com");
+    expect((await coupontools("/v3/loyaltyusers/list", {})).body).toEqual(
+      failed(200, "Missing parameter: loyaltycard"),
+    );
+    const listed = await coupontools("/v3/loyaltyusers/list", { loyaltycard: "card-1" });
+    expect((listed.body.users as { email: string }[]).map((u) => u.email)).toEqual([
+      "ada@example.com",
+      "bob@example.com",
+    ]);
+  });
+
+  it("update adds to the balance under the configured amount field, per card and user", async () => {
+    const ada = await userOnCard("card-1", "ada@example.com");
+    const bob = await userOnCard("card-1", "bob@example.com");
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: ada, amount: 2 });
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: Number(ada), amount: 3 });
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: bob, amount: 1 });
     const balances = (await emulatorState()).loyaltyUsers.map((u) => [u.email, u.stamps]);
     expect(balances).toEqual([
       ["ada@example.com", 5],
@@ -61,45 +111,38 @@ describe("loyalty cards", () => {
     ]);
   });
 
-  it("keeps each connection's (vendor account's) users apart", async () => {
-    const ada = await createUser("card-1", "ada@example.com");
-    const other = await coupontools("/v3/loyaltyusers/update", {
-      loyaltycard: "card-2",
+  it("the amount field's name is a setting: another name is a missing parameter", async () => {
+    const ada = await userOnCard("card-1", "ada@example.com");
+    await setEmulatorSettings({ stampsField: "points" });
+    const guessed = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-1",
       user: ada,
-      stamps: 1,
+      amount: 2,
     });
-    expect(other).toMatchObject({ status: 200, body: { status: { status: "ERROR" } } });
+    expect(guessed.body).toEqual(failed(200, "Missing parameter: points"));
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: ada, points: 2 });
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([{ stamps: 2 }]);
   });
 
-  it("reports errors as HTTP 200 with status ERROR", async () => {
-    await createUser("card-1", "ada@example.com");
-    const duplicate = await coupontools("/v3/loyaltyusers/create", {
-      loyaltycard: "card-1",
-      email: "ada@example.com",
+  it("keeps each connection's (vendor account's) users apart", async () => {
+    const ada = await userOnCard("card-1", "ada@example.com");
+    const other = await coupontools(
+      "/v3/loyaltyusers/update",
+      { loyaltycard: "card-1", user: ada, amount: 1 },
+      "other-coupontools",
+    );
+    expect(other.status).toBe(404); // an unknown connection: Membrane's bad_request/not_found
+    const unlinked = await coupontools("/v3/loyaltyusers/update", {
+      loyaltycard: "card-2",
+      user: ada,
+      amount: 1,
     });
-    const unknownUser = await coupontools("/v3/loyaltyusers/update", {
-      loyaltycard: "card-1",
-      user: "99",
-      stamps: 1,
-    });
-    const invalid = await coupontools("/v3/loyaltyusers/update", {
-      loyaltycard: "card-1",
-      user: "1",
-      stamps: 0,
-    });
-
-    for (const answer of [duplicate, unknownUser, invalid]) {
-      expect(answer).toMatchObject({
-        status: 200,
-        body: { status: { status: "ERROR", message: expect.any(String) } },
-      });
-    }
-    expect(JSON.stringify(invalid.body)).toContain("stamps");
+    expect(unlinked.body).toEqual(failed(505, /does not hold/));
   });
 });
 
 describe("directories (v4)", () => {
-  it("creates a directory user, requires an e-mail and refuses a duplicate", async () => {
+  it("creates a directory user, requires an e-mail, and answers a duplicate with error_code 304", async () => {
     const created = await coupontools("/v4/directory/dir-9/users", {
       email: "ada@example.com",
       first_name: "Ada",
@@ -109,10 +152,10 @@ describe("directories (v4)", () => {
 
     expect(created).toMatchObject({
       status: 201,
-      body: { result: { directory: "dir-9", email: "ada@example.com", first_name: "Ada" } },
+      body: { user: { directory: "dir-9", email: "ada@example.com", first_name: "Ada" } },
     });
-    expect(missing).toMatchObject({ status: 400, body: { status: { status: "ERROR" } } });
-    expect(duplicate.status).toBe(409);
+    expect(missing.body).toMatchObject({ status: { status: "failed" } });
+    expect(duplicate.body).toEqual(failed(304, "Email already exists"));
     expect((await emulatorState()).directoryUsers).toHaveLength(1);
   });
 });
@@ -185,19 +228,57 @@ describe("webhook verification (Coupontools' documented answers)", () => {
 });
 
 describe("actions map onto the same state", () => {
-  it("add-stamps-to-loyalty-card adds to the balance the proxy sees", async () => {
-    const ada = await createUser("card-1", "ada@example.com");
-    const res = await callEmulator("/actions/add-stamps-to-loyalty-card/run?connectionId=coupontools-demo", {
+  const act = async (key: string, input: unknown) => {
+    const res = await callEmulator("/act", {
       authorization,
-      body: { input: { loyaltycard: "card-1", user: ada, stamps: 4 } },
+      body: { key, connectionId: DEMO.coupontools, input },
     });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      output: { user: ada, stamps: 4 },
-      actionRunId: expect.any(String),
-    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
 
-    const found = await coupontools("/v3/loyaltyusers/search", { loyaltycard: "card-1", search: ada });
-    expect(found.body.result).toMatchObject([{ stamps: 4 }]);
+  it("create-loyalty-card-user creates and links; add-stamps-to-loyalty-card adds what the proxy sees", async () => {
+    const created = await act("create-loyalty-card-user", {
+      loyaltyCardId: "card-1",
+      email: "ada@example.com",
+    });
+    expect(created).toMatchObject({
+      status: 200,
+      body: { output: { id: expect.any(String) }, actionRunId: expect.any(String) },
+    });
+    const id = (created.body.output as { id: string }).id;
+
+    const added = await act("add-stamps-to-loyalty-card", { loyaltyCardId: "card-1", userId: id, stamps: 4 });
+    expect(added).toMatchObject({ status: 200, body: { output: { userId: id, stampsAdded: 4 } } });
+    const listed = await coupontools("/v3/loyaltyusers/list", { loyaltycard: "card-1" });
+    expect(listed.body.users).toMatchObject([{ id, email: "ada@example.com", stamps: 4 }]);
+    const records = await act("list-loyalty-card-users", { loyaltyCardId: "card-1" });
+    expect(records.body).toMatchObject({
+      output: { records: [{ id, email: "ada@example.com", stamps: 4 }] },
+    });
+  });
+
+  it("a vendor refusal is an action_run error carrying the vendor's answer and an actionRunId", async () => {
+    const refused = await act("add-stamps-to-loyalty-card", {
+      loyaltyCardId: "card-1",
+      userId: "42",
+      stamps: 1,
+    });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: {
+        type: "action_run",
+        actionRunId: expect.any(String),
+        data: { response: { status: 200, data: failed(505, /does not hold/) } },
+      },
+    });
+  });
+
+  it("/act takes exactly one of id, key, api, code", async () => {
+    const res = await callEmulator("/act", {
+      authorization,
+      body: { key: "list-loyalty-card-users", id: "x", connectionId: DEMO.coupontools, input: {} },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: "bad_request" });
   });
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { callEmulator, DEMO, emulatorState, resetEmulator } from "../support/emulator";
+import { callEmulator, DEMO, emulatorState, resetEmulator, setEmulatorSettings } from "../support/emulator";
 
 beforeEach(resetEmulator);
 
@@ -16,11 +16,13 @@ async function ometria(path: string, body?: unknown) {
 describe("push", () => {
   it("merges records by type and id, and counts invalid ones as rejected", async () => {
     await ometria("/push", [{ "@type": "contact", id: "c-1", email: "ada@example.com", firstname: "Ada" }]);
+    // One record type per request (docs): the order goes in a request of its own.
     const second = await ometria("/push", [
       { "@type": "contact", id: "c-1", marketing_optin: "EXPLICITLY_OPTEDIN" },
-      { "@type": "order", id: "c-1", grand_total: 10 },
+      { "@type": "contact", id: "c-2" },
       { id: "no-type" },
     ]);
+    await ometria("/push", [{ "@type": "order", id: "c-1", grand_total: 10 }]);
 
     expect(second).toMatchObject({
       status: 200,
@@ -35,6 +37,7 @@ describe("push", () => {
         firstname: "Ada",
         marketing_optin: "EXPLICITLY_OPTEDIN",
       },
+      { connectionId: DEMO.ometria, "@type": "contact", id: "c-2" },
       { connectionId: DEMO.ometria, "@type": "order", id: "c-1", grand_total: 10 },
     ]);
   });
@@ -44,6 +47,38 @@ describe("push", () => {
     expect((await ometria("/push", records)).status).toBe(400);
     expect((await ometria("/push", { "@type": "contact", id: "c-1" })).status).toBe(400);
     expect((await emulatorState()).pushedRecords).toEqual([]);
+  });
+
+  it("refuses a record over 60 KB, and a request mixing record types", async () => {
+    const big = { "@type": "contact", id: "c-1", note: "x".repeat(61 * 1024) };
+    const tooLarge = await ometria("/push", [big]);
+    const mixed = await ometria("/push", [
+      { "@type": "contact", id: "c-1" },
+      { "@type": "order", id: "o-1" },
+    ]);
+    expect(tooLarge).toMatchObject({
+      status: 400,
+      body: { message: "Payload invalid: Record is too large." },
+    });
+    expect(mixed.status).toBe(400);
+    expect((await emulatorState()).pushedRecords).toEqual([]);
+  });
+
+  it("answers the 9th push within a second with 429", async () => {
+    const statuses = await Promise.all(
+      Array.from(
+        { length: 9 },
+        async (_, i) => (await ometria("/push", [{ "@type": "contact", id: `c-${i}` }])).status,
+      ),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(8);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+  });
+
+  it("serves the API under the configured base path only", async () => {
+    await setEmulatorSettings({ ometriaBasePath: "/v2" });
+    expect((await ometria("/push", [{ "@type": "contact", id: "c-1" }])).status).toBe(404);
+    expect((await ometria("/v2/push", [{ "@type": "contact", id: "c-1" }])).status).toBe(200);
   });
 });
 

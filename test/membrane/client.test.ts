@@ -1,6 +1,12 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { MEMBRANE_API_VERSION, MembraneClient, membraneClientFromEnv } from "../../src/membrane/client";
+import {
+  MEMBRANE_API_VERSION,
+  MembraneClient,
+  membraneClientFromEnv,
+  RESPONSE_READ_LIMIT_BYTES,
+  readCapped,
+} from "../../src/membrane/client";
 import { StaticToken } from "../../src/membrane/token";
 import {
   DEMO,
@@ -76,7 +82,8 @@ describe("request shape, as the emulator recorded it", () => {
     expect(outcome.body).toMatchObject({ output: { email: "ada@example.com", status: "pending" } });
     expect((outcome.body as { actionRunId: unknown }).actionRunId).toEqual(expect.any(String));
 
-    const [request] = await recordedRequests();
+    // The emulator logs the action's own vendor call too (marked with `action`); this is Membrane's request.
+    const request = (await recordedRequests()).find((r) => !r.action);
     expect(request).toMatchObject({
       method: "POST",
       path: "/actions/create-gdpr-deletion-request/run?connectionId=ometria-demo",
@@ -87,6 +94,21 @@ describe("request shape, as the emulator recorded it", () => {
     expect((await emulatorState()).deletionRequests).toMatchObject([
       { connectionId: DEMO.ometria, ...input },
     ]);
+  });
+
+  it("runs an action as POST /act with {key, connectionId, input} and keeps the actionRunId", async () => {
+    const input = { email: "ada@example.com", comment: "GDPR erasure request" };
+    const outcome = await emulatorClient().act({
+      key: "create-gdpr-deletion-request",
+      connectionId: DEMO.ometria,
+      input,
+    });
+    expect(outcome).toMatchObject({ kind: "success", source: "membrane", actionRunId: expect.any(String) });
+    expect((await recordedRequests()).find((r) => !r.action)).toMatchObject({
+      method: "POST",
+      path: "/act",
+      body: { key: "create-gdpr-deletion-request", connectionId: DEMO.ometria, input },
+    });
   });
 
   it("encodes the connection id and action key into the path", async () => {
@@ -133,7 +155,7 @@ describe("membraneClientFromEnv", () => {
       input: { email: "ada@example.com" },
     });
     expect(outcome).toMatchObject({ kind: "success", source: "membrane" });
-    expect((await recordedRequests())[0]?.auth).toMatchObject({
+    expect((await recordedRequests()).find((r) => !r.action)?.auth).toMatchObject({
       kind: "jwt",
       claims: { iss: DEMO.workspaceKey },
     });
@@ -159,5 +181,39 @@ describe("membraneClientFromEnv", () => {
       kind: "jwt",
       claims: { id: "tenant-from-env", iss: DEMO.workspaceKey },
     });
+  });
+});
+
+describe("the answer is read with a size cap", () => {
+  it("reads at most 64 KiB of an endless body, does not parse it, and says it was cut", async () => {
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(`{"status":"${"x".repeat(16 * 1024)}`);
+    // A body that never ends: reading it whole would never finish.
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(chunk);
+        },
+      });
+    const client = new MembraneClient({
+      apiUrl: EMULATOR_URL,
+      tokens: new StaticToken("t"),
+      fetch: async () =>
+        new Response(endless(), { status: 500, headers: { "content-type": "application/json" } }),
+    });
+    const outcome = await client.proxy({ connectionId: DEMO.ometria, method: "GET", path: "/x" });
+    expect(outcome).toMatchObject({
+      kind: "transient",
+      code: "server_error",
+      response: { status: 500, truncatedAtBytes: RESPONSE_READ_LIMIT_BYTES },
+    });
+    expect(pulled).toBeLessThan(10);
+    expect(new TextEncoder().encode(outcome.response?.body ?? "").byteLength).toBeLessThanOrEqual(2048);
+  });
+
+  it("reads a body under the cap whole", async () => {
+    const { text, truncated } = await readCapped(new Response("é".repeat(100)), 1024);
+    expect({ text, truncated }).toEqual({ text: "é".repeat(100), truncated: false });
   });
 });

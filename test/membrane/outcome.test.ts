@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { coupontoolsBodyCheck } from "../../src/membrane/body-checks";
 import { MembraneClient } from "../../src/membrane/client";
-import { type CallOutcome, parseRetryAfter } from "../../src/membrane/outcome";
+import { type CallOutcome, classifyAnswer, parseRetryAfter } from "../../src/membrane/outcome";
 import { StaticToken, WorkspaceTokenMinter } from "../../src/membrane/token";
 import {
   DEMO,
@@ -46,29 +46,51 @@ describe("success", () => {
   });
 });
 
-describe("Coupontools: HTTP 200 with an error in the body", () => {
+describe("Coupontools: its documented `failed` envelope", () => {
   const createUser = {
     connectionId: DEMO.coupontools,
     method: "POST",
     path: "/v3/loyaltyusers/create",
-    body: { loyaltycard: "card-1", email: "ada@example.com" },
+    body: { email: "ada@example.com" },
   } as const;
 
-  it("is a permanent vendor refusal when the call checks the body", async () => {
-    const client = emulatorClient();
-    expectKind(await client.proxy({ ...createUser, acceptBody: coupontoolsBodyCheck }), "success");
+  it("is a permanent vendor refusal with Coupontools' text and error_code, when the call checks the body", async () => {
     const refused = expectKind(
-      await client.proxy({ ...createUser, acceptBody: coupontoolsBodyCheck }),
+      await emulatorClient().proxy({ ...createUser, acceptBody: coupontoolsBodyCheck }),
       "permanent",
     );
-    expect(refused).toMatchObject({ code: "vendor_rejected", status: 200, source: "vendor" });
-    expect(refused.reason).toMatch(/already holds this loyalty card/);
+    expect(refused).toMatchObject({
+      code: "vendor_rejected",
+      status: 200,
+      source: "vendor",
+      vendorCode: "200",
+    });
+    expect(refused.reason).toBe(
+      "The vendor refused: You need to provide a password. (Coupontools error_code 200)",
+    );
   });
 
   it("is a success for a call that does not check the body", async () => {
-    const client = emulatorClient();
-    await client.proxy(createUser);
-    expectKind(await client.proxy(createUser), "success");
+    expectKind(await emulatorClient().proxy(createUser), "success");
+  });
+
+  it("keeps the text and code on a non-2xx answer too, and reads a scalar error_code", () => {
+    // docs.coupontools.com authentication: `error_code` is a scalar in the auth failure example.
+    const auth = {
+      status: {
+        status: "failed",
+        errors: {
+          error_code: 1000,
+          error_message: "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct.",
+        },
+      },
+    };
+    expect(coupontoolsBodyCheck(auth)).toEqual({
+      reason: "HTTP/1.0 401 Unauthorized. Client ID or Secret not correct. (Coupontools error_code 1000)",
+      vendorCode: "1000",
+    });
+    expect(coupontoolsBodyCheck({ status: { status: "OK" }, users: [] })).toBeNull();
+    expect(coupontoolsBodyCheck({ status: "OK" })).toBeNull();
   });
 });
 
@@ -90,7 +112,7 @@ describe("4xx: permanent, attributed to Membrane or to the vendor", () => {
     const outcome = await emulatorClient().runAction({
       key: "add-stamps-to-loyalty-card",
       connectionId: DEMO.coupontools,
-      input: { loyaltycard: "card-1" },
+      input: { loyaltyCardId: "card-1" },
     });
     const permanent = expectKind(outcome, "permanent");
     expect(permanent).toMatchObject({
@@ -114,7 +136,7 @@ describe("4xx: permanent, attributed to Membrane or to the vendor", () => {
       code: "not_authenticated",
       status: 401,
       source: "membrane",
-      membraneError: { type: "not_authenticated", key: "token_invalid" },
+      membraneError: { type: "bad_request", key: "not_authenticated" },
     });
   });
 
@@ -144,9 +166,11 @@ describe("4xx: permanent, attributed to Membrane or to the vendor", () => {
     const outcome = await emulatorClient().runAction({
       key: "add-stamps-to-loyalty-card",
       connectionId: DEMO.coupontools,
-      input: { loyaltycard: "card-1", user: "42", stamps: 1 },
+      input: { loyaltyCardId: "card-1", userId: "42", stamps: 1 },
+      acceptBody: coupontoolsBodyCheck,
     });
     expect(outcome).toMatchObject({
+      vendorCode: "505",
       kind: "permanent",
       code: "action_failed",
       status: 400,
@@ -309,6 +333,73 @@ describe("summaries never carry the credentials", () => {
     for (let i = 0; i < 50 && (await recordedRequests()).length < 4; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  });
+});
+
+describe("Membrane's error types and keys (docs reference/overview/errors)", () => {
+  const classify = (status: number, body: unknown) =>
+    classifyAnswer({ call: "proxy", status, headers: new Headers(), body, nowMs: T0 });
+
+  it.each([
+    // [status, type, key, kind, code]
+    [404, "bad_request", "not_found", "permanent", "not_found"],
+    [401, "bad_request", "not_authenticated", "permanent", "not_authenticated"],
+    [403, "bad_request", "access_denied", "permanent", "access_denied"],
+    [400, "bad_request", "already_exists", "permanent", "conflict"],
+    [429, "bad_request", "rate_limit_exceeded", "transient", "rate_limited"],
+    [429, "connection", "rate_limit_exceeded", "transient", "rate_limited"],
+    [400, "connection", "access_token_expired", "transient", "credentials_expired"],
+    [400, "connection", "connection_is_defunct", "permanent", "connection_defunct"],
+    [400, "concurrency", "lock_timeout", "transient", "busy"],
+    [500, "internal", "internal", "transient", "server_error"],
+    [400, "configuration", "missing_field_mapping", "permanent", "membrane_configuration"],
+    [400, "action_instance_setup", "x", "permanent", "membrane_configuration"],
+    [400, "insufficient_credit", "x", "permanent", "insufficient_credit"],
+    [400, "unit_run", "x", "permanent", "action_failed"],
+  ] as const)("HTTP %i %s/%s is %s %s, written by Membrane", (status, type, key, kind, code) => {
+    expect(classify(status, { type, key, message: "m" })).toMatchObject({ kind, code, source: "membrane" });
+  });
+
+  it("a body whose type is not one of Membrane's is the vendor's answer", () => {
+    const vendor = classify(404, { type: "not_found", key: "x", message: "no such order" });
+    expect(vendor).toMatchObject({ kind: "permanent", code: "not_found", source: "vendor" });
+    expect(vendor).not.toHaveProperty("membraneError");
+  });
+
+  it("a failed action run is transient when the vendor behind it was down or busy", () => {
+    const run = (vendorStatus: number) =>
+      classifyAnswer({
+        call: "action",
+        status: 400,
+        headers: new Headers(),
+        body: { type: "action_run", key: "k", message: "m", data: { response: { status: vendorStatus } } },
+        nowMs: T0,
+      });
+    expect(run(503)).toMatchObject({ kind: "transient", code: "server_error" });
+    expect(run(429)).toMatchObject({ kind: "transient", code: "rate_limited" });
+    expect(run(400)).toMatchObject({ kind: "permanent", code: "action_failed" });
+  });
+
+  it("keeps the actionRunId of a run, failed or not, and a vendor 503 inside an action is transient", async () => {
+    const client = emulatorClient();
+    const ok = await client.act({
+      key: "list-loyalty-card-users",
+      connectionId: DEMO.coupontools,
+      input: { loyaltyCardId: "c" },
+    });
+    expect(ok).toMatchObject({ kind: "success", actionRunId: expect.stringMatching(/^arun_/) });
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 503 });
+    const down = await client.act({
+      key: "list-loyalty-card-users",
+      connectionId: DEMO.coupontools,
+      input: { loyaltyCardId: "c" },
+    });
+    expect(down).toMatchObject({
+      kind: "transient",
+      code: "server_error",
+      source: "membrane",
+      actionRunId: expect.stringMatching(/^arun_/),
+    });
   });
 });
 

@@ -45,3 +45,12 @@ describe("summaries", () => {
     expect(JSON.stringify(summary)).not.toContain("sid=1");
   });
 });
+
+it("masks the Coupontools search term (the customer's e-mail local part) in request summaries", () => {
+  const summary = summarizeRequest(
+    "POST",
+    new URL("https://api.test/connections/c/proxy/v3/loyaltyusers/search"),
+    JSON.stringify({ loyaltycard: "card-1", search: "ada_lovelace" }),
+  );
+  expect(summary.body).toBe('{"loyaltycard":"card-1","search":"[redacted]"}');
+});

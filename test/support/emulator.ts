@@ -78,6 +78,14 @@ export async function recordCoupontoolsWebhooks(
   await control("coupontools/webhooks", { connectionId, events });
 }
 
+/** Changes the emulator's settings for the unknowns (reset restores the configured ones). */
+export async function setEmulatorSettings(settings: {
+  stampsField?: string;
+  ometriaBasePath?: string;
+}): Promise<void> {
+  await control("settings", settings);
+}
+
 export async function emulatorState(): Promise<EmulatorSnapshot> {
   return (await control("state")).json();
 }

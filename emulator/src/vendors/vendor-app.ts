@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { z } from "zod";
-import type { EmulatorConfig } from "../config";
+import type { EmulatorConfig, EmulatorSettings } from "../config";
 import type { EmulatorStore } from "../store";
 
 /** What a vendor route sees: the state and the connection (vendor account) the call came through. */
@@ -9,6 +9,8 @@ export interface VendorContext {
   connectionId: string;
   config: EmulatorConfig;
   now: () => number;
+  /** The settings in force (the config, overridden by POST /_emulator/settings). */
+  settings: () => EmulatorSettings;
 }
 export type VendorEnv = { Bindings: VendorContext };
 

@@ -53,6 +53,7 @@ export function presentAttempt(row: AttemptRow): z.input<typeof attempt> {
     response_status: row.response_status,
     response_excerpt: row.response_excerpt,
     duration_ms: row.duration_ms,
+    action_run_id: row.action_run_id,
   };
 }
 

@@ -106,6 +106,10 @@ export const attempt = z.object({
   response_status: z.int().nullable(),
   response_excerpt: z.string().nullable(),
   duration_ms: z.int().nullable(),
+  action_run_id: z
+    .string()
+    .nullable()
+    .describe("Membrane's action run id when the call went through an action (GET /action-run-logs/{id})"),
 });
 
 export const delivery = z.object({

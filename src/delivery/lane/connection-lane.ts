@@ -145,7 +145,7 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           this.slots.set(pace.key, Math.max(now, slot) + slotInterval(pace));
         }
-        const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.max : 1;
+        const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
         const chosen = items.splice(0, take);
         if (gate.admit === "probe") this.breaker = probing(this.breaker);
         this.start(ctx, reaction, chosen);

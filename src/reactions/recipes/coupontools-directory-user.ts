@@ -1,8 +1,26 @@
 import { z } from "zod";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
+import type { CallOutcome } from "../../membrane/outcome";
+import { actionKey, COUPONTOOLS_ACTION_KEYS, runAction, viaOption } from "../calls";
 import { missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
 
-const options = z.strictObject({ directory_id: z.string().min(1) });
+const options = z.strictObject({
+  directory_id: z.string().min(1),
+  /** "proxy" by default: `POST /v4/directory/{id}/users` and its fields are documented (api/v4/directory). */
+  via: viaOption("proxy"),
+  actions: z
+    .strictObject({ create_user: actionKey(COUPONTOOLS_ACTION_KEYS, "create-directory-user") })
+    .default({ create_user: "create-directory-user" }),
+});
+
+/**
+ * The answer to an e-mail already in the directory is not documented. Assumed: either an HTTP 409, or
+ * Coupontools' `failed` envelope with error_code 304 "Email already exists" (the code its account API
+ * documents for the same case). Both mean the state this reaction wants is reached.
+ */
+export function alreadyRegistered(outcome: CallOutcome): boolean {
+  return outcome.kind === "permanent" && (outcome.code === "conflict" || outcome.vendorCode === "304");
+}
 
 /**
  * customer.created with marketing consent -> Coupontools directory user. Customers without consent (or
@@ -16,20 +34,31 @@ export const coupontoolsDirectoryUser: Recipe<z.infer<typeof options>, "customer
   options,
   idempotent: false,
   maxCalls: 1,
-  async run(event, opts, { membrane, connectionId }) {
+  async run(event, opts, ctx) {
     const { email, first_name, last_name, marketing_consent } = event.data;
     if (marketing_consent !== true) return skipped("the customer did not give marketing consent");
     if (!email) return missingData("customer.created has no e-mail, which a directory user requires");
-    const outcome = await membrane.proxy({
-      connectionId,
-      method: "POST",
-      path: `/v4/directory/${encodeURIComponent(opts.directory_id)}/users`,
-      body: { email, ...(first_name && { first_name }), ...(last_name && { last_name }) },
-      acceptBody: coupontoolsBodyCheck,
-    });
-    // The directory already has this e-mail: the state this reaction wants is reached.
-    if (outcome.kind === "permanent" && outcome.code === "conflict")
-      return skipped("already registered in the directory");
+    const outcome =
+      opts.via === "action"
+        ? await runAction(
+            ctx,
+            opts.actions.create_user,
+            {
+              directoryId: opts.directory_id,
+              email,
+              ...(first_name && { firstName: first_name }),
+              ...(last_name && { lastName: last_name }),
+            },
+            coupontoolsBodyCheck,
+          )
+        : await ctx.membrane.proxy({
+            connectionId: ctx.connectionId,
+            method: "POST",
+            path: `/v4/directory/${encodeURIComponent(opts.directory_id)}/users`,
+            body: { email, ...(first_name && { first_name }), ...(last_name && { last_name }) },
+            acceptBody: coupontoolsBodyCheck,
+          });
+    if (alreadyRegistered(outcome)) return skipped("already registered in the directory");
     return unlessAmbiguous(outcome);
   },
 };

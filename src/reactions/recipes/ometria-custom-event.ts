@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { missingData, type Recipe } from "../types";
-import { OMETRIA_PUSH_PACE, pushRecord } from "./ometria-push";
+import { OMETRIA_PUSH_PACE, pushOptions, pushRecord } from "./ometria-push";
 
 // Ometria custom event types must be created in Ometria first and are shorter than 32 characters.
 const ometriaEventType = z.string().regex(/^[a-z0-9_]{1,31}$/);
 
 const options = z.strictObject({
+  ...pushOptions("ometria.custom-event"),
   event_types: z
     .strictObject({ "coupon.validated": ometriaEventType, "coupon.claimed": ometriaEventType })
     .default({ "coupon.validated": "coupon_validated", "coupon.claimed": "coupon_claimed" }),
@@ -28,7 +29,7 @@ export const ometriaCustomEvent: Recipe<z.infer<typeof options>, "coupon.validat
     if (!customer.email && !customer.id) {
       return Promise.resolve(missingData("the coupon event names no customer e-mail or id to attach it to"));
     }
-    return pushRecord(ctx, {
+    return pushRecord(ctx, opts, {
       "@type": "custom_event",
       id: event.id,
       timestamp: occurred_at ?? event.time,

@@ -3,14 +3,15 @@ import type { CanonicalEvent } from "../../events/cloudevent";
 import { toMajorUnits } from "../../events/money";
 import { missingData, type ReactionResult, type Recipe } from "../types";
 import {
-  OMETRIA_PUSH_BATCH,
   OMETRIA_PUSH_PACE,
+  pushLimits,
+  pushOptions,
   pushRecord,
   pushRecords,
   rejectedRecords,
 } from "./ometria-push";
 
-const options = z.strictObject({});
+const options = z.strictObject({ ...pushOptions("ometria.push-order") });
 
 /** order.created / order.paid / order.cancelled -> Ometria order record (merged by order id). */
 export const ometriaPushOrder: Recipe<
@@ -26,14 +27,14 @@ export const ometriaPushOrder: Recipe<
   pace: OMETRIA_PUSH_PACE,
   entity: (event) => `order:${event.data.order_id}`,
   batch: {
-    ...OMETRIA_PUSH_BATCH,
+    limits: pushLimits,
     record: orderRecord,
-    send: (records, _options, ctx) => pushRecords(ctx, records),
+    send: (records, opts, ctx) => pushRecords(ctx, opts, records),
     rejected: rejectedRecords,
   },
-  run(event, _options, ctx) {
+  run(event, opts, ctx) {
     const built = orderRecord(event);
-    return "record" in built ? pushRecord(ctx, built.record) : Promise.resolve(built);
+    return "record" in built ? pushRecord(ctx, opts, built.record) : Promise.resolve(built);
   },
 };
 

@@ -1,0 +1,55 @@
+/**
+ * Tolerant readers for answers whose shape the vendor does not document (Coupontools' loyalty user search,
+ * list and create answers): they look for user-like records wherever a JSON answer could plausibly hold them.
+ */
+type Json = Record<string, unknown>;
+
+/** Keys a record's id may be under, in order of preference. */
+const ID_KEYS = ["id", "ID", "user_id", "userId", "user"] as const;
+const EMAIL_KEYS = ["email", "Email", "e-mail", "user_email"] as const;
+
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function idOf(record: Json): string | undefined {
+  for (const key of ID_KEYS) {
+    const value = record[key];
+    if ((typeof value === "string" && value !== "") || typeof value === "number") return String(value);
+  }
+  return undefined;
+}
+
+/**
+ * The records in an answer: the answer itself when it is an array or a record with an id, else the records
+ * (arrays of objects, or single objects with an id) under its top-level keys and one level further down
+ * (`{data: {users: [...]}}`). Coupontools' `status` envelope is skipped.
+ */
+export function recordsIn(body: unknown, depth = 0): Json[] {
+  if (Array.isArray(body)) return body.filter(isObject);
+  if (!isObject(body)) return [];
+  if (depth > 0 && idOf(body) !== undefined) return [body];
+  if (depth === 0 && idOf(body) !== undefined && !("status" in body)) return [body];
+  if (depth > 1) return [];
+  return Object.entries(body)
+    .filter(([key]) => key !== "status")
+    .flatMap(([, value]) => recordsIn(value, depth + 1));
+}
+
+/** The id of the record whose e-mail is exactly `email` (case-insensitive), if any. */
+export function userIdByEmail(body: unknown, email: string): string | undefined {
+  const wanted = email.toLowerCase();
+  for (const record of recordsIn(body)) {
+    const found = EMAIL_KEYS.map((k) => record[k]).find((v) => typeof v === "string");
+    if (typeof found === "string" && found.toLowerCase() === wanted) return idOf(record);
+  }
+  return undefined;
+}
+
+/** The id of the one record an answer describes (a create answer), if it names one. */
+export function createdId(body: unknown): string | undefined {
+  for (const record of recordsIn(body)) {
+    const id = idOf(record);
+    if (id !== undefined) return id;
+  }
+  // `{"status":{...},"user":42}`: the id itself at the top level.
+  return isObject(body) ? idOf(body) : undefined;
+}

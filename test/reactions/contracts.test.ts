@@ -1,0 +1,214 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CanonicalEvent } from "../../src/events/cloudevent";
+import type { EventType } from "../../src/events/types";
+import { buildEvent } from "../../src/ingress/build-event";
+import { recipes } from "../../src/reactions/recipes";
+import type { AnyRecipe, ReactionResult } from "../../src/reactions/types";
+import { vendors } from "../../src/vendors";
+import couponValidated from "../fixtures/coupontools/coupon-validated.json";
+import customerCreated from "../fixtures/kooomo/customer-created.json";
+import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import {
+  DEMO,
+  emulatorClient,
+  emulatorState,
+  injectFault,
+  recordedRequests,
+  resetEmulator,
+  setEmulatorSettings,
+} from "../support/emulator";
+
+// Each recipe's requests, run against the emulator: its vendor routes and actions enforce the vendors'
+// documented contracts (emulator/src/vendors/*.ts), so a request the docs refuse fails here.
+
+beforeEach(resetEmulator);
+
+function event<T extends EventType>(vendor: "kooomo" | "coupontools", payload: unknown): CanonicalEvent<T> {
+  const normalized = vendors[vendor].normalize(payload);
+  return buildEvent(
+    crypto.randomUUID(),
+    { name: vendor, vendor },
+    normalized,
+    new Date(),
+  ) as CanonicalEvent<T>;
+}
+function paidOrder(id: string, customer: Record<string, unknown> = {}, total?: string) {
+  return event<"order.paid">("kooomo", {
+    ...orderPaid,
+    id: `evt_${id}`,
+    data: {
+      ...orderPaid.data,
+      id,
+      number: id,
+      ...(total && { total }),
+      customer: { ...orderPaid.data.customer, ...customer },
+    },
+  });
+}
+
+async function run(
+  recipe: AnyRecipe,
+  ev: CanonicalEvent,
+  options: Record<string, unknown>,
+  connectionId: string,
+) {
+  const result: ReactionResult = await recipe.run(ev, recipe.options.parse(options), {
+    membrane: emulatorClient(),
+    connectionId,
+  });
+  return result;
+}
+const stamps = recipes["coupontools.add-stamps"] as AnyRecipe;
+const directory = recipes["coupontools.directory-user"] as AnyRecipe;
+const deletion = recipes["ometria.gdpr-deletion"] as AnyRecipe;
+const pushOrder = recipes["ometria.push-order"] as AnyRecipe;
+const customEvent = recipes["ometria.custom-event"] as AnyRecipe;
+
+/** Every vendor call the emulator saw (by the proxy or inside an action), with its status. */
+const vendorCalls = async () =>
+  (await recordedRequests()).filter((r) => r.vendorPath !== null).map((r) => [r.vendorPath, r.status]);
+
+describe.each(["proxy", "action"] as const)("coupontools.add-stamps via %s", (via) => {
+  const options = { loyalty_card_id: "demo-card", via };
+
+  it("a customer NOT on the card ends created, linked and stamped exactly once; a second order finds them", async () => {
+    const first = await run(stamps, paidOrder("o-1"), options, DEMO.coupontools);
+    expect(first).toMatchObject({ kind: "success" });
+    const second = await run(stamps, paidOrder("o-2"), options, DEMO.coupontools);
+    expect(second).toMatchObject({ kind: "success" });
+
+    const { loyaltyUsers } = await emulatorState();
+    expect(loyaltyUsers).toMatchObject([
+      { email: "ada@example.com", loyaltycard: "demo-card", first_name: "Ada", stamps: 2 },
+    ]);
+    const calls = await vendorCalls();
+    // Every vendor call was accepted by the documented contract.
+    expect(calls.every(([, status]) => status === 200)).toBe(true);
+    expect(calls.filter(([path]) => path === "/v3/loyaltyusers/create")).toHaveLength(1);
+    expect(calls.filter(([path]) => path === "/v3/loyaltyusers/link")).toHaveLength(1);
+    expect(calls.filter(([path]) => path === "/v3/loyaltyusers/update")).toHaveLength(2);
+    if (via === "action") {
+      expect(first).toMatchObject({ actionRunId: expect.stringMatching(/^arun_/) });
+    }
+  });
+
+  it("finds a customer whose e-mail has a '.' before the @ (not a valid search term) by exact e-mail", async () => {
+    const customer = { email: "ada.lovelace@example.com" };
+    expect(await run(stamps, paidOrder("o-1", customer), options, DEMO.coupontools)).toMatchObject({
+      kind: "success",
+    });
+    expect(await run(stamps, paidOrder("o-2", customer), options, DEMO.coupontools)).toMatchObject({
+      kind: "success",
+    });
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([
+      { email: "ada.lovelace@example.com", stamps: 2 },
+    ]);
+    const paths = (await vendorCalls()).map(([path]) => path);
+    expect(paths).not.toContain("/v3/loyaltyusers/search");
+    expect(paths.filter((p) => p === "/v3/loyaltyusers/create")).toHaveLength(1);
+  });
+
+  it("skips an order that earns no stamps, calling nothing", async () => {
+    const rule = { per: "amount", per_units: 1000, currency: "EUR" };
+    const result = await run(stamps, paidOrder("o-1"), { ...options, stamp_rule: rule }, DEMO.coupontools);
+    expect(result).toMatchObject({ kind: "skipped" });
+    expect(await recordedRequests()).toEqual([]);
+  });
+});
+
+describe("coupontools.add-stamps: the stamps amount field (not public)", () => {
+  it("a proxy call with another name than the vendor's is refused; stamps_field fixes it; the action owns it", async () => {
+    await setEmulatorSettings({ stampsField: "points" });
+    const proxy = { loyalty_card_id: "demo-card", via: "proxy" };
+    const refused = await run(stamps, paidOrder("o-1"), proxy, DEMO.coupontools);
+    expect(refused).toMatchObject({ kind: "permanent", code: "vendor_rejected", vendorCode: "200" });
+    expect((refused as { reason: string }).reason).toMatch(/Missing parameter: points/);
+    const fixed = await run(stamps, paidOrder("o-2"), { ...proxy, stamps_field: "points" }, DEMO.coupontools);
+    expect(fixed).toMatchObject({ kind: "success" });
+    const viaAction = await run(stamps, paidOrder("o-3"), { loyalty_card_id: "demo-card" }, DEMO.coupontools);
+    expect(viaAction).toMatchObject({ kind: "success" });
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([{ stamps: 2 }]);
+  });
+});
+
+describe.each(["proxy", "action"] as const)("coupontools.directory-user via %s", (via) => {
+  it("registers a consenting customer; a second time is 'already registered' (error_code 304)", async () => {
+    const ev = event<"customer.created">("kooomo", customerCreated);
+    const options = { directory_id: "demo-directory", via };
+    expect(await run(directory, ev, options, DEMO.coupontools)).toMatchObject({ kind: "success" });
+    expect(await run(directory, ev, options, DEMO.coupontools)).toEqual({
+      kind: "skipped",
+      reason: "already registered in the directory",
+    });
+    expect((await emulatorState()).directoryUsers).toHaveLength(1);
+  });
+});
+
+describe.each([
+  ["proxy", ""],
+  ["proxy", "/v2"],
+  ["action", ""],
+  ["action", "/v2"],
+] as const)("Ometria via %s, API base path %j", (via, base) => {
+  beforeEach(() => setEmulatorSettings({ ometriaBasePath: base }));
+
+  it("ometria.gdpr-deletion creates a deletion request for the e-mail", async () => {
+    const ev = event<"customer.erasure_requested">("kooomo", erasure);
+    const result = await run(deletion, ev, { via, api_base_path: base }, DEMO.ometria);
+    expect(result).toMatchObject({ kind: "success" });
+    expect((await emulatorState()).deletionRequests).toMatchObject([{ email: erasure.data.email }]);
+  });
+});
+
+describe.each(["", "/v2"])("Ometria push recipes (proxy only), API base path %j", (base) => {
+  beforeEach(() => setEmulatorSettings({ ometriaBasePath: base }));
+
+  it("pushes one order and one custom event, each a one-type array Ometria accepts", async () => {
+    const options = { api_base_path: base };
+    expect(await run(pushOrder, paidOrder("o-1"), options, DEMO.ometria)).toMatchObject({ kind: "success" });
+    const coupon = event<"coupon.validated">("coupontools", couponValidated);
+    expect(await run(customEvent, coupon, options, DEMO.ometria)).toMatchObject({ kind: "success" });
+    const types = (await emulatorState()).pushedRecords.map((r) => r["@type"]).sort();
+    expect(types).toEqual(["custom_event", "order"]);
+  });
+});
+
+describe("Ometria push limits", () => {
+  it("does not send a record over max_record_bytes", async () => {
+    const items = Array.from({ length: 30 }, () => orderPaid.data.items).flat();
+    const big = event<"order.paid">("kooomo", { ...orderPaid, data: { ...orderPaid.data, items } });
+    const result = await run(pushOrder, big, { max_record_bytes: 1024 }, DEMO.ometria);
+    expect(result).toMatchObject({ kind: "missing_data", reason: expect.stringMatching(/at most 1024/) });
+    expect(await recordedRequests()).toEqual([]);
+  });
+});
+
+describe("ambiguous answers to the stamps call", () => {
+  it.each(["proxy", "action"] as const)(
+    "a vendor 504 on the stamps call via %s is unknown, never retried",
+    async (via) => {
+      await injectFault({
+        match: { pathPrefix: "/v3/loyaltyusers/update" },
+        status: 504,
+        applyThenFail: true,
+      });
+      const result = await run(
+        stamps,
+        paidOrder("o-1"),
+        { loyalty_card_id: "demo-card", via },
+        DEMO.coupontools,
+      );
+      expect(result).toMatchObject({ kind: "unknown" });
+      // The gateway's call did land: exactly one stamp.
+      expect((await emulatorState()).loyaltyUsers).toMatchObject([{ stamps: 1 }]);
+    },
+  );
+
+  it("a directory 409 also means 'already registered' (the duplicate answer is not documented)", async () => {
+    await injectFault({ match: { pathPrefix: "/v4/directory/" }, status: 409, body: { message: "exists" } });
+    const ev = event<"customer.created">("kooomo", customerCreated);
+    const result = await run(directory, ev, { directory_id: "demo-directory" }, DEMO.coupontools);
+    expect(result).toEqual({ kind: "skipped", reason: "already registered in the directory" });
+  });
+});
