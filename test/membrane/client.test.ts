@@ -14,6 +14,7 @@ import {
   emulatorClient,
   emulatorFetch,
   emulatorState,
+  recordCoupontoolsWebhooks,
   recordedRequests,
   resetEmulator,
 } from "../support/emulator";
@@ -169,6 +170,9 @@ describe("membraneClientFromEnv", () => {
       MEMBRANE_TENANT_KEY: "tenant-from-env",
       MEMBRANE: { fetch: emulatorFetch },
     });
+    await recordCoupontoolsWebhooks([
+      { webhook: "evt_1", type: "coupon_validated", date: "2025-03-14 09:26:53" },
+    ]);
     const outcome = await client.proxy({
       connectionId: DEMO.coupontools,
       method: "POST",

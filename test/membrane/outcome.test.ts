@@ -9,6 +9,7 @@ import {
   emulatorClient,
   emulatorFetch,
   injectFault,
+  recordCoupontoolsWebhooks,
   recordedRequests,
   resetEmulator,
 } from "../support/emulator";
@@ -28,6 +29,10 @@ function expectKind<K extends CallOutcome["kind"]>(
 
 describe("success", () => {
   it("passes the vendor's 2xx body through, parsed, with a response summary", async () => {
+    // The verification call confirms only webhooks the emulated account sent.
+    await recordCoupontoolsWebhooks([
+      { webhook: "evt_123", type: "coupon_validated", date: "2025-03-14 09:26:53" },
+    ]);
     const outcome = await emulatorClient().proxy({
       connectionId: DEMO.coupontools,
       method: "POST",
