@@ -1,6 +1,7 @@
 import type { Reaction } from "../config/reactions";
 import type { CallOutcome } from "../membrane/outcome";
 import type { BatchSpec, ReactionResult } from "../reactions/types";
+import { extendLeases } from "../store/deliveries";
 import type { DeliveryContext } from "./context";
 import {
   type ClaimedDelivery,
@@ -44,8 +45,13 @@ export async function runBatch(
     else steps.set(id, await finish(ctx, claimed, ctx.now(), toAttemptResult(early, 0)));
   }
   let sends = 0;
+  const claimedIds = sendable.map((s) => s.claimed.delivery.id);
   const send: SendFn = async (records) => {
-    if (sends++ > 0) await nextSlot();
+    if (sends++ > 0) {
+      await nextSlot();
+      // Each further send may take a whole call timeout: keep the claims alive meanwhile.
+      await extendLeases(ctx.env.DB, claimedIds, ctx.now() + ctx.config.delivery.lease_ms);
+    }
     return spec.send(records, reaction.options, {
       membrane: ctx.membrane,
       connectionId: reaction.connection,

@@ -210,6 +210,21 @@ export async function recordAttempt(
 }
 
 /**
+ * Extends the lease of deliveries still claimed by this attempt, so a long attempt (a batch narrowing down a
+ * rejected record, one paced send after another) is not taken over while it is still working.
+ */
+export async function extendLeases(db: D1Database, ids: readonly string[], until: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE deliveries SET lease_until = ?2
+       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'in_flight' AND lease_until < ?2`,
+    )
+    .bind(JSON.stringify(ids), until)
+    .run();
+}
+
+/**
  * Closes a waiting delivery without sending it because a newer state of the same entity goes out instead
  * (per-entity order): done, with the reason and code `superseded` kept for operators.
  */

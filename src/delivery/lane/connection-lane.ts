@@ -143,7 +143,7 @@ export class ConnectionLane extends DurableObject<Env> {
             later(slot);
             break;
           }
-          this.slots.set(pace.key, Math.max(now, slot) + slotInterval(pace));
+          this.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
         }
         const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
         const chosen = items.splice(0, take);
@@ -204,7 +204,7 @@ export class ConnectionLane extends DurableObject<Env> {
     if (!pace) return;
     const now = Date.now();
     const slot = Math.max(now, this.slots.get(pace.key) ?? 0);
-    this.slots.set(pace.key, slot + slotInterval(pace));
+    this.slots.set(pace.key, slot + paceInterval(pace));
     if (slot > now) await sleep(slot - now);
   }
 
@@ -277,6 +277,12 @@ export class ConnectionLane extends DurableObject<Env> {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Slots 10 % wider than the vendor's limit: requests reach the vendor with some jitter, and a sliding window
+ * counting exactly `limit` requests per period would answer 429 to one that arrives a little early.
+ */
+const paceInterval = (pace: PaceRule) => Math.ceil(slotInterval(pace) * 1.1);
 
 /** The lane of a connection. */
 export function laneOf(env: Pick<Env, "LANES">, connection: string): DurableObjectStub<ConnectionLane> {

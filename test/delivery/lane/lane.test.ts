@@ -140,6 +140,38 @@ describe("batching", () => {
     expect(settled[2]?.last_error).toMatch(/bytes; the vendor takes at most 61440 per record/);
     expect((await vendorCalls("/push")).map((p) => (p.body as unknown[]).length)).toEqual([2]);
   });
+
+  it("narrows a batch the vendor partly rejects down to the record at fault, which fails alone", async () => {
+    const items = await plan(
+      "orders-to-ometria",
+      Array.from({ length: 5 }, (_, i) => paidOrder(515_000 + i)),
+    );
+    // The third order's record gets an empty id, which Ometria rejects (counted in `rejected`).
+    const bad = items[2];
+    if (!bad) throw new Error("missing");
+    const event = JSON.parse((await eventRow(bad.eventId)).event_json);
+    event.data.order_id = "";
+    await env.DB.prepare("UPDATE events SET event_json = ?2 WHERE id = ?1")
+      .bind(bad.eventId, JSON.stringify(event))
+      .run();
+
+    await laneOf(bridgeEnv, "ometria-demo").enqueue("ometria-demo", items);
+    const settled = await settledRows(items);
+    const byId = new Map(settled.map((d) => [d.id, d]));
+    expect(byId.get(bad.deliveryId)).toMatchObject({ status: "dead", last_error_code: "vendor_rejected" });
+    for (const item of items.filter((i) => i !== bad))
+      expect(byId.get(item.deliveryId)).toMatchObject({ status: "succeeded", attempts: 1 });
+    // 5 records; the first half (3) rejects again, is halved into 2 (accepted) and 1 (the bad record, alone);
+    // the second half (2) is accepted.
+    const sizes = (await vendorCalls("/push")).map((p) => (p.body as unknown[]).length);
+    expect(sizes).toEqual([5, 3, 2, 1, 2]);
+    expect((await emulatorState()).pushedRecords.map((r) => r.id).sort()).toEqual([
+      "515000",
+      "515001",
+      "515003",
+      "515004",
+    ]);
+  });
 });
 
 describe("per-entity order", () => {
