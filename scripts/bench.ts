@@ -87,7 +87,9 @@ async function emulator(url: string, path: string, body?: unknown): Promise<unkn
     headers: { "content-type": "application/json" },
     body: body === undefined ? null : JSON.stringify(body),
   });
-  return res.json();
+  if (!res.ok) throw new Error(`emulator ${path}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return text === "" ? null : JSON.parse(text);
 }
 
 /** D1 statements per accepted delivery and per delivered reaction, counted inside workerd. */

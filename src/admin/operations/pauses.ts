@@ -1,4 +1,5 @@
-import type { BridgeConfig } from "../../config";
+import { type BridgeConfig, loadConfig } from "../../config";
+import { laneOf } from "../../delivery/lane/connection-lane";
 import type { Env } from "../../env";
 import { NotFoundError } from "../../errors";
 import { addPause, listReleased, type PauseKind, type PauseRow, removePause } from "../../store/pauses";
@@ -42,5 +43,8 @@ export async function resume(
   const ids = await listReleased(env.DB, kind, name, RESUME_BATCH + 1);
   const released = ids.slice(0, RESUME_BATCH);
   await sendDeliveryMessages(env, released);
+  // The lanes hold what waited for the pause: wake them (a route's deliveries may sit in any lane).
+  const lanes = kind === "connection" ? [name] : pausableNames(loadConfig(env), "connection");
+  await Promise.all(lanes.map((connection) => laneOf(env, connection).nudge()));
   return { pause: removed, requeued: released.length, more: ids.length > RESUME_BATCH };
 }

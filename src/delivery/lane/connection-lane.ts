@@ -6,6 +6,7 @@ import { log } from "../../lib/log";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
+import { getPause } from "../../store/pauses";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
@@ -16,6 +17,10 @@ import { type LaneItem, LaneWork } from "./work";
 const PUMP_BUDGET_MS = 20_000;
 /** Due work looked at per round. */
 const ROUND = 500;
+/** How often a paused connection's lane looks whether it was resumed (resuming also wakes it at once). */
+const PAUSE_RECHECK_MS = 5_000;
+/** How long a delivery held by a paused route waits before it is looked at again. */
+const ROUTE_PAUSE_RECHECK_MS = 30_000;
 /** What the lane reports to the admin API. */
 export interface LaneStatus {
   connection: string;
@@ -39,6 +44,8 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
   private connection = "";
+  /** Whether the connection is paused, and until when that answer is trusted (one D1 read per second). */
+  private pause: { paused: boolean; until: number } = { paused: false, until: 0 };
   /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
   private context?: DeliveryContext;
 
@@ -60,6 +67,13 @@ export class ConnectionLane extends DurableObject<Env> {
     }
     this.work.add(items);
     await this.wake(Math.min(...items.map((i) => i.dueAt)));
+  }
+
+  /** The connection or a route was resumed: look again now instead of at the next recheck. */
+  async nudge(): Promise<void> {
+    this.pause = { paused: false, until: 0 };
+    this.work.releasePaused(Date.now());
+    await this.wake(Date.now());
   }
 
   async status(): Promise<LaneStatus> {
@@ -113,6 +127,12 @@ export class ConnectionLane extends DurableObject<Env> {
   /** Starts every delivery that may go now; says when to look again for those that may not. */
   private async startEligible(ctx: DeliveryContext): Promise<{ started: number; wakeAt?: number }> {
     const now = Date.now();
+    // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
+    if (now >= this.pause.until) {
+      const paused = (await getPause(ctx.env.DB, "connection", this.connection)) !== null;
+      this.pause = { paused, until: now + 1_000 };
+    }
+    if (this.pause.paused) return { started: 0, wakeAt: now + PAUSE_RECHECK_MS };
     const gate = admission(this.breaker, now);
     if (gate.admit === "none") return { started: 0, ...(gate.until !== undefined && { wakeAt: gate.until }) };
 
@@ -232,8 +252,12 @@ export class ConnectionLane extends DurableObject<Env> {
         this.observe("transient", "an attempt's outcome is unknown");
         this.work.remove(item.deliveryId);
         return;
+      case "paused":
+        // Its connection or route was paused after it became due: it waits here (resuming wakes the lane).
+        this.work.holdPaused(item.deliveryId, Date.now() + ROUTE_PAUSE_RECHECK_MS);
+        return;
       default:
-        // gone, finished, or paused (resuming sends it here again).
+        // gone or finished.
         this.work.remove(item.deliveryId);
     }
   }

@@ -12,6 +12,7 @@ export interface LaneItem {
 }
 
 interface WorkRow extends Record<string, SqlStorageValue> {
+  paused: number;
   delivery_id: string;
   reaction: string;
   event_id: string;
@@ -29,7 +30,7 @@ export class LaneWork {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS work (
       delivery_id TEXT PRIMARY KEY, reaction TEXT NOT NULL, event_id TEXT NOT NULL, due_at INTEGER NOT NULL,
-      entity TEXT, seq INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0)`);
+      entity TEXT, seq INTEGER NOT NULL, running INTEGER NOT NULL DEFAULT 0, paused INTEGER NOT NULL DEFAULT 0)`);
     sql.exec("CREATE INDEX IF NOT EXISTS work_due ON work (running, due_at)");
     sql.exec(
       "CREATE INDEX IF NOT EXISTS work_entity ON work (reaction, entity, seq) WHERE entity IS NOT NULL",
@@ -110,9 +111,19 @@ export class LaneWork {
     for (const id of ids) this.sql.exec("UPDATE work SET running = 1 WHERE delivery_id = ?", id);
   }
 
+  /** Puts running work back to wait for a resume, looking again at `dueAt` at the latest. */
+  holdPaused(id: string, dueAt: number): void {
+    this.sql.exec("UPDATE work SET running = 0, paused = 1, due_at = ? WHERE delivery_id = ?", dueAt, id);
+  }
+
+  /** A resume: work held by a pause is due now. */
+  releasePaused(now: number): void {
+    this.sql.exec("UPDATE work SET paused = 0, due_at = min(due_at, ?) WHERE paused = 1", now);
+  }
+
   /** Puts running work back to wait until `dueAt`. */
   reschedule(id: string, dueAt: number): void {
-    this.sql.exec("UPDATE work SET running = 0, due_at = ? WHERE delivery_id = ?", dueAt, id);
+    this.sql.exec("UPDATE work SET running = 0, paused = 0, due_at = ? WHERE delivery_id = ?", dueAt, id);
   }
 
   remove(id: string): void {
