@@ -4,7 +4,7 @@ import { maskValues, personalValues } from "../events/personal-data";
 import { log, redactEmail } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/send";
-import type { ReactionResult, Reconciliation } from "../reactions/types";
+import type { ReactionResult, RecipeContext, Reconciliation } from "../reactions/types";
 import {
   type AttemptResult,
   claimDelivery,
@@ -14,6 +14,7 @@ import {
   markOutcomeUnknown,
   markWaitingDead,
   recordAttempt,
+  saveReconcileState,
 } from "../store/deliveries";
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
@@ -66,7 +67,9 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     const checked = await reconcileFirst(ctx, reaction, event, delivery.reconcile_state, started);
     if (checked !== "run") return finish(ctx, claimed, ctx.now(), checked);
   }
-  const result = await runRecipe(ctx, reaction, event);
+  const result = await runRecipe(ctx, reaction, event, (saved) =>
+    saveReconcileState(ctx.env.DB, delivery.id, claimed.attempt, JSON.stringify(saved)),
+  );
   return finish(ctx, claimed, ctx.now(), attemptOf(reaction, result, ctx.now() - started));
 }
 
@@ -128,7 +131,6 @@ async function reconcileFirst(
         errorCode: "outcome_unknown",
         error: `${found.reason}; check the vendor before retrying (a repeat could apply it twice)`,
         durationMs,
-        reconcileState: state,
       };
     case "retry":
       // The reading failed: nothing was sent, so the delivery waits to read again.
@@ -173,9 +175,15 @@ export async function claimForAttempt(
     };
   }
 
+  // A lost worker that had saved a baseline before its call: the next attempt reads the vendor's state first.
+  const reconcilable = reaction.recipe.reconcile !== undefined && delivery.reconcile_state !== null;
   if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now)
     return { step: "held", until: (delivery.lease_until ?? now) + 1 };
-  if (delivery.status === "in_flight" && !reaction.recipe.idempotent) {
+  // The lost worker's call may still land: read the vendor's state only once it no longer can.
+  const settledAt = (delivery.lease_until ?? now) + ctx.config.delivery.ambiguous_settle_seconds * 1000;
+  if (delivery.status === "in_flight" && reconcilable && settledAt > now)
+    return { step: "held", until: settledAt };
+  if (delivery.status === "in_flight" && !reaction.recipe.idempotent && !reconcilable) {
     // The worker that held it is gone; its call may or may not have reached the vendor. Repeating a
     // non-idempotent call could apply it twice, so stop and leave it to an operator.
     const marked = await markOutcomeUnknown(
@@ -198,7 +206,7 @@ export async function claimForAttempt(
   const attempt = await claimDelivery(env.DB, delivery.id, {
     now,
     leaseMs: ctx.config.delivery.lease_ms,
-    retakeExpired: reaction.recipe.idempotent,
+    retakeExpired: reaction.recipe.idempotent || reconcilable,
     request: { method: "-", path: `(planned: ${reaction.recipe.key} via ${reaction.connection})` },
   });
   if (attempt === null) return { step: "held", until: now + 1_000 };
@@ -226,9 +234,13 @@ async function runRecipe(
   ctx: DeliveryContext,
   reaction: Reaction,
   event: CanonicalEvent,
+  checkpoint: RecipeContext["checkpoint"],
 ): Promise<ReactionResult> {
   try {
-    return await reaction.recipe.run(event, reaction.options, recipeContext(ctx, reaction));
+    return await reaction.recipe.run(event, reaction.options, {
+      ...recipeContext(ctx, reaction),
+      ...(checkpoint && { checkpoint }),
+    });
   } catch (error) {
     // A recipe bug, not a vendor failure: retrying the same code on the same event cannot help.
     log("error", "delivery.recipe_crashed", { reaction: reaction.name, error: String(error) });
@@ -326,7 +338,12 @@ export async function finish(
     {
       status,
       ...(nextAttemptAt !== undefined && { nextAttemptAt }),
-      ...(result.reconcileState !== undefined && { reconcileState: result.reconcileState }),
+      // Kept only while the delivery waits for its next attempt: once it is dead an operator has the last
+      // word, and a forced retry runs the call (they checked the vendor) rather than reading again.
+      ...(status === "retrying" &&
+        result.reconcileState !== undefined && {
+          reconcileState: result.reconcileState,
+        }),
     },
     now,
   );

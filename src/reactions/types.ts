@@ -72,6 +72,11 @@ export interface EntityKeys {
 export interface RecipeContext {
   membrane: MembraneClient;
   connectionId: string;
+  /**
+   * Keeps `saved` with the delivery before a non-idempotent call goes out, so that if the worker is lost
+   * mid-call the next attempt reconciles instead of leaving it to an operator. Absent outside the engine.
+   */
+  checkpoint?(saved: unknown): Promise<void>;
 }
 
 /**

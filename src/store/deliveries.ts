@@ -273,6 +273,24 @@ export async function markWaitingDead(
   return result.meta.changes > 0;
 }
 
+/**
+ * Keeps what a recipe read before a non-idempotent call (its reconciliation baseline), written before the call
+ * goes out, so a worker lost mid-call leaves it for the next attempt. Only while this attempt holds it.
+ */
+export async function saveReconcileState(
+  db: D1Database,
+  id: string,
+  attempt: number,
+  state: string,
+): Promise<void> {
+  await db
+    .prepare(
+      "UPDATE deliveries SET reconcile_state = ?3 WHERE id = ?1 AND status = 'in_flight' AND attempts = ?2",
+    )
+    .bind(id, attempt, state)
+    .run();
+}
+
 /** Dead-letters a delivery whose non-idempotent call may have gone out unrecorded (lost worker). */
 export async function markOutcomeUnknown(
   db: D1Database,

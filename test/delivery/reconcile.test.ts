@@ -5,7 +5,14 @@ import { type DeliveryContext, deliveryContext } from "../../src/delivery/contex
 import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
-import { type DeliveryRow, getDelivery, planDeliveries } from "../../src/store/deliveries";
+import {
+  claimDelivery,
+  type DeliveryRow,
+  getDelivery,
+  planDeliveries,
+  saveReconcileState,
+} from "../../src/store/deliveries";
+import { readStoredEvent } from "../../src/store/stored-event";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { acceptedId, deliver } from "../support/deliveries";
 import {
@@ -16,7 +23,7 @@ import {
   resetEmulator,
 } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
-import { deliveriesOf, storeUnqueued } from "../support/stored-events";
+import { deliveriesOf, eventRow, storeUnqueued } from "../support/stored-events";
 import { waitFor } from "../support/wait";
 
 // Exactly-once stamps: an ambiguous answer to the stamps call (applied or not, then 5xx / a timeout) is
@@ -221,7 +228,7 @@ describe("via the proxy, attempt by attempt", () => {
       DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,
     };
     const ctx: DeliveryContext = deliveryContext(testEnv, { config: proxyConfig, now: () => now });
-    return { ctx, setNow: (t: number) => (now = t) };
+    return { ctx, config: proxyConfig, setNow: (t: number) => (now = t) };
   }
 
   async function planned(id: string, email: string): Promise<DeliveryRow> {
@@ -285,5 +292,43 @@ describe("via the proxy, attempt by attempt", () => {
       code: "outcome_unknown",
     });
     expect(await stampsOf(email)).toEqual([1]);
+  });
+
+  it("a worker lost mid-call after saving its baseline: the next attempt reconciles, no operator", async () => {
+    const { ctx, config: proxyConfig, setNow } = harness({});
+    const email = "proxy-lost@example.com";
+    const row = await planned("px-lost", email);
+    const spec = proxyConfig.reactions.find((r) => r.name === "paid-order-stamps");
+    if (!spec) throw new Error("paid-order-stamps missing");
+    // The worker claims the delivery, saves its baseline, its stamps call lands... and it dies unrecorded.
+    const attempt = await claimDelivery(env.DB, row.id, {
+      now: T0,
+      leaseMs: config.delivery.lease_ms,
+      retakeExpired: false,
+      request: { method: "-", path: "(planned)" },
+    });
+    if (attempt === null) throw new Error("not claimed");
+    const event = readStoredEvent((await eventRow(row.event_id)).event_json);
+    await spec.recipe.run(event, spec.options, {
+      membrane: ctx.membrane,
+      connectionId: spec.connection,
+      checkpoint: (saved) => saveReconcileState(env.DB, row.id, attempt, JSON.stringify(saved)),
+    });
+    expect(await stampsOf(email)).toEqual([1]);
+
+    // Past the lease, it waits out the settle time (the lost call could still land), then reads the balance.
+    const leaseEnd = T0 + config.delivery.lease_ms;
+    setNow(leaseEnd + 1);
+    const settleEnd = leaseEnd + config.delivery.ambiguous_settle_seconds * 1000;
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "held", until: settleEnd });
+    setNow(settleEnd);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      attempt: 2,
+      status: "succeeded",
+      code: "reconciled",
+    });
+    expect(await stampsOf(email)).toEqual([1]);
+    expect(await vendorCalls("/v3/loyaltyusers/update")).toHaveLength(1);
   });
 });

@@ -247,6 +247,10 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     const found = await findOrCreate(ctx, opts, customer);
     if ("stop" in found) return found.stop;
 
+    // Without a balance read before the call nothing can be compared later: an operator decides.
+    const saved =
+      found.baseline === undefined ? undefined : { userId: found.userId, baseline: found.baseline, stamps };
+    if (saved) await ctx.checkpoint?.(saved);
     // The only step that changes a balance: if its answer is lost, the stamps may already be on the card.
     const added =
       opts.via === "action"
@@ -261,9 +265,6 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
             user: found.userId,
             [opts.stamps_field]: stamps,
           });
-    // Without a balance read before the call nothing can be compared later: an operator decides.
-    const saved =
-      found.baseline === undefined ? undefined : { userId: found.userId, baseline: found.baseline, stamps };
     return unlessAmbiguous(added, saved);
   },
 
