@@ -162,6 +162,38 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
     expect(first).not.toContain("together");
   });
 
+  it("a newer order of the same customer waits while the older one waits to be reconciled", async () => {
+    const email = "waits@example.com";
+    await injectFault(onUpdate({ status: 500, applyThenFail: true }));
+    const first = await acceptedId(await deliver("kooomo", paidOrder("wt-1", email, 77)));
+    await waitFor(
+      () => deliveriesOf(first),
+      (rs) => rs.some((d) => d.reaction === "paid-order-stamps" && d.status === "retrying"),
+      { what: "the ambiguous first attempt" },
+    );
+    // Its reading fails twice (transient: it reads again later), so it waits a few seconds more.
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 500, times: 2 });
+    const second = await acceptedId(await deliver("kooomo", paidOrder("wt-2", email, 77)));
+    const older = await stampsDelivery(first);
+    const newer = await stampsDelivery(second);
+    // Had the newer one run in between, the older one's reading would have found 2, not 0 + 1.
+    expect([older.status, newer.status]).toEqual(["succeeded", "succeeded"]);
+    expect(await attemptsOf(older.id)).toEqual([
+      ["transient", "server_error"],
+      ["transient", "server_error"],
+      ["transient", "server_error"],
+      ["success", "reconciled"],
+    ]);
+    const times = await env.DB.prepare(
+      "SELECT delivery_id, min(started_at) AS started, max(finished_at) AS finished FROM attempts WHERE delivery_id IN (?1, ?2) GROUP BY delivery_id",
+    )
+      .bind(older.id, newer.id)
+      .all<{ delivery_id: string; started: number; finished: number }>();
+    const of = (id: string) => times.results.find((t) => t.delivery_id === id);
+    expect(of(newer.id)?.started).toBeGreaterThanOrEqual(of(older.id)?.finished ?? Infinity);
+    expect(await stampsOf(email)).toEqual([2]);
+  });
+
   it("soak: 40 paid orders of 20 customers, each sent twice at once, with 5xx, apply-then-fail and a timeout", {
     timeout: 120_000,
   }, async () => {
