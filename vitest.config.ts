@@ -78,6 +78,8 @@ export default defineConfig(async () => {
               lease_ms: 20_000,
               breaker_failures: 5,
               breaker_cooldown_seconds: 2,
+              // An ambiguous stamps call is reconciled after 2 s (a timed-out test call lands within 2.5 s).
+              ambiguous_settle_seconds: 2,
             },
             MEMBRANE_TIMEOUT_MS: "1500",
           },

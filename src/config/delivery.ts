@@ -8,6 +8,12 @@ export const deliverySettings = z.strictObject({
     .array(z.number().int().positive().max(43_200))
     .min(1)
     .default([10, 60, 300, 1_800, 7_200, 21_600]),
+  /**
+   * Least wait before a non-idempotent call with an ambiguous outcome is reconciled (its vendor state read):
+   * a request the vendor still works on can land after its caller gave up, up to the origin timeout of a
+   * Cloudflare-fronted API (100 s, the 524). A reading before that could miss it and apply the call twice.
+   */
+  ambiguous_settle_seconds: z.number().int().min(0).max(3_600).default(120),
   /** Random spread applied to each delay, as a fraction (0.2 = +-20 %). */
   jitter: z.number().min(0).max(1).default(0.2),
   /** A delivery claimed longer ago than this is presumed lost with its worker (crash) and looked at again. */

@@ -1,7 +1,10 @@
 import { reactionsFor } from "../config/reactions";
+import { redactionSalt } from "../config/redaction-salt";
 import { isRecognized } from "../events/cloudevent";
+import { keyedHash } from "../lib/crypto";
 import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
+import type { EntityKeys } from "../reactions/types";
 import { planDeliveries } from "../store/deliveries";
 import {
   getEvent,
@@ -113,11 +116,10 @@ export async function planEvent(
   const reactions = reactionsFor(ctx.config.reactions, event.type, row.route);
   // The vendor's time of the event where it says one (else receipt): the order of states of one entity.
   const eventSeq = Date.parse(event.time) || row.received_at;
-  const deliveries = await planDeliveries(
-    env.DB,
-    eventId,
-    reactions.map((r) => {
-      const entityKey = r.recipe.entity?.(event);
+  const keys = entityKeys(env);
+  const planned = await Promise.all(
+    reactions.map(async (r) => {
+      const entityKey = await r.recipe.entity?.(event, r.options, keys);
       return {
         reaction: r.name,
         recipe: r.recipe.key,
@@ -126,12 +128,20 @@ export async function planEvent(
         ...(entityKey !== undefined && { entityKey }),
       };
     }),
-    ctx.now(),
   );
+  const deliveries = await planDeliveries(env.DB, eventId, planned, ctx.now());
   const fresh = deliveries.filter((d) => d.status === "pending" && d.attempts === 0);
   if (fresh.length > 0) {
     await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(fresh.map((d) => d.id)));
   }
   await refreshEventStatus(env.DB, eventId);
   log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });
+}
+
+/**
+ * Entity keys are stored in D1 and in the lanes: one derived from an e-mail is its keyed hash (HMAC with
+ * REDACTION_SALT, as for de-duplication keys), which nobody without the secret can reverse or look up.
+ */
+export function entityKeys(env: Record<string, unknown>): EntityKeys {
+  return { hash: (text) => keyedHash(redactionSalt(env), `entity:${text}`) };
 }

@@ -4,7 +4,7 @@ import { maskValues, personalValues } from "../events/personal-data";
 import { log, redactEmail } from "../lib/log";
 import type { DeliveryMessage } from "../queue/messages";
 import { sendMessages } from "../queue/send";
-import type { ReactionResult } from "../reactions/types";
+import type { ReactionResult, RecipeContext, Reconciliation } from "../reactions/types";
 import {
   type AttemptResult,
   claimDelivery,
@@ -14,6 +14,7 @@ import {
   markOutcomeUnknown,
   markWaitingDead,
   recordAttempt,
+  saveReconcileState,
 } from "../store/deliveries";
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
@@ -53,13 +54,94 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   const claimed = await claimForAttempt(ctx, message.deliveryId);
   if ("step" in claimed) return claimed;
   const started = ctx.now();
-  const { event } = claimed;
-  const result: ReactionResult =
-    "missing" in event
-      ? { kind: "missing_data", reason: event.missing }
-      : await runRecipe(ctx, claimed.reaction, event);
-  return finish(ctx, claimed, ctx.now(), toAttemptResult(result, ctx.now() - started));
+  const { event, reaction, delivery } = claimed;
+  if ("missing" in event)
+    return finish(
+      ctx,
+      claimed,
+      ctx.now(),
+      toAttemptResult({ kind: "missing_data", reason: event.missing }, 0),
+    );
+  // An earlier attempt's outcome was ambiguous: check the vendor before anything is sent again.
+  if (delivery.reconcile_state !== null && reaction.recipe.reconcile) {
+    const checked = await reconcileFirst(ctx, reaction, event, delivery.reconcile_state, started);
+    if (checked !== "run") return finish(ctx, claimed, ctx.now(), checked);
+  }
+  const result = await runRecipe(ctx, reaction, event, (saved) =>
+    saveReconcileState(ctx.env.DB, delivery.id, claimed.attempt, JSON.stringify(saved)),
+  );
+  return finish(ctx, claimed, ctx.now(), attemptOf(reaction, result, ctx.now() - started));
 }
+
+type FinishResult = AttemptResult & {
+  retryAfterMs?: number;
+  /** JSON the next attempt reconciles with before repeating the call; absent clears it. */
+  reconcileState?: string;
+};
+
+/**
+ * An ambiguous result of a recipe that can reconcile becomes a transient attempt that keeps what the recipe
+ * saved: the next attempt reads the vendor's state before repeating anything. Otherwise toAttemptResult.
+ */
+function attemptOf(reaction: Reaction, result: ReactionResult, durationMs: number): FinishResult {
+  if (result.kind !== "unknown" || result.saved === undefined || !reaction.recipe.reconcile)
+    return toAttemptResult(result, durationMs);
+  const { outcome } = result;
+  return {
+    ...toAttemptResult(outcome, durationMs),
+    outcome: "transient",
+    errorCode: outcome.kind === "transient" ? outcome.code : "outcome_ambiguous",
+    error: `${result.reason}; the vendor's state is checked before any repeat`,
+    reconcileState: JSON.stringify(result.saved),
+  };
+}
+
+/** What the next attempt does after reconciling: run the recipe again, or finish with this result. */
+async function reconcileFirst(
+  ctx: DeliveryContext,
+  reaction: Reaction,
+  event: CanonicalEvent,
+  state: string,
+  started: number,
+): Promise<"run" | FinishResult> {
+  const reconcile = reaction.recipe.reconcile;
+  if (!reconcile) return "run";
+  let found: Reconciliation;
+  try {
+    found = await reconcile(event, reaction.options, recipeContext(ctx, reaction), JSON.parse(state));
+  } catch (error) {
+    log("error", "delivery.reconcile_crashed", { reaction: reaction.name, error: String(error) });
+    found = { verdict: "unknown", reason: `reconciliation failed: ${String(error)}` };
+  }
+  const durationMs = ctx.now() - started;
+  log("info", "delivery.reconciled", { reaction: reaction.name, verdict: found.verdict });
+  switch (found.verdict) {
+    case "not_applied":
+      return "run";
+    case "applied":
+      return {
+        outcome: "success",
+        errorCode: "reconciled",
+        error: `reconciled: the vendor had applied it${found.detail ? ` (${found.detail})` : ""}`,
+        durationMs,
+      };
+    case "unknown":
+      return {
+        outcome: "unknown",
+        errorCode: "outcome_unknown",
+        error: `${found.reason}; check the vendor before retrying (a repeat could apply it twice)`,
+        durationMs,
+      };
+    case "retry":
+      // The reading failed: nothing was sent, so the delivery waits to read again.
+      return { ...toAttemptResult(found.outcome, durationMs), reconcileState: state };
+  }
+}
+
+const recipeContext = (ctx: DeliveryContext, reaction: Reaction) => ({
+  membrane: ctx.membrane,
+  connectionId: reaction.connection,
+});
 
 /**
  * Loads a delivery and claims it for an attempt (recorded before any call goes out), or says why not: done,
@@ -93,9 +175,15 @@ export async function claimForAttempt(
     };
   }
 
+  // A lost worker that had saved a baseline before its call: the next attempt reads the vendor's state first.
+  const reconcilable = reaction.recipe.reconcile !== undefined && delivery.reconcile_state !== null;
   if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now)
     return { step: "held", until: (delivery.lease_until ?? now) + 1 };
-  if (delivery.status === "in_flight" && !reaction.recipe.idempotent) {
+  // The lost worker's call may still land: read the vendor's state only once it no longer can.
+  const settledAt = (delivery.lease_until ?? now) + ctx.config.delivery.ambiguous_settle_seconds * 1000;
+  if (delivery.status === "in_flight" && reconcilable && settledAt > now)
+    return { step: "held", until: settledAt };
+  if (delivery.status === "in_flight" && !reaction.recipe.idempotent && !reconcilable) {
     // The worker that held it is gone; its call may or may not have reached the vendor. Repeating a
     // non-idempotent call could apply it twice, so stop and leave it to an operator.
     const marked = await markOutcomeUnknown(
@@ -118,7 +206,7 @@ export async function claimForAttempt(
   const attempt = await claimDelivery(env.DB, delivery.id, {
     now,
     leaseMs: ctx.config.delivery.lease_ms,
-    retakeExpired: reaction.recipe.idempotent,
+    retakeExpired: reaction.recipe.idempotent || reconcilable,
     request: { method: "-", path: `(planned: ${reaction.recipe.key} via ${reaction.connection})` },
   });
   if (attempt === null) return { step: "held", until: now + 1_000 };
@@ -146,11 +234,12 @@ async function runRecipe(
   ctx: DeliveryContext,
   reaction: Reaction,
   event: CanonicalEvent,
+  checkpoint: RecipeContext["checkpoint"],
 ): Promise<ReactionResult> {
   try {
     return await reaction.recipe.run(event, reaction.options, {
-      membrane: ctx.membrane,
-      connectionId: reaction.connection,
+      ...recipeContext(ctx, reaction),
+      ...(checkpoint && { checkpoint }),
     });
   } catch (error) {
     // A recipe bug, not a vendor failure: retrying the same code on the same event cannot help.
@@ -207,7 +296,7 @@ export async function finish(
   ctx: DeliveryContext,
   claimed: Pick<ClaimedDelivery, "delivery" | "reaction" | "attempt" | "personal">,
   now: number,
-  result: AttemptResult & { retryAfterMs?: number },
+  result: FinishResult,
 ): Promise<DeliveryStep> {
   const { env, config } = ctx;
   const { delivery, reaction, attempt, personal } = claimed;
@@ -216,11 +305,24 @@ export async function finish(
   if (result.outcome === "transient") {
     // Counted from the last manual retry, so an operator's retry gets a full schedule again.
     const schedule = reaction.retrySchedule ?? config.delivery.retry_schedule_seconds;
-    const delay = retryDelayMs(schedule, attempt - delivery.retry_base, {
+    const scheduled = retryDelayMs(schedule, attempt - delivery.retry_base, {
       jitter: config.delivery.jitter,
       ...(result.retryAfterMs !== undefined && { retryAfterMs: result.retryAfterMs }),
     });
-    if (delay === null) {
+    // A call that may still land upstream is read back only once it no longer can.
+    const delay =
+      scheduled !== null && result.reconcileState !== undefined
+        ? Math.max(scheduled, config.delivery.ambiguous_settle_seconds * 1000)
+        : scheduled;
+    if (delay === null && result.reconcileState !== undefined) {
+      // Out of retries with the last outcome ambiguous: only an operator can tell (a retry reconciles first).
+      result = {
+        ...result,
+        outcome: "unknown",
+        errorCode: "outcome_unknown",
+        error: `gave up after ${attempt} attempts: ${result.error ?? result.errorCode}; check the vendor before retrying (a repeat could apply it twice)`,
+      };
+    } else if (delay === null) {
       result = { ...result, error: `gave up after ${attempt} attempts: ${result.error ?? result.errorCode}` };
     } else {
       status = "retrying";
@@ -233,7 +335,16 @@ export async function finish(
     delivery.id,
     attempt,
     result,
-    { status, ...(nextAttemptAt !== undefined && { nextAttemptAt }) },
+    {
+      status,
+      ...(nextAttemptAt !== undefined && { nextAttemptAt }),
+      // Kept only while the delivery waits for its next attempt: once it is dead an operator has the last
+      // word, and a forced retry runs the call (they checked the vendor) rather than reading again.
+      ...(status === "retrying" &&
+        result.reconcileState !== undefined && {
+          reconcileState: result.reconcileState,
+        }),
+    },
     now,
   );
   if (!moved) {

@@ -53,3 +53,15 @@ export function createdId(body: unknown): string | undefined {
   // `{"status":{...},"user":42}`: the id itself at the top level.
   return isObject(body) ? idOf(body) : undefined;
 }
+
+/**
+ * The number under `field` in the record of user `userId` (a number, or a string of digits), if the answer
+ * shows one. Tolerant: the list/search answer shapes are not public.
+ */
+export function balanceOf(body: unknown, userId: string, field: string): number | undefined {
+  const record = recordsIn(body).find((r) => idOf(r) === userId);
+  const value = record?.[field];
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}

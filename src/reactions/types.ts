@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
 import type { MembraneClient } from "../membrane/client";
-import { type CallOutcome, vendorStatusOf } from "../membrane/outcome";
+import type { CallOutcome } from "../membrane/outcome";
 import type { PaceRule } from "../pacing/pacer";
 
 /**
@@ -14,31 +14,69 @@ export type ReactionResult =
   | CallOutcome
   | { kind: "missing_data"; reason: string }
   | { kind: "skipped"; reason: string }
-  /** A non-idempotent call may or may not have been applied (it timed out): never repeated automatically. */
-  | { kind: "unknown"; reason: string; outcome: CallOutcome };
+  /**
+   * A non-idempotent call may or may not have been applied: never repeated blindly. `saved` is what the recipe
+   * recorded before the call (e.g. the balance it read) for its `reconcile` hook to decide on the next attempt.
+   */
+  | { kind: "unknown"; reason: string; outcome: CallOutcome; saved?: unknown };
 
 export const missingData = (reason: string): ReactionResult => ({ kind: "missing_data", reason });
 export const skipped = (reason: string): ReactionResult => ({ kind: "skipped", reason });
 
 /**
- * For a call that is not safe to repeat. A timeout, a dropped connection, or a gateway's 502/504 (the
- * upstream may have finished after the gateway gave up) leaves it unknown whether the vendor applied the
- * call, so it must not be retried like an ordinary transient failure. 429, 500 and 503 are taken to mean
- * the call was not applied and are retried.
+ * Transient codes that prove the call was not applied: the vendor's or Membrane's rate limit (429), a held
+ * Membrane lock (`concurrency/lock_timeout`: the run never started) and expired credentials
+ * (`connection/access_token_expired`: Membrane refused before forwarding, or the vendor answered 401 and the
+ * proxy refreshed). Every other transient failure (a 5xx from the vendor or from Membrane's `internal`,
+ * whose moment of failure is not documented, a failed action run whose vendor answered 5xx, a timeout, a
+ * dropped connection) may come after the vendor applied the call. Permanent Membrane refusals
+ * (`bad_request/*`, configuration types) are refusals before forwarding and are not transient at all.
+ * Source for the types and keys: docs.getmembrane.com reference/overview/errors and @membranehq/sdk.
  */
-export function unlessAmbiguous(outcome: CallOutcome): ReactionResult {
-  if (outcome.kind !== "transient") return outcome;
-  const lost = outcome.code === "timeout" || outcome.code === "network_error";
-  // Through an action, the vendor's gateway answer is the status Membrane reports for the failed run.
-  const vendorStatus = outcome.membraneError ? vendorStatusOf(outcome.membraneError) : undefined;
-  const gateway = [outcome.status, vendorStatus].some((s) => s === 502 || s === 504);
-  if (!lost && !gateway) return outcome;
-  return { kind: "unknown", reason: `${outcome.reason}; the vendor may have applied it`, outcome };
+const NOT_APPLIED: readonly string[] = ["rate_limited", "busy", "credentials_expired"];
+
+/** Whether a failed call may have been applied by the vendor (see NOT_APPLIED). */
+export function isAmbiguous(outcome: CallOutcome): outcome is Extract<CallOutcome, { kind: "transient" }> {
+  return outcome.kind === "transient" && !NOT_APPLIED.includes(outcome.code);
+}
+
+/**
+ * For a call that is not safe to repeat: an ambiguous failure (isAmbiguous) becomes `unknown`, carrying what
+ * the recipe saved before the call so its `reconcile` hook can decide later; others pass unchanged.
+ */
+export function unlessAmbiguous(outcome: CallOutcome, saved?: unknown): ReactionResult {
+  if (!isAmbiguous(outcome)) return outcome;
+  return {
+    kind: "unknown",
+    reason: `${outcome.reason}; the vendor may have applied it`,
+    outcome,
+    ...(saved !== undefined && { saved }),
+  };
+}
+
+/**
+ * What a recipe's `reconcile` hook found upstream after an ambiguous outcome: the call was applied (the
+ * delivery succeeds), was not (it runs again), cannot be told (an operator decides), or the reading itself
+ * failed transiently (looked at again later, still unsent).
+ */
+export type Reconciliation =
+  | { verdict: "applied" | "not_applied"; detail?: string }
+  | { verdict: "unknown"; reason: string }
+  | { verdict: "retry"; outcome: CallOutcome };
+
+/** Keys derived from personal data (an e-mail) for an entity: a keyed hash, never the value itself. */
+export interface EntityKeys {
+  hash(text: string): Promise<string>;
 }
 
 export interface RecipeContext {
   membrane: MembraneClient;
   connectionId: string;
+  /**
+   * Keeps `saved` with the delivery before a non-idempotent call goes out, so that if the worker is lost
+   * mid-call the next attempt reconciles instead of leaving it to an operator. Absent outside the engine.
+   */
+  checkpoint?(saved: unknown): Promise<void>;
 }
 
 /**
@@ -60,13 +98,34 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
   /** The upstream rate limit this recipe's calls count against, if any. */
   pace?: PaceRule;
   /**
-   * What the reaction writes upstream, e.g. `order:123`. Deliveries that write the same entity are applied in
-   * event order, and one superseded by a newer state of the entity is skipped rather than sent after it.
+   * What the reaction writes upstream, e.g. `order:123`. Deliveries that write the same entity run one at a
+   * time in event order. Stored in D1 and in the lane: never personal data in clear (use `keys.hash`).
    */
-  entity?(event: CanonicalEvent<Accepts>): string | undefined;
+  entity?(
+    event: CanonicalEvent<Accepts>,
+    options: Options,
+    keys: EntityKeys,
+  ): string | undefined | Promise<string | undefined>;
+  /**
+   * "supersede" (default): a delivery of an entity that a newer one already replaced is skipped (a state push:
+   * the newest state wins). "serialize": every delivery is applied, one after another, oldest first (each adds
+   * something, e.g. stamps), and a newer one waits while an older one waits for its retry, so a reading of the
+   * entity's state between attempts is sound.
+   */
+  entityOrder?: "supersede" | "serialize";
   /** Present when the vendor takes many records in one call: the lane then sends them together. */
   batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;
+  /**
+   * After an ambiguous outcome (`unknown` with `saved`), called before the call is repeated: reads the vendor's
+   * state and says whether the call was applied. Without it, an ambiguous outcome ends `outcome_unknown`.
+   */
+  reconcile?(
+    event: CanonicalEvent<Accepts>,
+    options: Options,
+    ctx: RecipeContext,
+    saved: unknown,
+  ): Promise<Reconciliation>;
 }
 
 /** How a recipe's deliveries are sent together (Ometria's /push takes up to 100 records of one type). */

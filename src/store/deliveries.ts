@@ -37,6 +37,8 @@ export interface DeliveryRow {
    * delivery succeeds or dies (src/retention/redact-erasures.ts); NULL otherwise.
    */
   held_event_json: string | null;
+  /** What the recipe saved before a call whose outcome was ambiguous, to reconcile on the next attempt. */
+  reconcile_state: string | null;
 }
 
 export interface PlannedDelivery {
@@ -160,7 +162,12 @@ export async function recordAttempt(
   id: string,
   attempt: number,
   result: AttemptResult,
-  next: { status: "succeeded" | "retrying" | "dead"; nextAttemptAt?: number },
+  next: {
+    status: "succeeded" | "retrying" | "dead";
+    nextAttemptAt?: number;
+    /** JSON the next attempt reconciles with; absent clears it. */
+    reconcileState?: string;
+  },
   now: number,
 ): Promise<boolean> {
   const [, moved] = await db.batch([
@@ -193,7 +200,8 @@ export async function recordAttempt(
            last_error_code = ?5,
            last_error = CASE WHEN ?6 IS NOT NULL AND ${EVENT_REDACTED} THEN '${ERASED_TEXT}' ELSE ?6 END,
            completed_at = CASE WHEN ?2 IN ('succeeded', 'dead') THEN ?4 END,
-           held_event_json = CASE WHEN ?2 IN ('succeeded', 'dead') THEN NULL ELSE held_event_json END
+           held_event_json = CASE WHEN ?2 IN ('succeeded', 'dead') THEN NULL ELSE held_event_json END,
+           reconcile_state = ?8
          WHERE id = ?1 AND status = 'in_flight' AND attempts = ?7`,
       )
       .bind(
@@ -204,6 +212,7 @@ export async function recordAttempt(
         next.status === "succeeded" ? null : (result.errorCode ?? null),
         next.status === "succeeded" ? null : (result.error ?? null),
         attempt,
+        next.reconcileState ?? null,
       ),
   ]);
   return (moved?.meta.changes ?? 0) > 0;
@@ -262,6 +271,24 @@ export async function markWaitingDead(
     .bind(id, now, code, reason)
     .run();
   return result.meta.changes > 0;
+}
+
+/**
+ * Keeps what a recipe read before a non-idempotent call (its reconciliation baseline), written before the call
+ * goes out, so a worker lost mid-call leaves it for the next attempt. Only while this attempt holds it.
+ */
+export async function saveReconcileState(
+  db: D1Database,
+  id: string,
+  attempt: number,
+  state: string,
+): Promise<void> {
+  await db
+    .prepare(
+      "UPDATE deliveries SET reconcile_state = ?3 WHERE id = ?1 AND status = 'in_flight' AND attempts = ?2",
+    )
+    .bind(id, attempt, state)
+    .run();
 }
 
 /** Dead-letters a delivery whose non-idempotent call may have gone out unrecorded (lost worker). */

@@ -268,16 +268,27 @@ describe("deliveries whose outcome is unknown", () => {
       .bind(deliveryId)
       .run();
 
-  it("a stamp call that timed out is left out of bulk retries and refused without force; force runs it", async () => {
+  it("a stamp call that timed out and could not be reconciled is left out of bulk retries and refused without force; force runs it", async () => {
     // Longer than MEMBRANE_TIMEOUT_MS (1500 in tests): the bridge gives up, the stamp still lands.
     await injectFault({ match: { pathPrefix: STAMPS }, times: 1, delayMs: 2_500 });
     const eventId = await acceptedId(await deliver("kooomo", orderPaid));
     await drive(eventId);
-    await deliveriesWhen(eventId, finished, "the stamp call to time out");
     const id = stampsOf(eventId);
+    await deliveriesWhen(
+      eventId,
+      (d) => d.id !== id || d.status === "retrying",
+      "the stamp call to time out",
+    );
+    // The balance reading that would reconcile it is refused: only an operator can tell.
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 403, times: 1 });
+    // Run the reconciling attempt once it is due (the lane would look again only after this test's lease).
+    const dueAt = (await getDelivery(env.DB, id))?.next_attempt_at ?? Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now()) + 50));
+    await drive(eventId);
+    await deliveriesWhen(eventId, finished, "the reconciliation to fail");
     expect(await getDelivery(env.DB, id)).toMatchObject({
       status: "dead",
-      attempts: 1,
+      attempts: 2,
       last_error_code: "outcome_unknown",
     });
     await waitFor(stampBalance, (stamps) => stamps === 1, { what: "the late stamp" });
@@ -297,7 +308,7 @@ describe("deliveries whose outcome is unknown", () => {
     expect(refused.message).toContain('{"force": true}');
 
     // Nothing was reset or sent: running its queue message now finds it finished, and the card has one stamp.
-    expect(await getDelivery(env.DB, id)).toMatchObject({ status: "dead", attempts: 1, retry_base: 0 });
+    expect(await getDelivery(env.DB, id)).toMatchObject({ status: "dead", attempts: 2, retry_base: 0 });
     expect((await drive(eventId)).get("paid-order-stamps")).toEqual({ step: "finished" });
     expect(await stampCalls()).toBe(calls);
     expect(await stampBalance()).toBe(1);
@@ -305,12 +316,12 @@ describe("deliveries whose outcome is unknown", () => {
     // The operator checked the card (and, here, decided to add the stamp again).
     expect((await retry(id, { force: true })).delivery).toMatchObject({
       status: "pending",
-      retry_base: 1,
+      retry_base: 2,
       last_error_code: "outcome_unknown",
     });
     await drive(eventId);
     const done = await deliveriesWhen(eventId, finished);
-    expect(done.find((d) => d.id === id)).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(done.find((d) => d.id === id)).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(await stampCalls()).toBe(calls + 1);
     expect(await stampBalance()).toBe(2);
   });

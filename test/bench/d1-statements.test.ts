@@ -147,6 +147,8 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   );
   expect(acceptCount).toBeLessThanOrEqual(2);
   expect(duplicateCount).toBeLessThanOrEqual(2);
-  expect(stampCount).toBeLessThanOrEqual(8);
+  // 9 since the stamps baseline is saved before the stamps call (deliveries.reconcile_state), so a worker
+  // lost mid-call is reconciled rather than left to an operator.
+  expect(stampCount).toBeLessThanOrEqual(9);
   expect(pushCount).toBeLessThanOrEqual(8);
 });

@@ -212,3 +212,91 @@ describe("ambiguous answers to the stamps call", () => {
     expect(result).toEqual({ kind: "skipped", reason: "already registered in the directory" });
   });
 });
+
+describe("coupontools.add-stamps: ambiguous answers are reconciled from the stamp balance", () => {
+  const ctx = () => ({ membrane: emulatorClient(), connectionId: DEMO.coupontools });
+  const reconcile = (ev: CanonicalEvent, options: Record<string, unknown>, saved: unknown) =>
+    stamps.reconcile?.(ev, stamps.options.parse(options), ctx(), saved);
+
+  describe.each(["proxy", "action"] as const)("via %s", (via) => {
+    const options = { loyalty_card_id: "demo-card", via };
+
+    it.each([500, 503, 520, 524])(
+      "applied, then %i: unknown with the balance read before; reconciling says applied",
+      async (status) => {
+        // An origin error page behind Cloudflare is text, not JSON.
+        await injectFault({
+          match: { pathPrefix: "/v3/loyaltyusers/update" },
+          status,
+          applyThenFail: true,
+          body: `error code: ${status}`,
+        });
+        const ev = paidOrder("o-1");
+        const result = await run(stamps, ev, options, DEMO.coupontools);
+        expect(result).toMatchObject({
+          kind: "unknown",
+          saved: { userId: expect.any(String), baseline: 0, stamps: 1 },
+        });
+        const saved = result.kind === "unknown" ? result.saved : undefined;
+        expect(await reconcile(ev, options, saved)).toMatchObject({ verdict: "applied" });
+        expect((await emulatorState()).loyaltyUsers).toMatchObject([{ stamps: 1 }]);
+      },
+    );
+
+    it("a 500 that was not applied: reconciling says not applied", async () => {
+      await run(stamps, paidOrder("o-0"), options, DEMO.coupontools); // the user exists with 1 stamp
+      await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 500 });
+      const ev = paidOrder("o-1");
+      const result = await run(stamps, ev, options, DEMO.coupontools);
+      expect(result).toMatchObject({ kind: "unknown", saved: { baseline: 1, stamps: 1 } });
+      const saved = result.kind === "unknown" ? result.saved : undefined;
+      expect(await reconcile(ev, options, saved)).toEqual({ verdict: "not_applied" });
+    });
+
+    it("a balance moved by something else cannot be told: unknown", async () => {
+      const ev = paidOrder("o-1");
+      await run(stamps, ev, options, DEMO.coupontools); // balance 1
+      const userId = (await emulatorState()).loyaltyUsers[0]?.id;
+      // Saved before a call of 1 stamp at balance 3: now 1, neither 3 nor 4.
+      const found = await reconcile(ev, options, { userId, baseline: 3, stamps: 1 });
+      expect(found).toMatchObject({ verdict: "unknown", reason: expect.stringMatching(/from 3 to 1/) });
+    });
+
+    it("429 means not applied: a plain transient failure, retried", async () => {
+      await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 429 });
+      const result = await run(stamps, paidOrder("o-1"), options, DEMO.coupontools);
+      expect(result).toMatchObject({ kind: "transient", code: "rate_limited" });
+    });
+
+    it("no readable balance: an ambiguous call stays unknown with nothing to reconcile", async () => {
+      await injectFault({
+        match: { pathPrefix: "/v3/loyaltyusers/update" },
+        status: 500,
+        applyThenFail: true,
+      });
+      const result = await run(
+        stamps,
+        paidOrder("o-1"),
+        { ...options, balance_field: "points_total" },
+        DEMO.coupontools,
+      );
+      expect(result).toMatchObject({ kind: "unknown" });
+      expect(result).not.toHaveProperty("saved");
+    });
+  });
+
+  it("a Membrane refusal before forwarding is not ambiguous (expired credentials: retried)", async () => {
+    await injectFault({
+      match: { pathPrefix: "/v3/loyaltyusers/update" },
+      status: 401,
+      body: { type: "connection", key: "access_token_expired", message: "expired" },
+    });
+    const result = await run(
+      stamps,
+      paidOrder("o-1"),
+      { loyalty_card_id: "demo-card", via: "proxy" },
+      DEMO.coupontools,
+    );
+    expect(result).toMatchObject({ kind: "transient", code: "credentials_expired" });
+  });
+});

@@ -144,7 +144,14 @@ export class ConnectionLane extends DurableObject<Env> {
     };
     const ready = new Map<string, LaneItem[]>();
     for (const item of this.work.due(now, ROUND)) {
-      if (item.entity && (await this.supersede(ctx, item))) continue;
+      if (item.entity) {
+        const order = ctx.config.reactions.find((r) => r.name === item.reaction)?.recipe.entityOrder;
+        if (order === "serialize") {
+          // Every delivery is applied, oldest first: a newer one waits while an older one waits for its
+          // retry, so what that retry reads of the entity was changed by nobody else in between.
+          if (this.work.oldestOf(item.reaction, item.entity) !== item.deliveryId) continue;
+        } else if (await this.supersede(ctx, item)) continue;
+      }
       if (item.entity && this.work.entityRunning(item.reaction, item.entity)) continue;
       const group = ready.get(item.reaction) ?? [];
       if (item.entity && group.some((other) => other.entity === item.entity)) continue;

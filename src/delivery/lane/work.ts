@@ -94,6 +94,17 @@ export class LaneWork {
     return { waiting: waiting ?? undefined, applied };
   }
 
+  /** The entity's oldest delivery in the lane (waiting or running), in event order. */
+  oldestOf(reaction: string, entity: string): string | undefined {
+    return this.sql
+      .exec<{ delivery_id: string }>(
+        "SELECT delivery_id FROM work WHERE reaction = ? AND entity = ? ORDER BY seq, delivery_id LIMIT 1",
+        reaction,
+        entity,
+      )
+      .toArray()[0]?.delivery_id;
+  }
+
   /** Whether a delivery of the entity is running now (its successor waits for it). */
   entityRunning(reaction: string, entity: string): boolean {
     return (

@@ -4,7 +4,7 @@ import type { OrderData } from "../../events/types";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import type { CallOutcome } from "../../membrane/outcome";
 import { actionKey, COUPONTOOLS_ACTION_KEYS, runAction, viaOption } from "../calls";
-import { createdId, userIdByEmail } from "../records";
+import { balanceOf, createdId, userIdByEmail } from "../records";
 import { missingData, type Recipe, type RecipeContext, skipped, unlessAmbiguous } from "../types";
 
 const options = z.strictObject({
@@ -37,6 +37,16 @@ const options = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
     .default("amount"),
+  /**
+   * Where a loyalty user's stamp balance is in the list/search answer (or the list action's records), to
+   * reconcile an ambiguous stamps call. The answer shapes are not public (docs.coupontools.com api/v3/loyalty
+   * shows no response; v4 lists per-user "stats"): `stamps` is an assumption, so it is a setting. When no
+   * balance is found there, an ambiguous call ends `outcome_unknown` for an operator.
+   */
+  balance_field: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
+    .default("stamps"),
   /** Action path: the Membrane action keys of each step. */
   actions: z
     .strictObject({
@@ -83,7 +93,48 @@ interface Customer {
   first_name?: string | undefined;
   last_name?: string | undefined;
 }
-type Found = { userId: string } | { stop: CallOutcome | ReturnType<typeof missingData> };
+/** The loyalty user, and its stamp balance before the stamps call when the answer shows it. */
+type Found =
+  | { userId: string; baseline: number | undefined }
+  | { stop: CallOutcome | ReturnType<typeof missingData> };
+
+const proxyCall = (ctx: RecipeContext, path: string, body: unknown): Promise<CallOutcome> =>
+  ctx.membrane.proxy({
+    connectionId: ctx.connectionId,
+    method: "POST",
+    path,
+    body,
+    acceptBody: coupontoolsBodyCheck,
+  });
+
+/**
+ * The card's users that may be the customer: the list action, or (proxy) a search by a safe term, else the
+ * card's list. Used to find the user and to read its balance.
+ */
+function findUsers(ctx: RecipeContext, opts: Options, email: string): Promise<CallOutcome> {
+  const card = opts.loyalty_card_id;
+  if (opts.via === "action")
+    return runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck);
+  const term = searchTermFor(email);
+  return term
+    ? proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term })
+    : proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card });
+}
+
+/** The users in a findUsers answer: an action's are in its `output`. */
+const usersIn = (opts: Options, body: unknown) => (opts.via === "action" ? actionOutput(body) : body);
+
+/** The balance findUsers shows for the user, or undefined when it cannot be read. */
+async function readBalance(
+  ctx: RecipeContext,
+  opts: Options,
+  email: string,
+  userId: string,
+): Promise<{ balance: number | undefined } | { failed: Exclude<CallOutcome, { kind: "success" }> }> {
+  const found = await findUsers(ctx, opts, email);
+  if (found.kind !== "success") return { failed: found };
+  return { balance: balanceOf(usersIn(opts, found.body), userId, opts.balance_field) };
+}
 
 /**
  * Proxy path, v3 throughout (docs api/v3/loyalty): find the user on the card (search by a safe term, or
@@ -92,27 +143,8 @@ type Found = { userId: string } | { stop: CallOutcome | ReturnType<typeof missin
  * `POST /v4/loyalty/loyalty-cards/{id}/stats` because the stamps call (/v3/loyaltyusers/update) takes a v3
  * loyalty user id, and no public page says a v4 "stats" id is one.
  */
-async function findOrCreateByProxy(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
-  const call = (path: string, body: unknown): Promise<CallOutcome> =>
-    ctx.membrane.proxy({
-      connectionId: ctx.connectionId,
-      method: "POST",
-      path,
-      body,
-      acceptBody: coupontoolsBodyCheck,
-    });
-  const card = opts.loyalty_card_id;
-  const term = searchTermFor(customer.email);
-  const found = term
-    ? await call("/v3/loyaltyusers/search", { loyaltycard: card, search: term })
-    : await call("/v3/loyaltyusers/list", { loyaltycard: card });
-  if (found.kind !== "success") return { stop: found };
-  const existing = userIdByEmail(found.body, customer.email);
-  if (existing !== undefined) return { userId: existing };
-  if (!opts.create_missing_user)
-    return { stop: missingData("the customer has no loyalty card user and creation is off") };
-
-  const created = await call("/v3/loyaltyusers/create", {
+async function createByProxy(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
+  const created = await proxyCall(ctx, "/v3/loyaltyusers/create", {
     email: customer.email,
     password: generatedPassword(),
     ...(customer.first_name && { first_name: customer.first_name }),
@@ -122,24 +154,20 @@ async function findOrCreateByProxy(ctx: RecipeContext, opts: Options, customer: 
   const userId = createdId(created.body);
   if (userId === undefined)
     return { stop: missingData("Coupontools created the user but its answer names no user id") };
-  const linked = await call("/v3/loyaltyusers/link", { loyaltycard: card, user: userId });
-  return linked.kind === "success" ? { userId } : { stop: linked };
+  const linked = await proxyCall(ctx, "/v3/loyaltyusers/link", {
+    loyaltycard: opts.loyalty_card_id,
+    user: userId,
+  });
+  return linked.kind === "success" ? { userId, baseline: undefined } : { stop: linked };
 }
 
-/** Action path: list the card's users, else create the user on the card (the action links it). */
-async function findOrCreateByAction(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
-  const loyaltyCardId = opts.loyalty_card_id;
-  const found = await runAction(ctx, opts.actions.find_user, { loyaltyCardId }, coupontoolsBodyCheck);
-  if (found.kind !== "success") return { stop: found };
-  const existing = userIdByEmail(actionOutput(found.body), customer.email);
-  if (existing !== undefined) return { userId: existing };
-  if (!opts.create_missing_user)
-    return { stop: missingData("the customer has no loyalty card user and creation is off") };
+/** Action path: the create action creates the user on the card (the action links it). */
+async function createByAction(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
   const created = await runAction(
     ctx,
     opts.actions.create_user,
     {
-      loyaltyCardId,
+      loyaltyCardId: opts.loyalty_card_id,
       email: customer.email,
       ...(customer.first_name && { firstName: customer.first_name }),
       ...(customer.last_name && { lastName: customer.last_name }),
@@ -150,8 +178,34 @@ async function findOrCreateByAction(ctx: RecipeContext, opts: Options, customer:
   const userId = createdId(actionOutput(created.body));
   return userId === undefined
     ? { stop: missingData("the create-user action answered no user id") }
-    : { userId };
+    : { userId, baseline: undefined };
 }
+
+/**
+ * Finds the customer's loyalty user with its balance, or creates it and then reads its balance (a new user's
+ * balance is read, not assumed 0: a card may give welcome stamps).
+ */
+async function findOrCreate(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
+  const found = await findUsers(ctx, opts, customer.email);
+  if (found.kind !== "success") return { stop: found };
+  const users = usersIn(opts, found.body);
+  const existing = userIdByEmail(users, customer.email);
+  if (existing !== undefined)
+    return { userId: existing, baseline: balanceOf(users, existing, opts.balance_field) };
+  if (!opts.create_missing_user)
+    return { stop: missingData("the customer has no loyalty card user and creation is off") };
+  const created =
+    opts.via === "action"
+      ? await createByAction(ctx, opts, customer)
+      : await createByProxy(ctx, opts, customer);
+  if ("stop" in created) return created;
+  const read = await readBalance(ctx, opts, customer.email, created.userId);
+  // A failed reading stops before the stamps call; the retry finds the user and reads its balance then.
+  return "failed" in read ? { stop: read.failed } : { userId: created.userId, baseline: read.balance };
+}
+
+/** What the stamps call's reconciliation needs: no personal data (ids and numbers). */
+const SavedSchema = z.object({ userId: z.string(), baseline: z.number(), stamps: z.int().positive() });
 
 /** An action answer's `output` (docs: `{output, actionRunId}`). */
 const actionOutput = (body: unknown) => z.object({ output: z.unknown() }).safeParse(body).data?.output;
@@ -168,8 +222,19 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
   accepts: ["order.paid"],
   options,
   idempotent: false,
-  // Proxy: find, create, link, update. Action: find, create, add.
-  maxCalls: 4,
+  // Proxy: find, create, link, read the balance, update; a reconciling attempt reads once more first.
+  maxCalls: 6,
+  entityOrder: "serialize",
+  /**
+   * The loyalty user the stamps go to, found by e-mail: the card and a keyed hash of the lower-case e-mail.
+   * Not the customer id: the user is found by e-mail, so a guest order and an account order of one address
+   * reach the same user and must be serialized together. A hash, because the key is stored (D1, lanes).
+   */
+  async entity(event, opts, keys) {
+    const email = event.data.customer.email;
+    if (!email) return undefined;
+    return `loyalty-user:${opts.loyalty_card_id}:${await keys.hash(email.toLowerCase())}`;
+  },
   async run(event, opts, ctx) {
     const { email, first_name, last_name } = event.data.customer;
     if (!email) return missingData("order.paid has no customer e-mail to find the loyalty card user by");
@@ -179,12 +244,13 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     if (stamps <= 0) return skipped("order total earns no stamps under the stamp rule");
 
     const customer = { email, first_name, last_name };
-    const found =
-      opts.via === "action"
-        ? await findOrCreateByAction(ctx, opts, customer)
-        : await findOrCreateByProxy(ctx, opts, customer);
+    const found = await findOrCreate(ctx, opts, customer);
     if ("stop" in found) return found.stop;
 
+    // Without a balance read before the call nothing can be compared later: an operator decides.
+    const saved =
+      found.baseline === undefined ? undefined : { userId: found.userId, baseline: found.baseline, stamps };
+    if (saved) await ctx.checkpoint?.(saved);
     // The only step that changes a balance: if its answer is lost, the stamps may already be on the card.
     const added =
       opts.via === "action"
@@ -194,13 +260,43 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
             { loyaltyCardId: opts.loyalty_card_id, userId: found.userId, stamps },
             coupontoolsBodyCheck,
           )
-        : await ctx.membrane.proxy({
-            connectionId: ctx.connectionId,
-            method: "POST",
-            path: "/v3/loyaltyusers/update",
-            body: { loyaltycard: opts.loyalty_card_id, user: found.userId, [opts.stamps_field]: stamps },
-            acceptBody: coupontoolsBodyCheck,
+        : await proxyCall(ctx, "/v3/loyaltyusers/update", {
+            loyaltycard: opts.loyalty_card_id,
+            user: found.userId,
+            [opts.stamps_field]: stamps,
           });
-    return unlessAmbiguous(added);
+    return unlessAmbiguous(added, saved);
+  },
+
+  /**
+   * Reads the user's balance again: baseline + stamps means the call was applied, baseline means it was not.
+   * Sound because the lane serializes this recipe's deliveries per loyalty user (`entityOrder`), and the
+   * reading waits DELIVERY.ambiguous_settle_seconds after the ambiguous answer. Any other balance (a
+   * redemption in the shop, a card that converts full stamps into a reward) cannot be told apart: unknown.
+   */
+  async reconcile(event, opts, ctx, saved) {
+    const state = SavedSchema.safeParse(saved);
+    if (!state.success) return { verdict: "unknown", reason: "the saved stamp balance is unreadable" };
+    const { userId, baseline, stamps } = state.data;
+    const email = event.data.customer.email;
+    if (!email) return { verdict: "unknown", reason: "the order has no e-mail to find the loyalty user by" };
+    const read = await readBalance(ctx, opts, email, userId);
+    if ("failed" in read)
+      return read.failed.kind === "transient"
+        ? { verdict: "retry", outcome: read.failed }
+        : { verdict: "unknown", reason: `reading the stamp balance failed: ${read.failed.reason}` };
+    const { balance } = read;
+    if (balance === undefined)
+      return {
+        verdict: "unknown",
+        reason: `the answer shows no stamp balance (${opts.balance_field}) for the loyalty user`,
+      };
+    if (balance === baseline + stamps)
+      return { verdict: "applied", detail: `balance ${balance} = ${baseline} + ${stamps}` };
+    if (balance === baseline) return { verdict: "not_applied" };
+    return {
+      verdict: "unknown",
+      reason: `the stamp balance moved from ${baseline} to ${balance}, not by 0 or ${stamps}: something else changed it`,
+    };
   },
 };

@@ -4,6 +4,7 @@ import { loadConfig } from "../../../src/config";
 import { laneOf } from "../../../src/delivery/lane/connection-lane";
 import { laneItem } from "../../../src/delivery/lane/items";
 import type { LaneItem } from "../../../src/delivery/lane/work";
+import { entityKeys } from "../../../src/delivery/plan-event";
 import type { Env } from "../../../src/env";
 import { type DeliveryRow, planDeliveries } from "../../../src/store/deliveries";
 import { readStoredEvent } from "../../../src/store/stored-event";
@@ -57,7 +58,7 @@ async function plan(reaction: string, payloads: readonly unknown[]): Promise<Lan
       payload,
     );
     const event = readStoredEvent((await eventRow(eventId)).event_json);
-    const entityKey = spec.recipe.entity?.(event);
+    const entityKey = await spec.recipe.entity?.(event, spec.options, entityKeys(env));
     const [row] = await planDeliveries(
       env.DB,
       eventId,
