@@ -34,16 +34,24 @@ export async function runBatch(
   if (!spec) throw new Error(`recipe ${reaction.recipe.key} does not batch`);
   const steps = new Map<string, DeliveryStep>();
   const sendable: Sendable[] = [];
-  for (const id of deliveryIds) {
-    const claimed = await claimForAttempt(ctx, id);
-    if ("step" in claimed) {
-      steps.set(id, claimed);
-      continue;
-    }
-    const early = recordFor(spec, claimed, reaction.options);
-    if ("record" in early) sendable.push({ claimed, record: early.record });
-    else steps.set(id, await finish(ctx, claimed, ctx.now(), toAttemptResult(early, 0)));
-  }
+  // Claims and their D1 round trips overlap; each delivery is still claimed and recorded on its own.
+  const claims = await Promise.all(deliveryIds.map((id) => claimForAttempt(ctx, id)));
+  await Promise.all(
+    claims.map(async (claimed, i) => {
+      const id = deliveryIds[i] ?? "";
+      if ("step" in claimed) {
+        steps.set(id, claimed);
+        return;
+      }
+      const early = recordFor(spec, claimed, reaction.options);
+      if ("record" in early) sendable.push({ claimed, record: early.record });
+      else steps.set(id, await finish(ctx, claimed, ctx.now(), toAttemptResult(early, 0)));
+    }),
+  );
+  // The vendor sees the records in event order, as they were handed over.
+  sendable.sort(
+    (a, b) => deliveryIds.indexOf(a.claimed.delivery.id) - deliveryIds.indexOf(b.claimed.delivery.id),
+  );
   let sends = 0;
   const claimedIds = sendable.map((s) => s.claimed.delivery.id);
   const send: SendFn = async (records) => {
@@ -58,9 +66,11 @@ export async function runBatch(
     });
   };
   const outcomes = await sendNarrowing(ctx, spec, send, sendable);
-  for (const [item, result] of outcomes) {
-    steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
-  }
+  await Promise.all(
+    [...outcomes].map(async ([item, result]) => {
+      steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
+    }),
+  );
   return steps;
 }
 
