@@ -142,19 +142,14 @@ export class ConnectionLane extends DurableObject<Env> {
     const later = (t: number) => {
       wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
     };
+    // Older states that a newer one replaces are closed first, so they never hold the newer one up.
+    const superseding = ctx.config.reactions
+      .filter((r) => r.recipe.entity && (r.recipe.entityOrder ?? "supersede") === "supersede")
+      .map((r) => r.name);
+    for (const item of this.work.superseded(superseding, ROUND)) await this.supersede(ctx, item);
     const ready = new Map<string, LaneItem[]>();
-    for (const item of this.work.due(now, ROUND)) {
-      if (item.entity) {
-        const order = ctx.config.reactions.find((r) => r.name === item.reaction)?.recipe.entityOrder;
-        if (order === "serialize") {
-          // Every delivery is applied, oldest first: a newer one waits while an older one waits for its
-          // retry, so what that retry reads of the entity was changed by nobody else in between.
-          if (this.work.oldestOf(item.reaction, item.entity) !== item.deliveryId) continue;
-        } else if (await this.supersede(ctx, item)) continue;
-      }
-      if (item.entity && this.work.entityRunning(item.reaction, item.entity)) continue;
+    for (const item of this.work.eligible(now, ROUND)) {
       const group = ready.get(item.reaction) ?? [];
-      if (item.entity && group.some((other) => other.entity === item.entity)) continue;
       group.push(item);
       ready.set(item.reaction, group);
     }
@@ -183,18 +178,13 @@ export class ConnectionLane extends DurableObject<Env> {
     return { started, ...(wakeAt !== undefined && { wakeAt }) };
   }
 
-  /** Skips a delivery whose entity has a newer state waiting or already sent; true when it did. */
-  private async supersede(ctx: DeliveryContext, item: LaneItem): Promise<boolean> {
-    if (!item.entity) return false;
-    const newest = this.work.newestOf(item.reaction, item.entity);
-    const newer = Math.max(newest.waiting ?? -Infinity, newest.applied ?? -Infinity);
-    if (newer <= item.seq) return false;
+  /** Closes a delivery whose entity has a newer state waiting or already sent, without sending it. */
+  private async supersede(ctx: DeliveryContext, item: LaneItem): Promise<void> {
     const reason = `superseded: a newer state of ${item.entity} is sent instead, so this older one is not sent after it`;
     await markSuperseded(ctx.env.DB, item.deliveryId, Date.now(), reason);
     await refreshEventStatus(ctx.env.DB, item.eventId);
     this.work.remove(item.deliveryId);
     log("info", "lane.superseded", { delivery_id: item.deliveryId, entity: item.entity });
-    return true;
   }
 
   private start(ctx: DeliveryContext, reaction: Reaction | undefined, items: LaneItem[]): void {

@@ -59,12 +59,40 @@ export class LaneWork {
     }
   }
 
-  /** Work due by `now` that is not running, in event order. */
-  due(now: number, limit: number): LaneItem[] {
+  /**
+   * Work that may start now, in event order: due, not running, and, for work on an entity, the entity's
+   * oldest delivery in the lane while none of the entity's is running. One query however long the lane.
+   */
+  eligible(now: number, limit: number): LaneItem[] {
     return this.sql
       .exec<WorkRow>(
-        "SELECT * FROM work WHERE running = 0 AND due_at <= ? ORDER BY seq, due_at LIMIT ?",
+        `SELECT w.* FROM work w
+         WHERE w.running = 0 AND w.due_at <= ?
+           AND (w.entity IS NULL OR NOT EXISTS (
+             SELECT 1 FROM work o WHERE o.reaction = w.reaction AND o.entity = w.entity AND o.delivery_id <> w.delivery_id
+               AND (o.running = 1 OR o.seq < w.seq OR (o.seq = w.seq AND o.delivery_id < w.delivery_id))))
+         ORDER BY w.seq, w.due_at LIMIT ?`,
         now,
+        limit,
+      )
+      .toArray()
+      .map(toItem);
+  }
+
+  /**
+   * Waiting work of these reactions that a newer state of the same entity replaces: a newer one waits in the
+   * lane, or already went out.
+   */
+  superseded(reactions: readonly string[], limit: number): LaneItem[] {
+    if (reactions.length === 0) return [];
+    return this.sql
+      .exec<WorkRow>(
+        `SELECT w.* FROM work w
+         WHERE w.running = 0 AND w.entity IS NOT NULL AND w.reaction IN (SELECT value FROM json_each(?))
+           AND (EXISTS (SELECT 1 FROM work n WHERE n.reaction = w.reaction AND n.entity = w.entity AND n.seq > w.seq)
+             OR EXISTS (SELECT 1 FROM applied a WHERE a.reaction = w.reaction AND a.entity = w.entity AND a.seq > w.seq))
+         LIMIT ?`,
+        JSON.stringify(reactions),
         limit,
       )
       .toArray()
@@ -77,45 +105,6 @@ export class LaneWork {
       .exec<{ next: number | null }>("SELECT min(due_at) AS next FROM work WHERE running = 0")
       .one();
     return row.next ?? undefined;
-  }
-
-  /** The newest event order of the entity among waiting or running work, and of what already went out. */
-  newestOf(reaction: string, entity: string): { waiting: number | undefined; applied: number | undefined } {
-    const waiting = this.sql
-      .exec<{ seq: number | null }>(
-        "SELECT max(seq) AS seq FROM work WHERE reaction = ? AND entity = ?",
-        reaction,
-        entity,
-      )
-      .one().seq;
-    const applied = this.sql
-      .exec<{ seq: number }>("SELECT seq FROM applied WHERE reaction = ? AND entity = ?", reaction, entity)
-      .toArray()[0]?.seq;
-    return { waiting: waiting ?? undefined, applied };
-  }
-
-  /** The entity's oldest delivery in the lane (waiting or running), in event order. */
-  oldestOf(reaction: string, entity: string): string | undefined {
-    return this.sql
-      .exec<{ delivery_id: string }>(
-        "SELECT delivery_id FROM work WHERE reaction = ? AND entity = ? ORDER BY seq, delivery_id LIMIT 1",
-        reaction,
-        entity,
-      )
-      .toArray()[0]?.delivery_id;
-  }
-
-  /** Whether a delivery of the entity is running now (its successor waits for it). */
-  entityRunning(reaction: string, entity: string): boolean {
-    return (
-      this.sql
-        .exec(
-          "SELECT 1 FROM work WHERE reaction = ? AND entity = ? AND running = 1 LIMIT 1",
-          reaction,
-          entity,
-        )
-        .toArray().length > 0
-    );
   }
 
   markRunning(ids: readonly string[]): void {
