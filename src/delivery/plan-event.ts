@@ -1,5 +1,5 @@
-import { reactionsFor } from "../config/reactions";
-import { isRecognized } from "../events/cloudevent";
+import { type Reaction, reactionsFor } from "../config/reactions";
+import { type CanonicalEvent, isRecognized } from "../events/cloudevent";
 import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
 import { planDeliveries } from "../store/deliveries";
@@ -110,7 +110,11 @@ export async function planEvent(
   }
 
   if (!isRecognized(event)) return;
-  const reactions = reactionsFor(ctx.config.reactions, event.type, row.route);
+  const reactions = await passingFilters(
+    reactionsFor(ctx.config.reactions, event.type, row.route),
+    event,
+    row.raw_body,
+  );
   // The vendor's time of the event where it says one (else receipt): the order of states of one entity.
   const eventSeq = Date.parse(event.time) || row.received_at;
   const deliveries = await planDeliveries(
@@ -134,4 +138,42 @@ export async function planEvent(
   }
   await refreshEventStatus(env.DB, eventId);
   log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });
+}
+
+/**
+ * The reactions whose `when` filter is true for this event (a reaction without one always applies). `$raw` is
+ * the vendor's payload while its raw body is kept. A filter that fails on this event (a type error) does not
+ * apply: it is logged with its code, never with the event's values.
+ */
+async function passingFilters(
+  reactions: readonly Reaction[],
+  event: CanonicalEvent,
+  rawBody: string | null,
+): Promise<Reaction[]> {
+  if (!reactions.some((r) => r.when)) return [...reactions];
+  const raw = parseRaw(rawBody);
+  const passing: Reaction[] = [];
+  for (const reaction of reactions) {
+    if (!reaction.when) {
+      passing.push(reaction);
+      continue;
+    }
+    try {
+      if ((await reaction.when.evaluate(event, { raw })) === true) passing.push(reaction);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      log("warn", "plan.filter_failed", { event_id: event.id, reaction: reaction.name, code: String(code) });
+    }
+  }
+  return passing;
+}
+
+function parseRaw(body: string | null): unknown {
+  if (body === null) return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    // A form-encoded or otherwise non-JSON body is offered as its text.
+    return body;
+  }
 }
