@@ -88,8 +88,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser).
-      exclude: [...configDefaults.exclude, "test/browser/**"],
+      // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser);
+      // test/node runs the command-line scripts in Node: vitest.node.config.ts.
+      exclude: [...configDefaults.exclude, "test/browser/**", "test/node/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
       testTimeout: 30_000,
