@@ -18,6 +18,7 @@ import {
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
+import { ALERT_ROUTE, emitAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
 
@@ -82,6 +83,9 @@ export async function claimForAttempt(
     if (!(await markWaitingDead(env.DB, delivery.id, now, "reaction_not_configured", reason)))
       return { step: "held", until: delivery.lease_until ?? now };
     await sendDeadLetter(ctx, delivery, "reaction_not_configured", reason);
+    // Its reaction is gone, so whether it listened to alerts is read from its event's route.
+    if ((await getEvent(env.DB, delivery.event_id))?.route !== ALERT_ROUTE)
+      await alertDead(ctx, delivery, "reaction_not_configured", delivery.attempts);
     await refreshEventStatus(env.DB, delivery.event_id);
     return {
       step: "attempted",
@@ -242,8 +246,10 @@ export async function finish(
     log("warn", "delivery.lease_lost", { delivery_id: delivery.id, attempt, outcome: result.outcome });
     return { step: "held", until: now + 1_000 };
   }
-  if (status === "dead")
+  if (status === "dead") {
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
+    if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, result.errorCode ?? "unknown", attempt);
+  }
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
@@ -288,6 +294,29 @@ function sendDeadLetter(
       reason: redactEmail(maskValues(reason, personal)),
     },
   ]);
+}
+
+/** hookbridge.delivery_dead: ids, names, the code and the count only; the reason may echo a vendor's answer. */
+function alertDead(ctx: DeliveryContext, delivery: DeliveryRow, code: string, attempts: number) {
+  return emitAlert(
+    ctx.env,
+    ctx.config.reactions,
+    {
+      type: "hookbridge.delivery_dead",
+      // One alert per death: a delivery an operator retried may die again later.
+      key: `${delivery.id}:${attempts}`,
+      subject: delivery.id,
+      data: {
+        delivery_id: delivery.id,
+        event_id: delivery.event_id,
+        reaction: delivery.reaction,
+        connection: delivery.connection_id,
+        code,
+        attempts,
+      },
+    },
+    ctx.now(),
+  );
 }
 
 function parseOrNull(text: string | null | undefined): unknown {

@@ -1,4 +1,6 @@
+import { loadConfig } from "../config";
 import { type ErasureSettings, loadErasureSettings } from "../config/retention";
+import { emitAlert } from "../delivery/alerts";
 import type { Env } from "../env";
 import { erasureData } from "../events/types";
 import { keyedHash } from "../lib/crypto";
@@ -91,6 +93,7 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
     run.erasures += 1;
     run.events += result.events;
     if (result.completed) run.completed += 1;
+    if (result.completed || result.unreadable) await alertErasure(env, erasure.id, result);
   }
   return run;
 }
@@ -120,13 +123,31 @@ async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: num
   log("warn", "erasure.hold_expired", { deliveries: died.map((d) => d.id) });
 }
 
+/**
+ * hookbridge.erasure_completed, or _stuck when the request cannot be read (it will not progress without a
+ * fixed reader). Only the erasure's event id and counts: never whom it erases.
+ */
+function alertErasure(env: Env, erasureId: string, result: { events: number; completed: boolean }) {
+  return emitAlert(env, loadConfig(env).reactions, {
+    ...(result.completed
+      ? { type: "hookbridge.erasure_completed" as const, key: erasureId }
+      : { type: "hookbridge.erasure_stuck" as const, key: `${erasureId}:unreadable` }),
+    subject: erasureId,
+    data: {
+      erasure_event_id: erasureId,
+      events_redacted: result.events,
+      ...(!result.completed && { code: "erasure_unreadable" }),
+    },
+  });
+}
+
 async function redactErasure(
   db: D1Database,
   salt: string,
   erasure: PendingErasure,
   now: number,
   bounds: { deadline: number; unplannedUntil: number },
-): Promise<{ events: number; completed: boolean }> {
+): Promise<{ events: number; completed: boolean; unreadable?: true }> {
   const stored = readStoredEvent(erasure.event_json);
   const data = erasureData.safeParse(stored.data);
   if (!data.success) {
@@ -134,7 +155,7 @@ async function redactErasure(
     const issues = data.error.issues.map((issue) => `${issue.path.join(".") || "data"} ${issue.code}`);
     await markErasureUnreadable(db, erasure.id, `${issues.join(", ")}; tried again daily`);
     log("error", "erasure.unreadable", { event_id: erasure.id, issues });
-    return { events: 0, completed: false };
+    return { events: 0, completed: false, unreadable: true };
   }
   const person: ErasedPerson = { email: data.data.email, salt };
   const rows = await findPersonEvents(

@@ -6,6 +6,7 @@ import { log } from "../../lib/log";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
+import { type Alert, emitAlert, listensToAlerts } from "../alerts";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
@@ -220,7 +221,11 @@ export class ConnectionLane extends DurableObject<Env> {
         this.work.reschedule(item.deliveryId, step.until);
         return;
       case "attempted":
-        this.observe(step.outcome === "unknown" ? "transient" : step.outcome, step.reason ?? step.code ?? "");
+        this.observe(
+          step.outcome === "unknown" ? "transient" : step.outcome,
+          step.reason ?? step.code ?? "",
+          step.code,
+        );
         if (step.status === "retrying" && step.nextAttemptAt !== undefined) {
           this.work.reschedule(item.deliveryId, step.nextAttemptAt);
           return;
@@ -229,7 +234,7 @@ export class ConnectionLane extends DurableObject<Env> {
         this.work.remove(item.deliveryId);
         return;
       case "outcome_unknown":
-        this.observe("transient", "an attempt's outcome is unknown");
+        this.observe("transient", "an attempt's outcome is unknown", "outcome_unknown");
         this.work.remove(item.deliveryId);
         return;
       default:
@@ -238,9 +243,11 @@ export class ConnectionLane extends DurableObject<Env> {
     }
   }
 
-  private observe(outcome: AttemptKind, reason: string): void {
-    const settings = loadConfig(this.env).delivery;
-    const before = this.breaker.state;
+  private observe(outcome: AttemptKind, reason: string, code?: string): void {
+    const config = loadConfig(this.env);
+    const settings = config.delivery;
+    const previous = this.breaker;
+    const before = previous.state;
     this.breaker = afterAttempt(this.breaker, outcome, reason, Date.now(), {
       failures: settings.breaker_failures,
       cooldownMs: settings.breaker_cooldown_seconds * 1000,
@@ -251,8 +258,45 @@ export class ConnectionLane extends DurableObject<Env> {
         state: this.breaker.state,
         reason: this.breaker.state === "closed" ? undefined : reason,
       });
+      this.alertBreaker(config.reactions, previous, code);
     }
     this.writeState("breaker", this.breaker);
+  }
+
+  /**
+   * hookbridge.breaker_opened when a closed breaker opens, _closed when an open one closes (a failed probe
+   * re-opening it is no news). Not for a connection that carries alert reactions: their failures would raise
+   * alerts to themselves. The reason is left out: it may echo a vendor's answer.
+   */
+  private alertBreaker(reactions: readonly Reaction[], previous: BreakerState, code?: string): void {
+    const now = this.breaker;
+    const opened = previous.state === "closed" && now.state === "open";
+    const closed = previous.state !== "closed" && now.state === "closed";
+    if (!opened && !closed) return;
+    if (reactions.some((r) => r.connection === this.connection && listensToAlerts(r))) return;
+    const openedAt =
+      now.state === "open" ? now.openedAt : previous.state === "closed" ? 0 : previous.openedAt;
+    const alert: Alert = opened
+      ? {
+          type: "hookbridge.breaker_opened",
+          key: `${this.connection}:${openedAt}`,
+          subject: this.connection,
+          data: {
+            connection: this.connection,
+            failures: now.failures,
+            ...(code && { code }),
+            ...(now.state === "open" && {
+              probe_in_seconds: Math.max(0, Math.round((now.probeAt - Date.now()) / 1000)),
+            }),
+          },
+        }
+      : {
+          type: "hookbridge.breaker_closed",
+          key: `${this.connection}:${openedAt}`,
+          subject: this.connection,
+          data: { connection: this.connection, failures: previous.failures },
+        };
+    this.ctx.waitUntil(emitAlert(this.env, reactions, alert));
   }
 
   private async wake(at: number): Promise<void> {

@@ -1,0 +1,71 @@
+import type { Reaction } from "../config/reactions";
+import { redactionSalt } from "../config/redaction-salt";
+import type { Env } from "../env";
+import type { CanonicalEvent } from "../events/cloudevent";
+import { type EventData, isOperational, type OperationalEventType } from "../events/types";
+import { keyedHash } from "../lib/crypto";
+import { uuidv7 } from "../lib/ids";
+import { log } from "../lib/log";
+import { insertEvent } from "../store/events";
+import { enqueueEvents } from "./outbox";
+
+/** Route and vendor of the bridge's own events. No configured route may take this name (it has no secret). */
+export const ALERT_ROUTE = "hookbridge";
+
+export interface Alert<T extends OperationalEventType = OperationalEventType> {
+  type: T;
+  data: EventData<T>;
+  /** Stable per occurrence (e.g. the dead delivery's id): emitting the same alert twice stores it once. */
+  key: string;
+  subject?: string;
+}
+
+/**
+ * A reaction that listens to alerts never causes one: if its own deliveries died or its connection's breaker
+ * opened and that raised an alert, the alert would go to the same failing reaction, and so on.
+ */
+export const listensToAlerts = (reaction: Pick<Reaction, "on">) => reaction.on.some(isOperational);
+
+/**
+ * Stores an operational event (route and vendor `hookbridge`) and queues it for planning like any event, so the
+ * reactions that listen to it run through the same lanes, retries and breaker. Nothing is stored when no
+ * reaction listens to the type. Never throws: an alert that cannot be stored is logged, and the work that
+ * raised it goes on.
+ */
+export async function emitAlert(
+  env: Env,
+  reactions: readonly Reaction[],
+  alert: Alert,
+  now = Date.now(),
+): Promise<void> {
+  if (!reactions.some((r) => r.on.includes(alert.type))) return;
+  try {
+    const event = {
+      specversion: "1.0",
+      id: uuidv7(now),
+      source: `hookbridge/${ALERT_ROUTE}`,
+      time: new Date(now).toISOString(),
+      type: alert.type,
+      datacontenttype: "application/json",
+      vendor: ALERT_ROUTE,
+      ...(alert.subject && { subject: alert.subject }),
+      data: alert.data,
+    } as CanonicalEvent;
+    const dedupeKey = `${alert.type}:${alert.key}`;
+    const stored = await insertEvent(env.DB, {
+      event,
+      route: ALERT_ROUTE,
+      dedupeKey,
+      dedupeHash: await keyedHash(redactionSalt(env), dedupeKey),
+      verification: "verified",
+      receivedAt: now,
+      // `$raw` of an alert is its own data: there is no vendor payload.
+      rawBody: JSON.stringify(alert.data),
+      rawHeaders: {},
+    });
+    if (stored.inserted) await enqueueEvents(env, [stored.id]);
+    log("info", "alert.emitted", { type: alert.type, key: alert.key, event_id: stored.id });
+  } catch (error) {
+    log("error", "alert.failed", { type: alert.type, key: alert.key, error: String(error) });
+  }
+}

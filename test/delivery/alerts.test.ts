@@ -1,0 +1,137 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type BridgeConfig, loadConfig } from "../../src/config";
+import { parseReactions } from "../../src/config/reactions";
+import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
+import { planEvent } from "../../src/delivery/plan-event";
+import { runDelivery } from "../../src/delivery/run-delivery";
+import type { Env } from "../../src/env";
+import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import { recordedRequests, resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
+import { deliveriesOf, eventRow, storeUnqueued } from "../support/stored-events";
+
+// Alerts through the real planner, D1 and the emulator's demo chat app (slack-demo). The queues are recorded,
+// so the background consumer (which runs wrangler.toml's reactions) never sees these events.
+
+const base = loadConfig(env as unknown as Env);
+
+// Dies on every order.paid: the mapping has no phone to send, and `phone` is required.
+const failing = {
+  connection: "coupontools-demo",
+  on: ["order.paid"],
+  action: {
+    key: "create-directory-user",
+    input: '{"directoryId": "vip", "email": data.customer.email, "phone": data.status = "never" ? "+1"}',
+  },
+  required: ["phone"],
+};
+
+const opsAlert = (body: string) => ({
+  connection: "slack-demo",
+  on: ["hookbridge.delivery_dead"],
+  request: { method: "POST", path: "/chat.postMessage", body },
+});
+const ALERT_TEXT =
+  '{"channel": "#ops", "text": "Delivery " & data.delivery_id & " of " & data.reaction & " died: " & data.code & " after " & data.attempts & " attempt(s)"}';
+
+function harness(reactions: Record<string, unknown>) {
+  const events = recordingQueue<EventMessage>();
+  const config: BridgeConfig = { ...base, reactions: parseReactions(reactions, Object.keys(base.routes)) };
+  const testEnv = {
+    ...(env as unknown as Env),
+    EVENTS_QUEUE: events.queue,
+    DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
+    DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,
+  };
+  return { ctx: deliveryContext(testEnv, { config }), alerts: events.sent };
+}
+
+async function planAndRun(ctx: DeliveryContext, eventId: string) {
+  await planEvent(ctx, eventId, 1);
+  for (const d of await deliveriesOf(eventId)) await runDelivery(ctx, { deliveryId: d.id });
+  return deliveriesOf(eventId);
+}
+
+beforeEach(resetEmulator);
+
+describe("alerts", () => {
+  it("a dead delivery raises hookbridge.delivery_dead, which an alert reaction posts without personal data", async () => {
+    const { ctx, alerts } = harness({ "vip-phone": failing, "ops-alerts": opsAlert(ALERT_TEXT) });
+    const order = { ...orderPaid, id: "evt_alert_1", data: { ...orderPaid.data, id: "alert-1" } };
+    const eventId = await storeUnqueued("kooomo", order);
+    const [dead] = await planAndRun(ctx, eventId);
+    expect(dead).toMatchObject({
+      reaction: "vip-phone",
+      status: "dead",
+      last_error_code: "event_data_missing",
+    });
+
+    expect(alerts).toHaveLength(1);
+    const alertId = alerts[0]?.body.eventId ?? "";
+    const stored = await eventRow(alertId);
+    expect(stored).toMatchObject({
+      route: "hookbridge",
+      vendor: "hookbridge",
+      type: "hookbridge.delivery_dead",
+    });
+    expect(JSON.parse(stored.event_json).data).toEqual({
+      delivery_id: dead?.id,
+      event_id: eventId,
+      reaction: "vip-phone",
+      connection: "coupontools-demo",
+      code: "event_data_missing",
+      attempts: 1,
+    });
+
+    const [posted] = await planAndRun(ctx, alertId);
+    expect(posted).toMatchObject({ reaction: "ops-alerts", status: "succeeded" });
+    const messages = (await recordedRequests()).filter((r) => r.vendorPath === "/chat.postMessage");
+    expect(messages.map((r) => [r.connectionId, r.body])).toEqual([
+      [
+        "slack-demo",
+        {
+          channel: "#ops",
+          text: `Delivery ${dead?.id} of vip-phone died: event_data_missing after 1 attempt(s)`,
+        },
+      ],
+    ]);
+    // Nothing of the customer reaches the alert: not its address, names, or the failure's free text.
+    const everything = JSON.stringify([stored, messages]);
+    const { email, first_name, last_name } = orderPaid.data.customer;
+    for (const personal of [email, first_name, last_name, "yields no value"])
+      expect(everything).not.toContain(personal);
+  });
+
+  it("an alert reaction whose own delivery dies raises no alert: alerts cannot loop", async () => {
+    const { ctx, alerts } = harness({
+      "vip-phone": failing,
+      // Its mapping needs a field alerts do not have a value for, so every one of its deliveries dies.
+      "ops-alerts": {
+        ...opsAlert('{"channel": "#ops", "text": data.code}'),
+        required: ["channel", "blocks"],
+      },
+    });
+    const eventId = await storeUnqueued("kooomo", { ...orderPaid, id: "evt_alert_2" });
+    await planAndRun(ctx, eventId);
+    expect(alerts).toHaveLength(1);
+    const [alertDelivery] = await planAndRun(ctx, alerts[0]?.body.eventId ?? "");
+    expect(alertDelivery).toMatchObject({ reaction: "ops-alerts", status: "dead" });
+    expect(alerts).toHaveLength(1);
+    const { results } = await env.DB.prepare(
+      "SELECT count(*) AS n FROM events WHERE route = 'hookbridge' AND event_json LIKE ?1",
+    )
+      .bind(`%${alertDelivery?.id}%`)
+      .all<{ n: number }>();
+    expect(results[0]?.n).toBe(0);
+  });
+
+  it("stores nothing when no reaction listens to the alert", async () => {
+    const { ctx, alerts } = harness({ "vip-phone": failing });
+    const eventId = await storeUnqueued("kooomo", { ...orderPaid, id: "evt_alert_3" });
+    const [dead] = await planAndRun(ctx, eventId);
+    expect(dead?.status).toBe("dead");
+    expect(alerts).toEqual([]);
+  });
+});
