@@ -7,6 +7,7 @@ import { keyedHash } from "../lib/crypto";
 import { uuidv7 } from "../lib/ids";
 import { log } from "../lib/log";
 import { insertEvent } from "../store/events";
+import type { BreakerState } from "./lane/breaker";
 import { enqueueEvents } from "./outbox";
 
 /** Route and vendor of the bridge's own events. No configured route may take this name (it has no secret). */
@@ -68,4 +69,43 @@ export async function emitAlert(
   } catch (error) {
     log("error", "alert.failed", { type: alert.type, key: alert.key, error: String(error) });
   }
+}
+
+/**
+ * The alert for a breaker's change of state, if any: hookbridge.breaker_opened when a closed breaker opens,
+ * _closed when an open (or probing) one closes; a failed probe re-opening it is no news. None for a
+ * connection that carries an alert reaction: its failures would raise alerts to itself. The breaker's
+ * reason is left out: it may echo a vendor's answer.
+ */
+export function breakerAlert(
+  connection: string,
+  reactions: readonly Reaction[],
+  previous: BreakerState,
+  next: BreakerState,
+  code: string | undefined,
+  now: number,
+): Alert | undefined {
+  const opened = previous.state === "closed" && next.state === "open";
+  const closed = previous.state !== "closed" && next.state === "closed";
+  if (!opened && !closed) return undefined;
+  if (reactions.some((r) => r.connection === connection && listensToAlerts(r))) return undefined;
+  if (next.state === "open")
+    return {
+      type: "hookbridge.breaker_opened",
+      key: `${connection}:${next.openedAt}`,
+      subject: connection,
+      data: {
+        connection,
+        failures: next.failures,
+        ...(code && { code }),
+        probe_in_seconds: Math.max(0, Math.round((next.probeAt - now) / 1000)),
+      },
+    };
+  return {
+    type: "hookbridge.breaker_closed",
+    // The same occurrence as its opening: one closing per opening.
+    key: `${connection}:${previous.state === "closed" ? now : previous.openedAt}`,
+    subject: connection,
+    data: { connection, failures: previous.failures },
+  };
 }

@@ -1,4 +1,4 @@
-import { loadConfig } from "../config";
+import { type BridgeConfig, loadConfig } from "../config";
 import { type ErasureSettings, loadErasureSettings } from "../config/retention";
 import { emitAlert } from "../delivery/alerts";
 import type { Env } from "../env";
@@ -128,7 +128,15 @@ async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: num
  * fixed reader). Only the erasure's event id and counts: never whom it erases.
  */
 function alertErasure(env: Env, erasureId: string, result: { events: number; completed: boolean }) {
-  return emitAlert(env, loadConfig(env).reactions, {
+  let reactions: BridgeConfig["reactions"];
+  try {
+    reactions = loadConfig(env).reactions;
+  } catch (error) {
+    // A broken setting elsewhere (retention's, say) is the cron's to report; the erasure itself is done.
+    log("error", "alert.failed", { type: "erasure", error: String(error) });
+    return;
+  }
+  return emitAlert(env, reactions, {
     ...(result.completed
       ? { type: "hookbridge.erasure_completed" as const, key: erasureId }
       : { type: "hookbridge.erasure_stuck" as const, key: `${erasureId}:unreadable` }),

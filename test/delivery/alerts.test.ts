@@ -2,7 +2,9 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type BridgeConfig, loadConfig } from "../../src/config";
 import { parseReactions } from "../../src/config/reactions";
+import { breakerAlert } from "../../src/delivery/alerts";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
+import { afterAttempt, CLOSED, probing } from "../../src/delivery/lane/breaker";
 import { planEvent } from "../../src/delivery/plan-event";
 import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
@@ -133,5 +135,44 @@ describe("alerts", () => {
     const [dead] = await planAndRun(ctx, eventId);
     expect(dead?.status).toBe("dead");
     expect(alerts).toEqual([]);
+  });
+});
+
+describe("breaker alerts", () => {
+  const settings = { failures: 2, cooldownMs: 30_000 };
+  const reactions = parseReactions({ "ops-alerts": opsAlert(ALERT_TEXT) }, Object.keys(base.routes));
+  const T = 1_000_000;
+
+  it("one when a closed breaker opens and one when it closes, none for a re-opening after a failed probe", () => {
+    const once = afterAttempt(CLOSED, "transient", "HTTP 503: <vendor body>", T, settings);
+    const open = afterAttempt(once, "transient", "HTTP 503: <vendor body>", T + 1, settings);
+    expect(breakerAlert("ct", reactions, CLOSED, once, "vendor_unavailable", T)).toBeUndefined();
+    const opened = breakerAlert("ct", reactions, once, open, "vendor_unavailable", T + 1);
+    expect(opened).toEqual({
+      type: "hookbridge.breaker_opened",
+      key: `ct:${T + 1}`,
+      subject: "ct",
+      data: { connection: "ct", failures: 2, code: "vendor_unavailable", probe_in_seconds: 30 },
+    });
+    // The breaker's reason may echo the vendor's body: it is not in the alert.
+    expect(JSON.stringify(opened)).not.toContain("vendor body");
+
+    const probe = probing(open);
+    const reopened = afterAttempt(probe, "transient", "again", T + 40_000, settings);
+    expect(breakerAlert("ct", reactions, probe, reopened, "timeout", T + 40_000)).toBeUndefined();
+    const closed = afterAttempt(probing(reopened), "success", "", T + 80_000, settings);
+    expect(breakerAlert("ct", reactions, probing(reopened), closed, undefined, T + 80_000)).toEqual({
+      type: "hookbridge.breaker_closed",
+      key: `ct:${T + 1}`,
+      subject: "ct",
+      data: { connection: "ct", failures: 3 },
+    });
+  });
+
+  it("none for the connection that carries an alert reaction: its failures cannot alert itself", () => {
+    const open = afterAttempt({ state: "closed", failures: 1 }, "transient", "x", T, settings);
+    expect(
+      breakerAlert("slack-demo", reactions, { state: "closed", failures: 1 }, open, "timeout", T),
+    ).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import { log } from "../../lib/log";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
-import { type Alert, emitAlert, listensToAlerts } from "../alerts";
+import { breakerAlert, emitAlert } from "../alerts";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
@@ -263,40 +263,9 @@ export class ConnectionLane extends DurableObject<Env> {
     this.writeState("breaker", this.breaker);
   }
 
-  /**
-   * hookbridge.breaker_opened when a closed breaker opens, _closed when an open one closes (a failed probe
-   * re-opening it is no news). Not for a connection that carries alert reactions: their failures would raise
-   * alerts to themselves. The reason is left out: it may echo a vendor's answer.
-   */
   private alertBreaker(reactions: readonly Reaction[], previous: BreakerState, code?: string): void {
-    const now = this.breaker;
-    const opened = previous.state === "closed" && now.state === "open";
-    const closed = previous.state !== "closed" && now.state === "closed";
-    if (!opened && !closed) return;
-    if (reactions.some((r) => r.connection === this.connection && listensToAlerts(r))) return;
-    const openedAt =
-      now.state === "open" ? now.openedAt : previous.state === "closed" ? 0 : previous.openedAt;
-    const alert: Alert = opened
-      ? {
-          type: "hookbridge.breaker_opened",
-          key: `${this.connection}:${openedAt}`,
-          subject: this.connection,
-          data: {
-            connection: this.connection,
-            failures: now.failures,
-            ...(code && { code }),
-            ...(now.state === "open" && {
-              probe_in_seconds: Math.max(0, Math.round((now.probeAt - Date.now()) / 1000)),
-            }),
-          },
-        }
-      : {
-          type: "hookbridge.breaker_closed",
-          key: `${this.connection}:${openedAt}`,
-          subject: this.connection,
-          data: { connection: this.connection, failures: previous.failures },
-        };
-    this.ctx.waitUntil(emitAlert(this.env, reactions, alert));
+    const alert = breakerAlert(this.connection, reactions, previous, this.breaker, code, Date.now());
+    if (alert) this.ctx.waitUntil(emitAlert(this.env, reactions, alert));
   }
 
   private async wake(at: number): Promise<void> {
