@@ -27,6 +27,28 @@ export interface Alert<T extends OperationalEventType = OperationalEventType> {
  */
 export const listensToAlerts = (reaction: Pick<Reaction, "on">) => reaction.on.some(isOperational);
 
+/** hookbridge.delivery_dead: ids, names, the code and the count only; the reason may echo a vendor's answer. */
+export function deadDeliveryAlert(
+  delivery: { id: string; event_id: string; reaction: string; connection_id: string },
+  code: string,
+  attempts: number,
+): Alert<"hookbridge.delivery_dead"> {
+  return {
+    type: "hookbridge.delivery_dead",
+    // One alert per death: a delivery an operator retried may die again later.
+    key: `${delivery.id}:${attempts}`,
+    subject: delivery.id,
+    data: {
+      delivery_id: delivery.id,
+      event_id: delivery.event_id,
+      reaction: delivery.reaction,
+      connection: delivery.connection_id,
+      code,
+      attempts,
+    },
+  };
+}
+
 /**
  * Stores an operational event (route and vendor `hookbridge`) and queues it for planning like any event, so the
  * reactions that listen to it run through the same lanes, retries and breaker. Nothing is stored when no

@@ -18,7 +18,7 @@ import {
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
-import { ALERT_ROUTE, emitAlert, listensToAlerts } from "./alerts";
+import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
 
@@ -108,7 +108,10 @@ export async function claimForAttempt(
       now,
       "the attempt was interrupted after it started; check the vendor before retrying (a repeat could apply it twice)",
     );
-    if (marked) await refreshEventStatus(env.DB, delivery.event_id);
+    if (marked) {
+      await refreshEventStatus(env.DB, delivery.event_id);
+      if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, "outcome_unknown", delivery.attempts);
+    }
     return marked ? { step: "outcome_unknown" } : { step: "held", until: now + 1_000 };
   }
 
@@ -296,27 +299,8 @@ function sendDeadLetter(
   ]);
 }
 
-/** hookbridge.delivery_dead: ids, names, the code and the count only; the reason may echo a vendor's answer. */
 function alertDead(ctx: DeliveryContext, delivery: DeliveryRow, code: string, attempts: number) {
-  return emitAlert(
-    ctx.env,
-    ctx.config.reactions,
-    {
-      type: "hookbridge.delivery_dead",
-      // One alert per death: a delivery an operator retried may die again later.
-      key: `${delivery.id}:${attempts}`,
-      subject: delivery.id,
-      data: {
-        delivery_id: delivery.id,
-        event_id: delivery.event_id,
-        reaction: delivery.reaction,
-        connection: delivery.connection_id,
-        code,
-        attempts,
-      },
-    },
-    ctx.now(),
-  );
+  return emitAlert(ctx.env, ctx.config.reactions, deadDeliveryAlert(delivery, code, attempts), ctx.now());
 }
 
 function parseOrNull(text: string | null | undefined): unknown {

@@ -1,6 +1,6 @@
 import { type BridgeConfig, loadConfig } from "../config";
 import { type ErasureSettings, loadErasureSettings } from "../config/retention";
-import { emitAlert } from "../delivery/alerts";
+import { deadDeliveryAlert, emitAlert, listensToAlerts } from "../delivery/alerts";
 import type { Env } from "../env";
 import { erasureData } from "../events/types";
 import { keyedHash } from "../lib/crypto";
@@ -121,22 +121,30 @@ async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: num
   );
   await refreshEventStatuses(env.DB, [...new Set(died.map((d) => d.event_id))]);
   log("warn", "erasure.hold_expired", { deliveries: died.map((d) => d.id) });
+  const reactions = reactionsOrNone(env);
+  for (const d of died) {
+    const reaction = reactions.find((r) => r.name === d.reaction);
+    if (reaction && listensToAlerts(reaction)) continue;
+    await emitAlert(env, reactions, deadDeliveryAlert(d, "erased_locally", d.attempts), now);
+  }
 }
 
 /**
  * hookbridge.erasure_completed, or _stuck when the request cannot be read (it will not progress without a
  * fixed reader). Only the erasure's event id and counts: never whom it erases.
  */
-function alertErasure(env: Env, erasureId: string, result: { events: number; completed: boolean }) {
-  let reactions: BridgeConfig["reactions"];
+/** The configured reactions, or none when the config cannot be read: that is the cron's to report. */
+function reactionsOrNone(env: Env): BridgeConfig["reactions"] {
   try {
-    reactions = loadConfig(env).reactions;
+    return loadConfig(env).reactions;
   } catch (error) {
-    // A broken setting elsewhere (retention's, say) is the cron's to report; the erasure itself is done.
-    log("error", "alert.failed", { type: "erasure", error: String(error) });
-    return;
+    log("error", "alert.failed", { error: String(error) });
+    return [];
   }
-  return emitAlert(env, reactions, {
+}
+
+function alertErasure(env: Env, erasureId: string, result: { events: number; completed: boolean }) {
+  return emitAlert(env, reactionsOrNone(env), {
     ...(result.completed
       ? { type: "hookbridge.erasure_completed" as const, key: erasureId }
       : { type: "hookbridge.erasure_stuck" as const, key: `${erasureId}:unreadable` }),

@@ -9,6 +9,7 @@ import { planEvent } from "../../src/delivery/plan-event";
 import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
+import { claimDelivery } from "../../src/store/deliveries";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { recordedRequests, resetEmulator } from "../support/emulator";
 import { recordingQueue } from "../support/recording-queue";
@@ -127,6 +128,36 @@ describe("alerts", () => {
       .bind(`%${alertDelivery?.id}%`)
       .all<{ n: number }>();
     expect(results[0]?.n).toBe(0);
+  });
+
+  it("an interrupted non-idempotent attempt (outcome unknown) raises an alert too", async () => {
+    const { ctx, alerts } = harness({
+      directory: {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        action: { key: "create-directory-user", input: '{"directoryId": "d", "email": data.customer.email}' },
+      },
+      "ops-alerts": opsAlert(ALERT_TEXT),
+    });
+    const eventId = await storeUnqueued("kooomo", { ...orderPaid, id: "evt_alert_4" });
+    await planEvent(ctx, eventId, 1);
+    const [row] = await deliveriesOf(eventId);
+    // A worker claimed it long ago and vanished: its call may have gone out.
+    await claimDelivery(env.DB, row?.id ?? "", {
+      now: Date.now() - 60_000,
+      leaseMs: 1_000,
+      retakeExpired: false,
+      request: { method: "-", path: "(planned)" },
+    });
+    expect(await runDelivery(ctx, { deliveryId: row?.id ?? "" })).toEqual({ step: "outcome_unknown" });
+    expect(alerts).toHaveLength(1);
+    const alert = await eventRow(alerts[0]?.body.eventId ?? "");
+    expect(JSON.parse(alert.event_json).data).toMatchObject({
+      delivery_id: row?.id,
+      reaction: "directory",
+      code: "outcome_unknown",
+      attempts: 1,
+    });
   });
 
   it("stores nothing when no reaction listens to the alert", async () => {
