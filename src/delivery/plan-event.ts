@@ -15,6 +15,7 @@ import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
 import { confirmGenuine } from "./confirm-genuine";
 import type { DeliveryContext } from "./context";
+import { rawPayload } from "./raw-payload";
 
 /** How often an event waiting on a paused connection looks again. */
 const PAUSED_RECHECK_SECONDS = 60;
@@ -151,7 +152,7 @@ async function passingFilters(
   rawBody: string | null,
 ): Promise<Reaction[]> {
   if (!reactions.some((r) => r.when)) return [...reactions];
-  const raw = parseRaw(rawBody);
+  const raw = rawPayload(rawBody);
   const passing: Reaction[] = [];
   for (const reaction of reactions) {
     if (!reaction.when) {
@@ -166,14 +167,4 @@ async function passingFilters(
     }
   }
   return passing;
-}
-
-function parseRaw(body: string | null): unknown {
-  if (body === null) return undefined;
-  try {
-    return JSON.parse(body);
-  } catch {
-    // A form-encoded or otherwise non-JSON body is offered as its text.
-    return body;
-  }
 }

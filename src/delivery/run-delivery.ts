@@ -21,6 +21,7 @@ import { readStoredEvent } from "../store/stored-event";
 import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
+import { rawPayload } from "./raw-payload";
 
 /** What happened to one delivery; the connection's lane schedules what comes next from it. */
 export type DeliveryStep =
@@ -47,6 +48,8 @@ export interface ClaimedDelivery {
   event: CanonicalEvent | { missing: string };
   /** The person's values (names, address...) a dead letter must not carry. */
   personal: () => readonly string[];
+  /** The vendor's payload for `$raw`, parsed only when a mapping asks for it. */
+  raw: () => unknown;
 }
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
@@ -58,7 +61,7 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   const result: ReactionResult =
     "missing" in event
       ? { kind: "missing_data", reason: event.missing }
-      : await runRecipe(ctx, claimed.reaction, event);
+      : await runRecipe(ctx, claimed.reaction, event, claimed.raw);
   return finish(ctx, claimed, ctx.now(), toAttemptResult(result, ctx.now() - started));
 }
 
@@ -146,18 +149,22 @@ export async function claimForAttempt(
       : (readStoredEvent(input) as CanonicalEvent);
   // Parsed only for a dead letter: the raw body may be large, and most attempts do not die.
   const personal = () => personalValues([input, row?.raw_body].map(parseOrNull));
-  return { delivery, reaction, attempt, event, personal };
+  // A redacted event's raw body is gone: `$raw` is undefined then, like after retention.
+  const raw = () => rawPayload(row?.raw_body);
+  return { delivery, reaction, attempt, event, personal, raw };
 }
 
 async function runRecipe(
   ctx: DeliveryContext,
   reaction: Reaction,
   event: CanonicalEvent,
+  raw: () => unknown,
 ): Promise<ReactionResult> {
   try {
     return await reaction.recipe.run(event, reaction.options, {
       membrane: ctx.membrane,
       connectionId: reaction.connection,
+      raw,
     });
   } catch (error) {
     // A recipe bug, not a vendor failure: retrying the same code on the same event cannot help.

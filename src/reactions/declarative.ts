@@ -40,14 +40,15 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
     ...(spec.pace && { pace: spec.pace }),
     async run(event, _options, ctx): Promise<ReactionResult> {
       let outcome: Parameters<typeof unlessAmbiguous>[0];
+      const bindings = { raw: ctx.raw?.() };
       try {
         const { call } = spec;
         if (call.kind === "action") {
-          const input = await mapped(call.input, event, "input", spec.required);
+          const input = await mapped(call.input, event, bindings, "input", spec.required);
           outcome = await runAction(ctx, call.key, input);
         } else {
-          const path = await fillPath(call.path, event);
-          const body = call.body && (await mapped(call.body, event, "body", spec.required));
+          const path = await fillPath(call.path, event, bindings);
+          const body = call.body && (await mapped(call.body, event, bindings, "body", spec.required));
           outcome = await ctx.membrane.proxy({
             connectionId: ctx.connectionId,
             method: call.method,
@@ -67,13 +68,16 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
   };
 }
 
+type Bindings = { raw: unknown };
+
 async function mapped(
   expression: Expression,
   event: CanonicalEvent,
+  bindings: Bindings,
   field: "input" | "body",
   required: readonly string[],
 ): Promise<unknown> {
-  const value = plain(await expression.evaluate(event));
+  const value = plain(await expression.evaluate(event, bindings));
   if (value === undefined) throw new MappingGap(`${field} mapping yields no value for this event`);
   const missing = required.filter((key) => {
     const v = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
@@ -84,14 +88,14 @@ async function mapped(
   return value;
 }
 
-async function fillPath(template: PathTemplate, event: CanonicalEvent): Promise<string> {
+async function fillPath(template: PathTemplate, event: CanonicalEvent, bindings: Bindings): Promise<string> {
   let path = "";
   for (const part of template.parts) {
     if ("text" in part) {
       path += part.text;
       continue;
     }
-    const value = await part.expression.evaluate(event);
+    const value = await part.expression.evaluate(event, bindings);
     if (typeof value !== "string" && typeof value !== "number")
       throw new MappingGap(`path {${part.expression.source}} yields no value for this event`);
     path += encodeURIComponent(String(value));

@@ -39,6 +39,8 @@ export function unlessAmbiguous(outcome: CallOutcome): ReactionResult {
 export interface RecipeContext {
   membrane: MembraneClient;
   connectionId: string;
+  /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
+  raw?: () => unknown;
 }
 
 /**

@@ -115,6 +115,26 @@ describe("a declarative reaction", () => {
     ]);
   });
 
+  it("maps from the vendor's payload as $raw, a field the canonical event lacks", async () => {
+    const { ctx } = harness({
+      "store-tag": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: {
+          method: "POST",
+          path: "/v4/directory/{$raw.store}/users",
+          body: '{"email": data.customer.email, "custom_2": $raw.data.payment_method}',
+        },
+      },
+    });
+    const { deliveries } = await deliverOnce(ctx, paidOrder("decl-raw", "10.00"));
+    expect(deliveries.map((d) => d.status)).toEqual(["succeeded"]);
+    const calls = (await recordedRequests()).filter((r) => r.vendorPath?.startsWith("/v4/directory/"));
+    expect(calls.map((r) => [r.vendorPath, r.body])).toEqual([
+      [`/v4/directory/${orderPaid.store}/users`, { email: orderPaid.data.customer.email, custom_2: "card" }],
+    ]);
+  });
+
   it("filters a recipe's reaction too, and reads the vendor's payload as $raw", async () => {
     const { ctx } = harness({
       "consenting-kooomo": {
