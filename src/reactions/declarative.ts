@@ -39,33 +39,50 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
     maxCalls: 1,
     ...(spec.pace && { pace: spec.pace }),
     async run(event, _options, ctx): Promise<ReactionResult> {
-      let outcome: Parameters<typeof unlessAmbiguous>[0];
-      const bindings = { raw: ctx.raw?.() };
-      try {
-        const { call } = spec;
-        if (call.kind === "action") {
-          const input = await mapped(call.input, event, bindings, "input", spec.required);
-          outcome = await runAction(ctx, call.key, input);
-        } else {
-          const path = await fillPath(call.path, event, bindings);
-          const body = call.body && (await mapped(call.body, event, bindings, "body", spec.required));
-          outcome = await ctx.membrane.proxy({
-            connectionId: ctx.connectionId,
-            method: call.method,
-            path,
-            ...(body !== undefined && { body }),
-          });
-        }
-      } catch (error) {
-        if (error instanceof MappingGap) return missingData(error.message);
-        // A JSONata type error (e.g. adding a string to a number) on this event: the same event fails again.
-        const e = error as { code?: string; message?: string };
-        if (typeof e.code === "string") return missingData(`mapping failed (${e.code}): ${e.message}`);
-        throw error;
-      }
+      // The whole request is mapped before anything is sent: a gap fails the delivery, never a half call.
+      const request = await mapRequest(spec, event, { raw: ctx.raw?.() });
+      if ("kind" in request) return request;
+      const outcome =
+        request.call === "action"
+          ? await runAction(ctx, request.key, request.input)
+          : await ctx.membrane.proxy({
+              connectionId: ctx.connectionId,
+              method: request.method,
+              path: request.path,
+              ...(request.body !== undefined && { body: request.body }),
+            });
       return spec.idempotent ? outcome : unlessAmbiguous(outcome);
     },
   };
+}
+
+type MappedRequest =
+  | { call: "action"; key: string; input: unknown }
+  | { call: "request"; method: HttpMethod; path: string; body?: unknown };
+
+async function mapRequest(
+  spec: DeclarativeSpec,
+  event: CanonicalEvent,
+  bindings: Bindings,
+): Promise<MappedRequest | ReactionResult> {
+  const { call } = spec;
+  try {
+    if (call.kind === "action")
+      return {
+        call: "action",
+        key: call.key,
+        input: await mapped(call.input, event, bindings, "input", spec.required),
+      };
+    const path = await fillPath(call.path, event, bindings);
+    const body = call.body && (await mapped(call.body, event, bindings, "body", spec.required));
+    return { call: "request", method: call.method, path, ...(body !== undefined && { body }) };
+  } catch (error) {
+    if (error instanceof MappingGap) return missingData(error.message);
+    // A JSONata error on this event (e.g. adding a string to a number): the same event fails again.
+    const e = error as { code?: unknown; message?: unknown };
+    if (typeof e.code === "string") return missingData(`mapping failed (${e.code}): ${String(e.message)}`);
+    throw error;
+  }
 }
 
 type Bindings = { raw: unknown };

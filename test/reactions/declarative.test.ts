@@ -170,6 +170,11 @@ describe("a declarative reaction", () => {
         },
         required: ["email", "phone"],
       },
+      "type-error": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        action: { key: "create-directory-user", input: '{"directoryId": data.total.amount_minor + "a"}' },
+      },
       "needs-order-number": {
         connection: "coupontools-demo",
         on: ["order.paid"],
@@ -180,9 +185,19 @@ describe("a declarative reaction", () => {
     expect(deliveries.map((d) => [d.reaction, d.status, d.last_error_code, d.last_error])).toEqual([
       ["needs-order-number", "dead", "event_data_missing", "body mapping yields no value for this event"],
       ["needs-phone", "dead", "event_data_missing", "input mapping yields no value for required phone"],
+      [
+        "type-error",
+        "dead",
+        "event_data_missing",
+        'mapping failed (T2002): The right side of the "+" operator must evaluate to a number',
+      ],
     ]);
-    expect((await attemptsOf(eventId)).map((a) => a.outcome)).toEqual(["permanent", "permanent"]);
-    expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery", "dead_delivery"]);
+    expect((await attemptsOf(eventId)).map((a) => a.outcome)).toEqual([
+      "permanent",
+      "permanent",
+      "permanent",
+    ]);
+    expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery", "dead_delivery", "dead_delivery"]);
     expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
   });
 });
