@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineConfig } from "vitest/config";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 
 /** Tests use the same demo secrets as `npm start`: the shipped .dev.vars.example, never a developer's .dev.vars. */
 function demoSecrets(): Record<string, string> {
@@ -60,8 +60,22 @@ const deadLetterRecorder = {
   queueConsumers: { "hookbridge-dead-letters": { maxBatchSize: 100, maxBatchTimeout: 1 } },
 };
 
+/**
+ * wrangler.toml's reactions without its alert reaction: with it, every test that lets a delivery die would also
+ * get an alert event, a chat delivery and a chat request, racing its counts. The alert reaction is tested with
+ * the shipped table (SHIPPED_REACTIONS) in test/delivery/declarative-end-to-end.test.ts.
+ */
+function reactionsForTests() {
+  // TOML tables are JSON values, which is what a binding takes.
+  const shipped = unstable_readConfig({ config: "./wrangler.toml" }, { hideWarnings: true }).vars
+    .REACTIONS as Record<string, Record<string, string>>;
+  const { "alerts-to-chat": _alerts, ...reactions } = shipped;
+  return { shipped, reactions };
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const { shipped, reactions } = reactionsForTests();
   return {
     plugins: [
       cloudflareTest({
@@ -70,6 +84,8 @@ export default defineConfig(async () => {
           bindings: {
             ...demoSecrets(),
             TEST_MIGRATIONS: migrations,
+            REACTIONS: reactions,
+            SHIPPED_REACTIONS: shipped,
             // Retries in seconds rather than minutes, so tests watch real queue retries happen.
             // The breaker opens after 5 consecutive transient failures and probes again after 2 s.
             DELIVERY: {
@@ -90,8 +106,9 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser).
-      exclude: [...configDefaults.exclude, "test/browser/**"],
+      // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser);
+      // test/node runs the command-line scripts in Node: vitest.node.config.ts.
+      exclude: [...configDefaults.exclude, "test/browser/**", "test/node/**"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
       testTimeout: 30_000,

@@ -1,6 +1,8 @@
 // npm run demo: the whole bridge in a minute. Starts the bridge and the Membrane emulator on fresh local state,
 // sends one sample delivery per vendor plus one forged and one duplicate, waits for the reactions, prints what
-// happened and exits 0 only if everything happened as expected.
+// happened and exits 0 only if everything happened as expected. Then a VIP order whose coupon e-mail
+// Coupontools refuses shows an alert: the dead delivery becomes a hookbridge.delivery_dead event, which the
+// alerts-to-chat reaction posts to the emulator's demo chat app.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +35,20 @@ const SAMPLES: Expected[] = [
     status: 202,
     id: "demo_order_paid",
     reactions: { "paid-order-stamps": "succeeded", "orders-to-ometria": "succeeded" },
+    eventStatus: "done",
+  },
+  {
+    // Over 200 EUR: wrangler.toml's declarative reaction vip-coupon-by-email applies too.
+    label: "Kooomo VIP order paid",
+    route: "kooomo",
+    fixture: "kooomo/order-paid-vip",
+    status: 202,
+    id: "demo_vip_order",
+    reactions: {
+      "paid-order-stamps": "succeeded",
+      "orders-to-ometria": "succeeded",
+      "vip-coupon-by-email": "succeeded",
+    },
     eventStatus: "done",
   },
   {
@@ -78,6 +94,21 @@ const SAMPLES: Expected[] = [
     id: "demo_order_paid",
   },
 ];
+
+/** Sent after the others, with the emulator refusing the coupon e-mail once: its delivery dies, an alert follows. */
+const REFUSED_VIP: Expected = {
+  label: "VIP order, coupon e-mail refused",
+  route: "kooomo",
+  fixture: "kooomo/order-paid-vip",
+  status: 202,
+  id: "demo_vip_refused",
+  reactions: {
+    "paid-order-stamps": "succeeded",
+    "orders-to-ometria": "succeeded",
+    "vip-coupon-by-email": "dead",
+  },
+  eventStatus: "failed",
+};
 
 const vars = readDevVars();
 const adminToken = vars.ADMIN_TOKEN;
@@ -176,13 +207,19 @@ try {
 
   const deadline = Date.now() + 60_000;
   const details = new Map<Expected, EventDetail>();
-  for (const [sample, id] of eventIds) {
-    let detail = await eventDetail(stack.bridgeUrl, id);
-    while (!settled(detail) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      detail = await eventDetail(stack.bridgeUrl, id);
-    }
-    details.set(sample, detail);
+  for (const [sample, id] of eventIds) details.set(sample, await waitSettled(stack.bridgeUrl, id, deadline));
+
+  // The alert: Coupontools refuses the next coupon e-mail (an emulator fault), so that delivery dies.
+  if (stack.emulatorUrl) {
+    await fetch(`${stack.emulatorUrl}/_emulator/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ match: { pathPrefix: "/v3/send/email" }, status: 400, times: 1 }),
+    });
+    const answer = await send(stack.bridgeUrl, REFUSED_VIP);
+    ok &&= answer.status === REFUSED_VIP.status;
+    if (answer.body.id)
+      details.set(REFUSED_VIP, await waitSettled(stack.bridgeUrl, answer.body.id, Date.now() + 60_000));
   }
 
   const reactionRows: string[][] = [];
@@ -236,8 +273,15 @@ try {
         ],
       ],
     );
-    const oneStamp = emulator.loyaltyUsers.length === 1 && emulator.loyaltyUsers[0]?.stamps === 1;
-    ok &&= oneStamp && emulator.deletionRequests.length === 1;
+    // Ada's order and Grace's two VIP orders (one stamp per order).
+    const stampsByEmail = Object.fromEntries(emulator.loyaltyUsers.map((u) => [u.email, u.stamps]));
+    const stampsAsExpected =
+      emulator.loyaltyUsers.length === 2 &&
+      stampsByEmail["ada@example.com"] === 1 &&
+      stampsByEmail["grace@example.com"] === 2;
+    ok &&= stampsAsExpected && emulator.deletionRequests.length === 1;
+
+    ok &&= await showAlert(stack.bridgeUrl, stack.emulatorUrl);
   }
 } finally {
   stack.stop();
@@ -247,6 +291,49 @@ console.log(
   ok ? "\nEverything happened as expected." : "\nSomething did not happen as expected (see the rows above).",
 );
 process.exitCode = ok ? 0 : 1;
+
+async function waitSettled(base: string, id: string, deadline: number): Promise<EventDetail> {
+  let detail = await eventDetail(base, id);
+  while (!settled(detail) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    detail = await eventDetail(base, id);
+  }
+  return detail;
+}
+
+/** Waits for the delivery_dead alert to be posted to the demo chat app, and prints what was posted. */
+async function showAlert(base: string, emulatorUrl: string): Promise<boolean> {
+  const deadline = Date.now() + 30_000;
+  let posted: string[] = [];
+  let alertEvent: { id: string; status: string } | undefined;
+  while (Date.now() < deadline) {
+    const res = await fetch(`${base}/admin/api/events?route=hookbridge&type=hookbridge.delivery_dead`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    alertEvent = ((await res.json()) as { events: Array<{ id: string; status: string }> }).events[0];
+    const state = (await (await fetch(`${emulatorUrl}/_emulator/state`)).json()) as {
+      requests: Array<{ vendorPath: string | null; connectionId: string | null; body: { text?: string } }>;
+    };
+    posted = state.requests
+      .filter((r) => r.vendorPath === "/chat.postMessage")
+      .map((r) => `${r.connectionId}: ${r.body.text ?? ""}`);
+    if (alertEvent?.status === "done" && posted.length > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.log("\nAlert (hookbridge.delivery_dead -> alerts-to-chat -> the emulator's demo chat app)");
+  const asExpected = alertEvent?.status === "done" && posted.length === 1;
+  printTable(
+    ["alert event", "posted", "check"],
+    [
+      [
+        alertEvent ? `${alertEvent.id} (${alertEvent.status})` : "none",
+        posted.join(" | ") || "nothing",
+        asExpected ? "ok" : "UNEXPECTED",
+      ],
+    ],
+  );
+  return asExpected;
+}
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

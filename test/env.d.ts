@@ -12,6 +12,8 @@ declare global {
     /** `env` from "cloudflare:workers": the bridge's bindings plus what vitest.config.ts adds for tests. */
     interface Env extends BridgeEnv {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      /** wrangler.toml's whole [vars.REACTIONS] table; REACTIONS leaves its alert reaction out (vitest.config.ts). */
+      SHIPPED_REACTIONS: Record<string, unknown>;
     }
   }
 }

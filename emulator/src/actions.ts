@@ -47,6 +47,14 @@ const CreateLoyaltyUserInput = z.object({
   lastName: z.string().optional(),
   phone: z.string().optional(),
 });
+// The emulator's design, like the others: camelCase keys for the third-party body of /v3/send/email.
+const SendCouponEmailInput = z.object({
+  campaignId: Id,
+  email: z.email(),
+  subject: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+});
 const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id });
 const DirectoryUserInput = z.object({
   directoryId: Id,
@@ -187,6 +195,20 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     });
     if (isResult(created)) return created;
     return { ok: true, output: { id: userOf(created.body)?.id ?? null, email: input.email } };
+  }),
+  "send-coupon-by-email": action("coupontools", SendCouponEmailInput, async (input, vendor) => {
+    const sent = await calls(vendor, {
+      method: "POST",
+      path: "/v3/send/email",
+      body: {
+        campaign: input.campaignId,
+        email: input.email,
+        ...(input.subject && { subject: input.subject }),
+        ...(input.firstName && { firstname: input.firstName }),
+        ...(input.lastName && { lastname: input.lastName }),
+      },
+    });
+    return isResult(sent) ? sent : { ok: true, output: { campaignId: input.campaignId, email: input.email } };
   }),
   "create-gdpr-deletion-request": action("ometria", DeletionRequestSchema, async (input, vendor) => {
     const created = await calls(vendor, { method: "POST", path: "/data-deletion-requests", body: input });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-export const INTEGRATIONS = ["coupontools", "ometria"] as const;
+/** `slack` is a demo chat app for alert reactions (emulator/src/vendors/slack.ts), not held to a vendor. */
+export const INTEGRATIONS = ["coupontools", "ometria", "slack"] as const;
 export type Integration = (typeof INTEGRATIONS)[number];
 
 /** The emulator's own settings, read from its `[vars]` (see emulator/wrangler.toml). */
@@ -10,7 +11,7 @@ export const EmulatorConfigSchema = z.object({
   EMULATOR_STATIC_TOKEN: z.string().min(1).optional(),
   EMULATOR_CONNECTIONS: z
     .record(z.string().min(1), z.enum(INTEGRATIONS))
-    .default({ "coupontools-demo": "coupontools", "ometria-demo": "ometria" }),
+    .default({ "coupontools-demo": "coupontools", "ometria-demo": "ometria", "slack-demo": "slack" }),
   EMULATOR_FORGED_EVENTS: z.array(z.string()).default([]),
   /**
    * Coupontools' name for the stamps amount of /v3/loyaltyusers/update is not public (the docs show only its

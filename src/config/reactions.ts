@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { ConfigError } from "../errors";
 import { type EventType, eventType } from "../events/types";
+import { COUPONTOOLS_ACTION_KEYS, OMETRIA_ACTION_KEYS } from "../reactions/calls";
+import { type DeclarativeCall, declarativeRecipe } from "../reactions/declarative";
+import { compileExpression, compilePathTemplate, type Expression, pathExists } from "../reactions/expression";
 import { recipes } from "../reactions/recipes";
 import type { AnyRecipe } from "../reactions/types";
 import { describeConfigIssues } from "./routes";
@@ -20,7 +23,46 @@ const reactionEntry = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
   /** Overrides [vars.DELIVERY].retry_schedule_seconds for this reaction. */
   retry_schedule_seconds: z.array(z.number().int().positive().max(43_200)).min(1).optional(),
+  /** JSONata filter over the canonical event (`$raw`: the vendor's payload); false: no delivery planned. */
+  when: z.string().min(1).optional(),
 });
+
+/** The Membrane action keys this bridge knows per app; `other` reaches any action, unchecked. */
+const KNOWN_ACTION_KEYS: Record<string, readonly string[]> = {
+  coupontools: COUPONTOOLS_ACTION_KEYS,
+  ometria: OMETRIA_ACTION_KEYS,
+};
+
+/** A reaction written in wrangler.toml instead of a recipe: filter, mapping, and one Membrane call. */
+const declarativeEntry = z
+  .strictObject({
+    type: z.literal("declarative").optional(),
+    connection: z.string().min(1),
+    on: z.array(eventType).min(1),
+    routes: z.array(z.string().min(1)).min(1).optional(),
+    enabled: z.boolean().default(true),
+    when: z.string().min(1).optional(),
+    /** Which app's action keys `action.key` is checked against; `other` skips the check. */
+    app: z.enum(["coupontools", "ometria", "other"]).optional(),
+    action: z.strictObject({ key: z.string().min(1), input: z.string().min(1) }).optional(),
+    request: z
+      .strictObject({
+        method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        path: z.string().regex(/^\//, "a vendor path starting with /"),
+        body: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** Fields of the mapped input/body that must have a value, else the delivery fails with the reason. */
+    required: z.array(z.string().min(1)).default([]),
+    idempotent: z.boolean().default(false),
+    pace: z
+      .strictObject({ limit: z.number().int().positive(), per_seconds: z.number().positive() })
+      .optional(),
+    retry_schedule_seconds: z.array(z.number().int().positive().max(43_200)).min(1).optional(),
+  })
+  .refine((e) => (e.action === undefined) !== (e.request === undefined), {
+    message: "give either action = { key, input } or request = { method, path, body }",
+  });
 
 export interface Reaction {
   name: string;
@@ -31,6 +73,34 @@ export interface Reaction {
   options: unknown;
   /** The reaction's own retry schedule (seconds), when it has one. */
   retrySchedule?: readonly number[];
+  /** Planned only for events this filter holds for. */
+  when?: Expression;
+}
+
+/** Parses an expression field; on failure records the problem and returns undefined. */
+function expressionAt(
+  at: string,
+  source: string,
+  on: readonly EventType[],
+  problems: string[],
+): Expression | undefined {
+  const expression = compileExpression(source);
+  if ("error" in expression) {
+    problems.push(`${at}: ${expression.error}`);
+    return undefined;
+  }
+  checkPaths(at, expression.paths, on, problems);
+  return expression;
+}
+
+/**
+ * A path no event type in `on` can have is a typo. Only the leading plain steps at the expression's top
+ * level are checked (not paths inside predicates, lambdas or `$raw`), and existence in one of the types.
+ */
+function checkPaths(at: string, paths: readonly string[][], on: readonly EventType[], problems: string[]) {
+  for (const path of paths) {
+    if (!pathExists(path, on)) problems.push(`${at}: ${on.join(", ")} has no field ${path.join(".")}`);
+  }
 }
 
 /** Parses [vars.REACTIONS]; one ConfigError naming every bad reaction and field. Disabled entries are dropped. */
@@ -44,6 +114,11 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
     const at = `reactions.${name}`;
     if (!REACTION_NAME.test(name)) {
       problems.push(`${at}: reaction names are lower-case letters, digits, - and _`);
+      continue;
+    }
+    if (!(value && typeof value === "object" && "recipe" in value)) {
+      const reaction = parseDeclarative(name, value, routeNames, problems);
+      if (reaction) reactions.push(reaction);
       continue;
     }
     const entry = reactionEntry.safeParse(value);
@@ -66,8 +141,10 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
     if (unknownRoutes.length > 0) problems.push(`${at}.routes: no route named ${unknownRoutes.join(", ")}`);
     const options = recipe.options.safeParse(entry.data.options);
     if (!options.success) problems.push(describeConfigIssues(`${at}.options`, options.error));
+    const when = entry.data.when && expressionAt(`${at}.when`, entry.data.when, on, problems);
     if (problems.length > 0 || !options.success || !entry.data.enabled) continue;
     reactions.push({
+      ...(when && { when }),
       name,
       recipe,
       connection: entry.data.connection,
@@ -79,6 +156,71 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
   }
   if (problems.length > 0) throw new ConfigError(`invalid reaction config: ${problems.join("; ")}`);
   return reactions;
+}
+
+function parseDeclarative(
+  name: string,
+  value: unknown,
+  routeNames: readonly string[],
+  problems: string[],
+): Reaction | undefined {
+  const at = `reactions.${name}`;
+  const entry = declarativeEntry.safeParse(value);
+  if (!entry.success) {
+    problems.push(describeConfigIssues(at, entry.error));
+    return undefined;
+  }
+  const { data } = entry;
+  const before = problems.length;
+  const unknownRoutes = (data.routes ?? []).filter((route) => !routeNames.includes(route));
+  if (unknownRoutes.length > 0) problems.push(`${at}.routes: no route named ${unknownRoutes.join(", ")}`);
+  const when = data.when && expressionAt(`${at}.when`, data.when, data.on, problems);
+  let call: DeclarativeCall | undefined;
+  if (data.action) {
+    const known = data.app === "other" ? undefined : knownKeys(data.app);
+    if (known && !known.includes(data.action.key))
+      problems.push(
+        `${at}.action.key: unknown action key "${data.action.key}"; known: ${known.join(", ")} (app = "other" skips this check)`,
+      );
+    const input = expressionAt(`${at}.action.input`, data.action.input, data.on, problems);
+    if (input) call = { kind: "action", key: data.action.key, input };
+  } else if (data.request) {
+    const path = compilePathTemplate(data.request.path);
+    if ("error" in path) problems.push(`${at}.request.path: ${path.error}`);
+    else
+      for (const part of path.parts)
+        if ("expression" in part) checkPaths(`${at}.request.path`, part.expression.paths, data.on, problems);
+    const body =
+      data.request.body && expressionAt(`${at}.request.body`, data.request.body, data.on, problems);
+    if (!("error" in path) && (body || !data.request.body))
+      call = { kind: "request", method: data.request.method, path, ...(body && { body }) };
+  }
+  if (problems.length > before || !call || !data.enabled) return undefined;
+  const recipe = declarativeRecipe({
+    name,
+    on: data.on,
+    call,
+    required: data.required,
+    idempotent: data.idempotent,
+    // Its own pace bucket: other reactions on the same upstream limit say so in their own entries.
+    ...(data.pace && { pace: { key: `declarative.${name}`, ...data.pace } }),
+  });
+  return {
+    name,
+    recipe,
+    connection: data.connection,
+    on: data.on,
+    options: {},
+    ...(data.routes && { routes: data.routes }),
+    ...(data.retry_schedule_seconds && { retrySchedule: data.retry_schedule_seconds }),
+    ...(when && { when }),
+  };
+}
+
+/** The keys of one app, or of every app the bridge knows when the reaction names none. */
+function knownKeys(app: string | undefined): readonly string[] {
+  if (app !== undefined) return KNOWN_ACTION_KEYS[app] ?? [];
+  return Object.values(KNOWN_ACTION_KEYS).flat();
 }
 
 /** The reactions that apply to an event of `type` received on `route`. */

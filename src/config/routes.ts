@@ -64,6 +64,15 @@ export const routesConfig = z
         });
         continue;
       }
+      if (name === "hookbridge") {
+        // The bridge stores its own operational events (alerts) under this route (src/delivery/alerts.ts).
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: "the route name hookbridge is the bridge's own",
+        });
+        continue;
+      }
       const result = routeConfig.safeParse(raw);
       if (!result.success) {
         for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });

@@ -1,6 +1,6 @@
-import { reactionsFor } from "../config/reactions";
+import { type Reaction, reactionsFor } from "../config/reactions";
 import { redactionSalt } from "../config/redaction-salt";
-import { isRecognized } from "../events/cloudevent";
+import { type CanonicalEvent, isRecognized } from "../events/cloudevent";
 import { keyedHash } from "../lib/crypto";
 import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
@@ -18,6 +18,7 @@ import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
 import { confirmGenuine } from "./confirm-genuine";
 import type { DeliveryContext } from "./context";
+import { rawPayload } from "./raw-payload";
 
 /** How often an event waiting on a paused connection looks again. */
 const PAUSED_RECHECK_SECONDS = 60;
@@ -113,7 +114,11 @@ export async function planEvent(
   }
 
   if (!isRecognized(event)) return;
-  const reactions = reactionsFor(ctx.config.reactions, event.type, row.route);
+  const reactions = await passingFilters(
+    reactionsFor(ctx.config.reactions, event.type, row.route),
+    event,
+    row.raw_body,
+  );
   // The vendor's time of the event where it says one (else receipt): the order of states of one entity.
   const eventSeq = Date.parse(event.time) || row.received_at;
   const keys = entityKeys(env);
@@ -144,4 +149,32 @@ export async function planEvent(
  */
 export function entityKeys(env: Record<string, unknown>): EntityKeys {
   return { hash: (text) => keyedHash(redactionSalt(env), `entity:${text}`) };
+}
+
+/**
+ * The reactions whose `when` filter is true for this event (a reaction without one always applies). `$raw` is
+ * the vendor's payload while its raw body is kept. A filter that fails on this event (a type error) does not
+ * apply: it is logged with its code, never with the event's values.
+ */
+async function passingFilters(
+  reactions: readonly Reaction[],
+  event: CanonicalEvent,
+  rawBody: string | null,
+): Promise<Reaction[]> {
+  if (!reactions.some((r) => r.when)) return [...reactions];
+  const raw = rawPayload(rawBody);
+  const passing: Reaction[] = [];
+  for (const reaction of reactions) {
+    if (!reaction.when) {
+      passing.push(reaction);
+      continue;
+    }
+    try {
+      if ((await reaction.when.evaluate(event, { raw })) === true) passing.push(reaction);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      log("warn", "plan.filter_failed", { event_id: event.id, reaction: reaction.name, code: String(code) });
+    }
+  }
+  return passing;
 }

@@ -19,8 +19,10 @@ import {
 import { getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
+import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
+import { rawPayload } from "./raw-payload";
 
 /** What happened to one delivery; the connection's lane schedules what comes next from it. */
 export type DeliveryStep =
@@ -47,6 +49,8 @@ export interface ClaimedDelivery {
   event: CanonicalEvent | { missing: string };
   /** The person's values (names, address...) a dead letter must not carry. */
   personal: () => readonly string[];
+  /** The vendor's payload for `$raw`, parsed only when a mapping asks for it. */
+  raw: () => unknown;
 }
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
@@ -67,7 +71,7 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     const checked = await reconcileFirst(ctx, reaction, event, delivery.reconcile_state, started);
     if (checked !== "run") return finish(ctx, claimed, ctx.now(), checked);
   }
-  const result = await runRecipe(ctx, reaction, event, (saved) =>
+  const result = await runRecipe(ctx, reaction, event, claimed.raw, (saved) =>
     saveReconcileState(ctx.env.DB, delivery.id, claimed.attempt, JSON.stringify(saved)),
   );
   return finish(ctx, claimed, ctx.now(), attemptOf(reaction, result, ctx.now() - started));
@@ -164,6 +168,9 @@ export async function claimForAttempt(
     if (!(await markWaitingDead(env.DB, delivery.id, now, "reaction_not_configured", reason)))
       return { step: "held", until: delivery.lease_until ?? now };
     await sendDeadLetter(ctx, delivery, "reaction_not_configured", reason);
+    // Its reaction is gone, so whether it listened to alerts is read from its event's route.
+    if ((await getEvent(env.DB, delivery.event_id))?.route !== ALERT_ROUTE)
+      await alertDead(ctx, delivery, "reaction_not_configured", delivery.attempts);
     await refreshEventStatus(env.DB, delivery.event_id);
     return {
       step: "attempted",
@@ -192,7 +199,10 @@ export async function claimForAttempt(
       now,
       "the attempt was interrupted after it started; check the vendor before retrying (a repeat could apply it twice)",
     );
-    if (marked) await refreshEventStatus(env.DB, delivery.event_id);
+    if (marked) {
+      await refreshEventStatus(env.DB, delivery.event_id);
+      if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, "outcome_unknown", delivery.attempts);
+    }
     return marked ? { step: "outcome_unknown" } : { step: "held", until: now + 1_000 };
   }
 
@@ -227,18 +237,22 @@ export async function claimForAttempt(
       : (readStoredEvent(input) as CanonicalEvent);
   // Parsed only for a dead letter: the raw body may be large, and most attempts do not die.
   const personal = () => personalValues([input, row?.raw_body].map(parseOrNull));
-  return { delivery, reaction, attempt, event, personal };
+  // A redacted event's raw body is gone: `$raw` is undefined then, like after retention.
+  const raw = () => rawPayload(row?.raw_body);
+  return { delivery, reaction, attempt, event, personal, raw };
 }
 
 async function runRecipe(
   ctx: DeliveryContext,
   reaction: Reaction,
   event: CanonicalEvent,
+  raw: () => unknown,
   checkpoint: RecipeContext["checkpoint"],
 ): Promise<ReactionResult> {
   try {
     return await reaction.recipe.run(event, reaction.options, {
       ...recipeContext(ctx, reaction),
+      raw,
       ...(checkpoint && { checkpoint }),
     });
   } catch (error) {
@@ -353,8 +367,10 @@ export async function finish(
     log("warn", "delivery.lease_lost", { delivery_id: delivery.id, attempt, outcome: result.outcome });
     return { step: "held", until: now + 1_000 };
   }
-  if (status === "dead")
+  if (status === "dead") {
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
+    if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, result.errorCode ?? "unknown", attempt);
+  }
   await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
@@ -399,6 +415,10 @@ function sendDeadLetter(
       reason: redactEmail(maskValues(reason, personal)),
     },
   ]);
+}
+
+function alertDead(ctx: DeliveryContext, delivery: DeliveryRow, code: string, attempts: number) {
+  return emitAlert(ctx.env, ctx.config.reactions, deadDeliveryAlert(delivery, code, attempts), ctx.now());
 }
 
 function parseOrNull(text: string | null | undefined): unknown {

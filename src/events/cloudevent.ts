@@ -16,6 +16,9 @@ const envelope = {
   vendoreventid: z.string().optional(),
 };
 
+/** The top-level fields of every canonical event, `data` aside (for checking operators' expressions). */
+export const envelopeKeys = [...Object.keys(envelope), "type"] as const;
+
 const recognizedEvent = z.discriminatedUnion(
   "type",
   Object.entries(eventDataSchemas).map(([type, data]) =>

@@ -35,3 +35,10 @@ export function maskValues(text: string, values: readonly string[]): string {
   }
   return masked;
 }
+
+/** The e-mail address an event is about (`data.email`, else `data.customer.email`), if it names one. */
+export function eventEmail(event: { data: unknown }): string | undefined {
+  const data = event.data as { email?: unknown; customer?: { email?: unknown } } | null;
+  const email = data?.email ?? data?.customer?.email;
+  return typeof email === "string" && email !== "" ? email : undefined;
+}

@@ -74,6 +74,49 @@ export const loyaltyStampsData = z.strictObject({
   balance: z.number().int().optional(),
 });
 
+/**
+ * The bridge's own operational events (route and vendor `hookbridge`), planned like any event so an
+ * operator routes alerts through reactions. They carry ids, codes, names and counts, never a vendor's
+ * answer or the event's personal data.
+ */
+const id = z.string().min(1);
+export const deliveryDeadData = z.strictObject({
+  delivery_id: id,
+  event_id: id,
+  reaction: id,
+  connection: id,
+  code: z.string(),
+  attempts: z.number().int().nonnegative(),
+});
+export const breakerData = z.strictObject({
+  connection: id,
+  /** Consecutive transient failures that opened it (when opened). */
+  failures: z.number().int().nonnegative(),
+  /** Error code of the last failure, e.g. `timeout`, `rate_limited` (when opened). */
+  code: z.string().optional(),
+  /** Seconds until the next probe (when opened). */
+  probe_in_seconds: z.number().int().nonnegative().optional(),
+});
+export const erasureAlertData = z.strictObject({
+  /** The erasure request's event id. */
+  erasure_event_id: id,
+  /** Events redacted in the run that completed it (or 0 when stuck). */
+  events_redacted: z.number().int().nonnegative(),
+  /** Why it is stuck (a fixed phrase, never the person's data). */
+  code: z.string().optional(),
+});
+
+export const operationalEventSchemas = {
+  "hookbridge.delivery_dead": deliveryDeadData,
+  "hookbridge.breaker_opened": breakerData,
+  "hookbridge.breaker_closed": breakerData,
+  "hookbridge.erasure_completed": erasureAlertData,
+  "hookbridge.erasure_stuck": erasureAlertData,
+} as const;
+export type OperationalEventType = keyof typeof operationalEventSchemas;
+export const isOperational = (type: string): type is OperationalEventType =>
+  Object.hasOwn(operationalEventSchemas, type);
+
 export const eventDataSchemas = {
   "order.created": orderData,
   "order.paid": orderData,
@@ -85,6 +128,7 @@ export const eventDataSchemas = {
   "coupon.claimed": couponData,
   "coupon.validated": couponData,
   "loyalty.stamps_added": loyaltyStampsData,
+  ...operationalEventSchemas,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;

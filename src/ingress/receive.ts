@@ -4,6 +4,8 @@ import { redactionSalt } from "../config/redaction-salt";
 import { routeSecrets } from "../config/routes";
 import { enqueueEvents } from "../delivery/outbox";
 import { PayloadError, StorageError } from "../errors";
+import { eventEmail } from "../events/personal-data";
+import { emailKeyedHash } from "../lib/crypto";
 import { uuidv7 } from "../lib/ids";
 import { log } from "../lib/log";
 import { insertEvent } from "../store/events";
@@ -38,11 +40,14 @@ export const receive: Handler<AppEnv> = async (c) => {
     const key = await dedupeKey(route, c.req.raw.headers, json, body);
     const event = buildEvent(uuidv7(started), route, vendors[route.vendor].normalize(json), receivedAt);
 
+    const salt = redactionSalt(c.env);
+    const email = eventEmail(event);
     const stored = await insertEvent(c.env.DB, {
       event,
+      ...(email && { searchEmailHash: await emailKeyedHash(salt, email) }),
       route: route.name,
       dedupeKey: key,
-      dedupeHash: await dedupeHash(redactionSalt(c.env), key),
+      dedupeHash: await dedupeHash(salt, key),
       verification,
       receivedAt: started,
       rawBody: text,

@@ -23,3 +23,8 @@ export async function keyedHash(salt: string, text: string): Promise<string> {
   const mac = await signHmac("SHA-256", encoder.encode(salt), encoder.encode(text));
   return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** The keyed hash of an e-mail address, case-insensitively: the same address in any case hashes the same. */
+export function emailKeyedHash(salt: string, email: string): Promise<string> {
+  return keyedHash(salt, email.trim().toLowerCase());
+}

@@ -77,6 +77,8 @@ export interface RecipeContext {
    * mid-call the next attempt reconciles instead of leaving it to an operator. Absent outside the engine.
    */
   checkpoint?(saved: unknown): Promise<void>;
+  /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
+  raw?: () => unknown;
 }
 
 /**

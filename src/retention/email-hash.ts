@@ -1,4 +1,4 @@
-import { keyedHash } from "../lib/crypto";
+import { emailKeyedHash, keyedHash } from "../lib/crypto";
 
 // Lives in config/ so the ingress (which hashes every dedupe key) can read it too; re-exported for retention.
 export { redactionSalt } from "../config/redaction-salt";
@@ -8,7 +8,7 @@ export { redactionSalt } from "../config/redaction-salt";
  * erased person's address.
  */
 export function emailHash(salt: string, email: string): Promise<string> {
-  return keyedHash(salt, email.trim().toLowerCase());
+  return emailKeyedHash(salt, email);
 }
 
 /** Marks a value replaced by its keyed hash. */

@@ -1,4 +1,6 @@
+import { type BridgeConfig, loadConfig } from "../config";
 import { type ErasureSettings, loadErasureSettings } from "../config/retention";
+import { deadDeliveryAlert, emitAlert, listensToAlerts } from "../delivery/alerts";
 import type { Env } from "../env";
 import { erasureData } from "../events/types";
 import { keyedHash } from "../lib/crypto";
@@ -91,6 +93,7 @@ export async function redactCompletedErasures(env: Env, now: number): Promise<Er
     run.erasures += 1;
     run.events += result.events;
     if (result.completed) run.completed += 1;
+    if (result.completed || result.unreadable) await alertErasure(env, erasure.id, result);
   }
   return run;
 }
@@ -118,6 +121,40 @@ async function releaseExpiredHolds(env: Env, settings: ErasureSettings, now: num
   );
   await refreshEventStatuses(env.DB, [...new Set(died.map((d) => d.event_id))]);
   log("warn", "erasure.hold_expired", { deliveries: died.map((d) => d.id) });
+  const reactions = reactionsOrNone(env);
+  for (const d of died) {
+    const reaction = reactions.find((r) => r.name === d.reaction);
+    if (reaction && listensToAlerts(reaction)) continue;
+    await emitAlert(env, reactions, deadDeliveryAlert(d, "erased_locally", d.attempts), now);
+  }
+}
+
+/**
+ * hookbridge.erasure_completed, or _stuck when the request cannot be read (it will not progress without a
+ * fixed reader). Only the erasure's event id and counts: never whom it erases.
+ */
+/** The configured reactions, or none when the config cannot be read: that is the cron's to report. */
+function reactionsOrNone(env: Env): BridgeConfig["reactions"] {
+  try {
+    return loadConfig(env).reactions;
+  } catch (error) {
+    log("error", "alert.failed", { error: String(error) });
+    return [];
+  }
+}
+
+function alertErasure(env: Env, erasureId: string, result: { events: number; completed: boolean }) {
+  return emitAlert(env, reactionsOrNone(env), {
+    ...(result.completed
+      ? { type: "hookbridge.erasure_completed" as const, key: erasureId }
+      : { type: "hookbridge.erasure_stuck" as const, key: `${erasureId}:unreadable` }),
+    subject: erasureId,
+    data: {
+      erasure_event_id: erasureId,
+      events_redacted: result.events,
+      ...(!result.completed && { code: "erasure_unreadable" }),
+    },
+  });
 }
 
 async function redactErasure(
@@ -126,7 +163,7 @@ async function redactErasure(
   erasure: PendingErasure,
   now: number,
   bounds: { deadline: number; unplannedUntil: number },
-): Promise<{ events: number; completed: boolean }> {
+): Promise<{ events: number; completed: boolean; unreadable?: true }> {
   const stored = readStoredEvent(erasure.event_json);
   const data = erasureData.safeParse(stored.data);
   if (!data.success) {
@@ -134,7 +171,7 @@ async function redactErasure(
     const issues = data.error.issues.map((issue) => `${issue.path.join(".") || "data"} ${issue.code}`);
     await markErasureUnreadable(db, erasure.id, `${issues.join(", ")}; tried again daily`);
     log("error", "erasure.unreadable", { event_id: erasure.id, issues });
-    return { events: 0, completed: false };
+    return { events: 0, completed: false, unreadable: true };
   }
   const person: ErasedPerson = { email: data.data.email, salt };
   const rows = await findPersonEvents(

@@ -10,7 +10,20 @@ export interface EventFilters {
   from?: number;
   /** Received before (epoch ms). */
   to?: number;
+  /** The vendor's own id of the event (CloudEvents extension `vendoreventid`). */
+  vendorEventId?: string;
+  /** `data.order_id` of order events. */
+  orderId?: string;
+  subject?: string;
+  /** Keyed hash of the e-mail the event is about (never the address: see migrations/0010). */
+  emailHash?: string;
+  /** One value matched against the event id, dedupe key, vendor event id, order id, subject (OR). */
+  anyId?: string;
 }
+
+// The exact expressions of the indexes in migrations/0010.
+const VENDOR_EVENT_ID = "json_extract(event_json, '$.vendoreventid')";
+const ORDER_ID = "json_extract(event_json, '$.data.order_id')";
 
 /** Position after the last event of a page: newest first, ties on received_at broken by id. */
 export interface EventCursor {
@@ -46,6 +59,21 @@ export async function listEvents(
   if (filters.status !== undefined) condition("status = ?", filters.status);
   if (filters.from !== undefined) condition("received_at >= ?", filters.from);
   if (filters.to !== undefined) condition("received_at < ?", filters.to);
+  if (filters.vendorEventId !== undefined) condition(`${VENDOR_EVENT_ID} = ?`, filters.vendorEventId);
+  if (filters.orderId !== undefined) condition(`${ORDER_ID} = ?`, filters.orderId);
+  if (filters.subject !== undefined) condition("subject = ?", filters.subject);
+  if (filters.emailHash !== undefined) condition("search_email_hash = ?", filters.emailHash);
+  if (filters.anyId !== undefined) {
+    const v = filters.anyId;
+    condition(
+      `(id = ? OR dedupe_key = ? OR ${VENDOR_EVENT_ID} = ? OR ${ORDER_ID} = ? OR subject = ?)`,
+      v,
+      v,
+      v,
+      v,
+      v,
+    );
+  }
   if (page.after) condition("(received_at, id) < (?, ?)", page.after.receivedAt, page.after.id);
 
   const { results } = await db

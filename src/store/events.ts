@@ -21,6 +21,8 @@ export interface NewEvent {
   receivedAt: number;
   rawBody: string;
   rawHeaders: Record<string, string>;
+  /** Keyed hash of the e-mail the event is about (migrations/0010), for finding it by e-mail. */
+  searchEmailHash?: string;
 }
 
 export interface EventRow {
@@ -44,6 +46,8 @@ export interface EventRow {
   /** Set once a completed erasure request removed the person's data (src/retention/). */
   redacted_at: number | null;
   email_hash: string | null;
+  /** Keyed hash of the e-mail the event is about, written at ingest (migrations/0010). */
+  search_email_hash?: string | null;
   /** Last time the erasure job tried to carry out this erasure request (migrations/0005). */
   redaction_attempted_at: number | null;
 }
@@ -61,8 +65,8 @@ export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertRe
   const row = await db
     .prepare(
       `INSERT INTO events (id, route, vendor, dedupe_key, type, vendor_event_type, subject, status, verification,
-         received_at, event_json, raw_body, raw_headers, dedupe_hash)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         received_at, event_json, raw_body, raw_headers, dedupe_hash, search_email_hash)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
        ON CONFLICT DO NOTHING
        RETURNING id`,
     )
@@ -81,6 +85,7 @@ export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertRe
       e.rawBody,
       JSON.stringify(e.rawHeaders),
       e.dedupeHash,
+      e.searchEmailHash ?? null,
     )
     .first<{ id: string }>();
   if (row) return { inserted: true, id: row.id };

@@ -229,6 +229,8 @@ export interface ReleasedDelivery {
   id: string;
   event_id: string;
   reaction: string;
+  connection_id: string;
+  attempts: number;
   /** True when the delivery was still waiting and is now dead for it. */
   died: number;
 }
@@ -257,7 +259,8 @@ export async function releaseHeldDeliveries(
          updated_at = ?2
        WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
                     WHERE d.held_event_json IS NOT NULL AND e.redacted_at < ?1 LIMIT ?4)
-       RETURNING id, event_id, reaction, status = 'dead' AND last_error_code = 'erased_locally' AS died`,
+       RETURNING id, event_id, reaction, connection_id, attempts,
+         status = 'dead' AND last_error_code = 'erased_locally' AS died`,
     )
     .bind(redactedBefore, now, ERASED_BEFORE_SENT, limit)
     .all<ReleasedDelivery>();

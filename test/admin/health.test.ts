@@ -31,6 +31,8 @@ describe("GET /healthz", () => {
         "coupon-events-to-ometria",
         "orders-to-ometria",
         "consenting-customers-to-directory",
+        // wrangler.toml's declarative reaction (its alert reaction is left out of the tests' REACTIONS).
+        "vip-coupon-by-email",
       ],
       problems: [],
     });

@@ -83,7 +83,20 @@ describe("GET /admin/api/openapi.json", () => {
     const doc = await document();
     const list = operation(doc, "get", "/events");
     const params = Object.fromEntries(list.parameters.map((p) => [p.name, p]));
-    expect(Object.keys(params).sort()).toEqual(["cursor", "from", "limit", "route", "status", "to", "type"]);
+    expect(Object.keys(params).sort()).toEqual([
+      "cursor",
+      "email",
+      "from",
+      "limit",
+      "order_id",
+      "q",
+      "route",
+      "status",
+      "subject",
+      "to",
+      "type",
+      "vendor_event_id",
+    ]);
     expect(Object.values(params).every((p) => p.in === "query" && !p.required)).toBe(true);
     expect(params.limit?.schema).toMatchObject({ maximum: 200, minimum: 1, default: 50 });
     expect(params.status?.schema.enum).toEqual([

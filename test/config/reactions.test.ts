@@ -128,3 +128,92 @@ describe("reaction config", () => {
     ]);
   });
 });
+
+describe("declarative reactions and filters at start-up", () => {
+  const vip = {
+    connection: "ct-1",
+    on: ["order.paid"],
+    when: "data.total.amount_minor > 10000",
+    action: { key: "create-directory-user", input: '{"email": data.customer.email}' },
+  };
+
+  it("builds a recipe from the entry: not idempotent unless said so, with its own pace and schedule", () => {
+    const [reaction] = parseReactions(
+      { vip: { ...vip, pace: { limit: 5, per_seconds: 1 }, retry_schedule_seconds: [2] } },
+      routes,
+    );
+    expect(reaction?.recipe).toMatchObject({
+      key: "declarative.vip",
+      accepts: ["order.paid"],
+      idempotent: false,
+      pace: { key: "declarative.vip", limit: 5, per_seconds: 1 },
+    });
+    expect(reaction?.retrySchedule).toEqual([2]);
+    expect(reaction?.when?.source).toBe(vip.when);
+    expect(parseReactions({ vip: { ...vip, idempotent: true } }, routes)[0]?.recipe.idempotent).toBe(true);
+  });
+
+  it("stops start-up on an expression that does not parse, naming the reaction and field", () => {
+    expect(problems({ vip: { ...vip, when: "data.total >" } })).toMatch(
+      /reactions\.vip\.when: does not parse \(S0207/,
+    );
+    expect(problems({ vip: { ...vip, action: { ...vip.action, input: '{"email": }' } } })).toMatch(
+      /reactions\.vip\.action\.input: does not parse/,
+    );
+    expect(
+      problems({
+        vip: { ...vip, action: undefined, request: { method: "POST", path: "/x/{data.(}", body: "1" } },
+      }),
+    ).toMatch(/reactions\.vip\.request\.path: /);
+    expect(problems({ stamps: { ...stamps, when: "(((" } })).toMatch(
+      /reactions\.stamps\.when: does not parse/,
+    );
+  });
+
+  it("stops start-up on a path no listened event type can have", () => {
+    expect(problems({ vip: { ...vip, when: "data.customer.emial = 'x'" } })).toMatch(
+      /reactions\.vip\.when: order\.paid has no field data\.customer\.emial/,
+    );
+    expect(
+      problems({ vip: { ...vip, action: { ...vip.action, input: '{"n": $count(data.line_items.skus)}' } } }),
+    ).toMatch(/reactions\.vip\.action\.input: order\.paid has no field data\.line_items\.skus/);
+    expect(problems({ vip: { ...vip, when: "sender = 'x'" } })).toMatch(/has no field sender/);
+    expect(problems({ stamps: { ...stamps, when: "data.email = 'x'" } })).toMatch(
+      /reactions\.stamps\.when: order\.paid has no field data\.email/,
+    );
+    // Fields through arrays and optionals, envelope fields, predicates and $raw are accepted.
+    expect(
+      parseReactions(
+        {
+          vip: {
+            ...vip,
+            when: "vendor = 'kooomo' and $count(data.line_items[quantity > 1].sku) > 0 and $raw.anything",
+          },
+        },
+        routes,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("stops start-up on an unknown action key, unless the app is `other`", () => {
+    expect(problems({ vip: { ...vip, action: { ...vip.action, key: "send-coupon" } } })).toMatch(
+      /reactions\.vip\.action\.key: unknown action key "send-coupon"; known: add-stamps-to-loyalty-card/,
+    );
+    expect(
+      problems({ vip: { ...vip, app: "ometria", action: { ...vip.action, key: "create-directory-user" } } }),
+    ).toMatch(/reactions\.vip\.action\.key: unknown action key "create-directory-user"; known: create-gdpr/);
+    expect(
+      parseReactions(
+        { vip: { ...vip, app: "other", action: { ...vip.action, key: "post-message" } } },
+        routes,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it("wants exactly one of action and request, and event types", () => {
+    expect(problems({ vip: { ...vip, request: { method: "POST", path: "/x" } } })).toMatch(
+      /reactions\.vip: give either action/,
+    );
+    expect(problems({ vip: { ...vip, on: undefined } })).toMatch(/reactions\.vip\.on: /);
+  });
+});

@@ -50,6 +50,10 @@ describe("route config", () => {
     expect(configError({ shop: { ...good, dedupe: { from: "cookie" } } })).toMatch(/routes\.shop\.dedupe/);
     expect(configError({ shop: { ...good, surprise: true } })).toMatch(/routes\.shop.*surprise/);
     expect(configError({ "Bad Name": good })).toMatch(/routes\.Bad Name/);
+    // The bridge's own alerts are stored under the route hookbridge.
+    expect(configError({ hookbridge: good })).toMatch(
+      /routes\.hookbridge: the route name hookbridge is the bridge's own/,
+    );
   });
 
   it("refuses a Coupontools route that would de-duplicate on anything but the id it confirms", () => {

@@ -61,3 +61,23 @@ it("refuses to start without a usable REDACTION_SALT, which the ingress needs fo
   expect(() => validateAtStartup(rest as Env)).toThrow(/REDACTION_SALT/);
   expect(() => validateAtStartup({ ...bridgeEnv, REDACTION_SALT: "short" })).toThrow(ConfigError);
 });
+
+it("accepts the whole shipped reactions table, declarative and alert reactions included", () => {
+  const shipped = validateAtStartup({ ...bridgeEnv, REACTIONS: env.SHIPPED_REACTIONS } as Env).reactions;
+  expect(shipped.map((r) => r.name)).toEqual(
+    expect.arrayContaining(["vip-coupon-by-email", "alerts-to-chat"]),
+  );
+});
+
+it("refuses to start on a reaction expression that does not parse, naming the reaction and field", () => {
+  const reactions = {
+    ...env.SHIPPED_REACTIONS,
+    "vip-coupon-by-email": {
+      ...(env.SHIPPED_REACTIONS["vip-coupon-by-email"] as object),
+      when: 'data.total.amount_minor > "',
+    },
+  };
+  expect(() => validateAtStartup({ ...bridgeEnv, REACTIONS: reactions } as Env)).toThrow(
+    /^invalid reaction config: reactions\.vip-coupon-by-email\.when: does not parse \(S0101/,
+  );
+});

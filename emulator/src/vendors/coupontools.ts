@@ -187,6 +187,19 @@ coupontools.post("/v4/directory/:directory/users", async (c) => {
   return user ? ok(c, { user }, 201) : fail(c, CT_ERROR.emailExists, "Email already exists");
 });
 
+// POST /v3/send/email (what the seeds' send-coupon-by-email action calls): no Coupontools page in the research
+// shows it; its body comes from a third-party client (PipedreamHQ/pipedream components/coupontools
+// send-coupon-by-email): `campaign` and `email` required; `subject`, `firstname`, `lastname`, `check_unique`,
+// `couponsession` optional. Only the two required fields are enforced; the answer's shape is not documented
+// (the emulator answers the OK envelope with the campaign and address), and nothing is kept: the request log
+// shows what was sent.
+const SendCouponEmailSchema = z.looseObject({ campaign: z.string().min(1), email: z.email() });
+coupontools.post("/v3/send/email", async (c) => {
+  const body = await readBody(c, SendCouponEmailSchema);
+  if (!body.ok) return fail(c, CT_ERROR.missingParameter, body.message);
+  return ok(c, { campaign: body.data.campaign, email: body.data.email });
+});
+
 // Webhook verification. Source for every shape below: Coupontools' "Webhook verification" API page, mirrored
 // at imazecoupon.com/nl/api-en-webhooks/webhook_verification.html (research notes: /tmp/research/issue8.md A6).
 // An id is known when the emulated account sent it (POST /_emulator/coupontools/webhooks); ids listed as

@@ -2,10 +2,11 @@ import type { Hono } from "hono";
 import type { Integration } from "../config";
 import { coupontools } from "./coupontools";
 import { ometria } from "./ometria";
+import { slack } from "./slack";
 import type { VendorContext, VendorEnv } from "./vendor-app";
 
 /** The vendor behind each kind of connection. */
-export const VENDORS = { coupontools, ometria } satisfies Record<Integration, Hono<VendorEnv>>;
+export const VENDORS = { coupontools, ometria, slack } satisfies Record<Integration, Hono<VendorEnv>>;
 
 /**
  * The path a vendor app serves for a path under the connection's base URL, or null when it lies outside

@@ -7,6 +7,7 @@ import { type PaceRule, slotInterval } from "../../pacing/pacer";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
 import { getPause } from "../../store/pauses";
+import { breakerAlert, emitAlert } from "../alerts";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
@@ -237,7 +238,11 @@ export class ConnectionLane extends DurableObject<Env> {
         this.work.reschedule(item.deliveryId, step.until);
         return;
       case "attempted":
-        this.observe(step.outcome === "unknown" ? "transient" : step.outcome, step.reason ?? step.code ?? "");
+        this.observe(
+          step.outcome === "unknown" ? "transient" : step.outcome,
+          step.reason ?? step.code ?? "",
+          step.code,
+        );
         if (step.status === "retrying" && step.nextAttemptAt !== undefined) {
           this.work.reschedule(item.deliveryId, step.nextAttemptAt);
           return;
@@ -246,7 +251,7 @@ export class ConnectionLane extends DurableObject<Env> {
         this.work.remove(item.deliveryId);
         return;
       case "outcome_unknown":
-        this.observe("transient", "an attempt's outcome is unknown");
+        this.observe("transient", "an attempt's outcome is unknown", "outcome_unknown");
         this.work.remove(item.deliveryId);
         return;
       case "paused":
@@ -259,9 +264,11 @@ export class ConnectionLane extends DurableObject<Env> {
     }
   }
 
-  private observe(outcome: AttemptKind, reason: string): void {
-    const settings = loadConfig(this.env).delivery;
-    const before = this.breaker.state;
+  private observe(outcome: AttemptKind, reason: string, code?: string): void {
+    const config = loadConfig(this.env);
+    const settings = config.delivery;
+    const previous = this.breaker;
+    const before = previous.state;
     this.breaker = afterAttempt(this.breaker, outcome, reason, Date.now(), {
       failures: settings.breaker_failures,
       cooldownMs: settings.breaker_cooldown_seconds * 1000,
@@ -272,8 +279,14 @@ export class ConnectionLane extends DurableObject<Env> {
         state: this.breaker.state,
         reason: this.breaker.state === "closed" ? undefined : reason,
       });
+      this.alertBreaker(config.reactions, previous, code);
     }
     this.writeState("breaker", this.breaker);
+  }
+
+  private alertBreaker(reactions: readonly Reaction[], previous: BreakerState, code?: string): void {
+    const alert = breakerAlert(this.connection, reactions, previous, this.breaker, code, Date.now());
+    if (alert) this.ctx.waitUntil(emitAlert(this.env, reactions, alert));
   }
 
   private async wake(at: number): Promise<void> {

@@ -6,6 +6,7 @@ import { listDeliveries } from "../../../store/deliveries";
 import { decodeCursor, encodeCursor, listEvents } from "../../../store/event-list";
 import { getEvent } from "../../../store/events";
 import { readStoredEvent } from "../../../store/stored-event";
+import { eventSearchQuery, searchFilters } from "../../operations/event-search";
 import { replayEvent } from "../../operations/replay-event";
 import { defineRoute } from "../define-route";
 import { presentAttempt, presentDelivery, presentEventSummary } from "../present";
@@ -31,7 +32,9 @@ export const listEventsRoute = defineRoute({
   path: "/events",
   summary: "List events, newest first",
   description:
-    "Filters combine with AND. Pages are keyset-paginated: pass `next_cursor` back as `cursor` until it is null.",
+    "Filters combine with AND. Pages are keyset-paginated: pass `next_cursor` back as `cursor` until it is null. " +
+    "`q` finds an event by what it carries: an e-mail address (compared by its keyed hash; the address is " +
+    "never stored in a searchable form) or an id (event id, dedupe key, vendor event id, order id, subject).",
   errors: [400],
   query: z
     .strictObject({
@@ -44,6 +47,7 @@ export const listEventsRoute = defineRoute({
       status: eventStatus.optional(),
       from: timeFilter.optional().describe("Received at or after (ISO 8601)"),
       to: timeFilter.optional().describe("Received before (ISO 8601)"),
+      ...eventSearchQuery,
       cursor: z.string().min(1).optional().describe("`next_cursor` of the previous page"),
       limit: z.coerce.number().int().min(1).max(200).default(50),
     })
@@ -53,11 +57,12 @@ export const listEventsRoute = defineRoute({
     next_cursor: z.string().nullable(),
   }),
   handle: async ({ query }, c) => {
-    const { cursor, limit, ...filters } = query;
+    const { cursor, limit, q, vendor_event_id, order_id, subject, email, ...filters } = query;
     const after = cursor === undefined ? undefined : decodeCursor(cursor);
     if (after === null)
       throw new InvalidRequestError("Invalid query string.", ["cursor: not a cursor from this API"]);
-    const page = await listEvents(c.env.DB, filters, { limit, ...(after && { after }) });
+    const search = await searchFilters(c.env, { q, vendor_event_id, order_id, subject, email });
+    const page = await listEvents(c.env.DB, { ...filters, ...search }, { limit, ...(after && { after }) });
     return {
       events: page.events.map((e) => ({ ...presentEventSummary(e), deliveries: e.deliveries })),
       next_cursor: page.next && encodeCursor(page.next),

@@ -4,6 +4,7 @@ import { InvalidRequestError } from "../../../errors";
 import { decodeCursor, type EventListItem, encodeCursor, listEvents } from "../../../store/event-list";
 import { type BridgeStats, readStats } from "../../../store/stats";
 import { deliveryStatus, eventStatus } from "../../api/schemas";
+import { searchFilters } from "../../operations/event-search";
 import { Badge, Counts, formatDuration, Select, Stat, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { optionalText, readQuery } from "../forms";
@@ -12,6 +13,8 @@ import { renderPage } from "../render";
 const PAGE_SIZE = 50;
 
 const listQuery = z.object({
+  /** What the event carries: an e-mail (matched by its keyed hash) or an id (src/admin/operations/event-search.ts). */
+  q: optionalText,
   route: optionalText,
   type: optionalText,
   status: z
@@ -31,9 +34,11 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   if (after === null) throw new InvalidRequestError("This page link is broken.", ["cursor: not a cursor"]);
   const now = Date.now();
+  const { q, ...listFilters } = filters;
+  const search = await searchFilters(c.env, { q });
   const [stats, page] = await Promise.all([
     readStats(c.env.DB, now),
-    listEvents(c.env.DB, filters, { limit, ...(after && { after }) }),
+    listEvents(c.env.DB, { ...listFilters, ...search }, { limit, ...(after && { after }) }),
   ]);
   const routes = Object.keys(loadConfig(c.env).routes);
   // Page links keep the filters (and a page size other than the default).
@@ -95,6 +100,15 @@ function Overview({ stats }: { stats: BridgeStats }) {
 function FilterForm({ filters, routes }: { filters: Filters; routes: string[] }) {
   return (
     <form class="filters" method="get" action="/admin">
+      <label>
+        Find
+        <input
+          type="search"
+          name="q"
+          value={filters.q ?? ""}
+          placeholder="e-mail, order id, vendor event id, subject"
+        />
+      </label>
       <Select label="Route" name="route" options={routes} selected={filters.route} />
       <label>
         Type

@@ -1,0 +1,78 @@
+/**
+ * npm run check-config [-- --config path/to/wrangler.toml]
+ *
+ * Runs the bridge's own start-up validation of [vars] (routes, reactions with their expressions, delivery,
+ * retention, admin throttle) offline, for CI before a deploy: `wrangler deploy --dry-run` bundles the worker
+ * but never runs it, so it cannot catch a bad reaction. Exits 1 with the same ConfigError message the worker
+ * would stop with, 0 with a one-line summary. Secrets (.dev.vars, `wrangler secret`) are not read: the worker
+ * checks those at start-up where they exist.
+ *
+ * The config modules are the Worker's own (src/config/), written with extensionless imports for the bundler.
+ * They are bundled here with the esbuild that wrangler ships (the same bundler `wrangler deploy` uses) into
+ * one ES module and imported, rather than run through workerd: no runtime to start, and a second copy of the
+ * rules cannot drift from the one the worker runs.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
+import { ROOT } from "./lib/local-stack.ts";
+
+interface ConfigModule {
+  checkVars(vars: Record<string, unknown>): string;
+  isConfigError(error: unknown): boolean;
+}
+
+// Only the entry's imports are bundled; loadConfig is the function the worker calls at start-up.
+const ENTRY = `
+import { loadConfig } from "./src/config";
+import { loadAdminThrottleSettings } from "./src/config/admin";
+import { ConfigError } from "./src/errors";
+export function checkVars(vars) {
+  const config = loadConfig(vars);
+  loadAdminThrottleSettings(vars.ADMIN_THROTTLE);
+  const declarative = config.reactions.filter((r) => r.recipe.key.startsWith("declarative.")).length;
+  const filtered = config.reactions.filter((r) => r.when).length;
+  return \`\${Object.keys(config.routes).length} routes, \${config.reactions.length} reactions (\${declarative} declarative, \${filtered} filtered)\`;
+}
+export const isConfigError = (error) => error instanceof ConfigError;
+`;
+
+async function loadConfigModule(): Promise<ConfigModule> {
+  // wrangler's own esbuild, found from wrangler's install (not whatever a hoisted node_modules/esbuild is).
+  const esbuild = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"))(
+    "esbuild",
+  ) as typeof import("esbuild");
+  const result = await esbuild.build({
+    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: "check-config-entry.js", loader: "js" },
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    write: false,
+    logLevel: "silent",
+  });
+  const dir = mkdtempSync(join(tmpdir(), "hookbridge-check-config-"));
+  try {
+    const file = join(dir, "config.mjs");
+    writeFileSync(file, result.outputFiles[0]?.text ?? "");
+    return (await import(pathToFileURL(file).href)) as ConfigModule;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const { values } = parseArgs({ options: { config: { type: "string", default: `${ROOT}wrangler.toml` } } });
+const configPath = values.config ?? `${ROOT}wrangler.toml`;
+const wrangler = unstable_readConfig({ config: configPath }, { hideWarnings: true });
+const checks = await loadConfigModule();
+try {
+  console.log(`${configPath}: valid: ${checks.checkVars(wrangler.vars)}`);
+} catch (error) {
+  if (!checks.isConfigError(error)) throw error;
+  console.error((error as Error).message);
+  process.exit(1);
+}

@@ -1,0 +1,133 @@
+import type { Reaction } from "../config/reactions";
+import { redactionSalt } from "../config/redaction-salt";
+import type { Env } from "../env";
+import type { CanonicalEvent } from "../events/cloudevent";
+import { type EventData, isOperational, type OperationalEventType } from "../events/types";
+import { keyedHash } from "../lib/crypto";
+import { uuidv7 } from "../lib/ids";
+import { log } from "../lib/log";
+import { insertEvent } from "../store/events";
+import type { BreakerState } from "./lane/breaker";
+import { enqueueEvents } from "./outbox";
+
+/** Route and vendor of the bridge's own events. No configured route may take this name (it has no secret). */
+export const ALERT_ROUTE = "hookbridge";
+
+export interface Alert<T extends OperationalEventType = OperationalEventType> {
+  type: T;
+  data: EventData<T>;
+  /** Stable per occurrence (e.g. the dead delivery's id): emitting the same alert twice stores it once. */
+  key: string;
+  subject?: string;
+}
+
+/**
+ * A reaction that listens to alerts never causes one: if its own deliveries died or its connection's breaker
+ * opened and that raised an alert, the alert would go to the same failing reaction, and so on.
+ */
+export const listensToAlerts = (reaction: Pick<Reaction, "on">) => reaction.on.some(isOperational);
+
+/** hookbridge.delivery_dead: ids, names, the code and the count only; the reason may echo a vendor's answer. */
+export function deadDeliveryAlert(
+  delivery: { id: string; event_id: string; reaction: string; connection_id: string },
+  code: string,
+  attempts: number,
+): Alert<"hookbridge.delivery_dead"> {
+  return {
+    type: "hookbridge.delivery_dead",
+    // One alert per death: a delivery an operator retried may die again later.
+    key: `${delivery.id}:${attempts}`,
+    subject: delivery.id,
+    data: {
+      delivery_id: delivery.id,
+      event_id: delivery.event_id,
+      reaction: delivery.reaction,
+      connection: delivery.connection_id,
+      code,
+      attempts,
+    },
+  };
+}
+
+/**
+ * Stores an operational event (route and vendor `hookbridge`) and queues it for planning like any event, so the
+ * reactions that listen to it run through the same lanes, retries and breaker. Nothing is stored when no
+ * reaction listens to the type. Never throws: an alert that cannot be stored is logged, and the work that
+ * raised it goes on.
+ */
+export async function emitAlert(
+  env: Env,
+  reactions: readonly Reaction[],
+  alert: Alert,
+  now = Date.now(),
+): Promise<void> {
+  if (!reactions.some((r) => r.on.includes(alert.type))) return;
+  try {
+    const event = {
+      specversion: "1.0",
+      id: uuidv7(now),
+      source: `hookbridge/${ALERT_ROUTE}`,
+      time: new Date(now).toISOString(),
+      type: alert.type,
+      datacontenttype: "application/json",
+      vendor: ALERT_ROUTE,
+      ...(alert.subject && { subject: alert.subject }),
+      data: alert.data,
+    } as CanonicalEvent;
+    const dedupeKey = `${alert.type}:${alert.key}`;
+    const stored = await insertEvent(env.DB, {
+      event,
+      route: ALERT_ROUTE,
+      dedupeKey,
+      dedupeHash: await keyedHash(redactionSalt(env), dedupeKey),
+      verification: "verified",
+      receivedAt: now,
+      // `$raw` of an alert is its own data: there is no vendor payload.
+      rawBody: JSON.stringify(alert.data),
+      rawHeaders: {},
+    });
+    if (stored.inserted) await enqueueEvents(env, [stored.id]);
+    log("info", "alert.emitted", { type: alert.type, key: alert.key, event_id: stored.id });
+  } catch (error) {
+    log("error", "alert.failed", { type: alert.type, key: alert.key, error: String(error) });
+  }
+}
+
+/**
+ * The alert for a breaker's change of state, if any: hookbridge.breaker_opened when a closed breaker opens,
+ * _closed when an open (or probing) one closes; a failed probe re-opening it is no news. None for a
+ * connection that carries an alert reaction: its failures would raise alerts to itself. The breaker's
+ * reason is left out: it may echo a vendor's answer.
+ */
+export function breakerAlert(
+  connection: string,
+  reactions: readonly Reaction[],
+  previous: BreakerState,
+  next: BreakerState,
+  code: string | undefined,
+  now: number,
+): Alert | undefined {
+  const opened = previous.state === "closed" && next.state === "open";
+  const closed = previous.state !== "closed" && next.state === "closed";
+  if (!opened && !closed) return undefined;
+  if (reactions.some((r) => r.connection === connection && listensToAlerts(r))) return undefined;
+  if (next.state === "open")
+    return {
+      type: "hookbridge.breaker_opened",
+      key: `${connection}:${next.openedAt}`,
+      subject: connection,
+      data: {
+        connection,
+        failures: next.failures,
+        ...(code && { code }),
+        probe_in_seconds: Math.max(0, Math.round((next.probeAt - now) / 1000)),
+      },
+    };
+  return {
+    type: "hookbridge.breaker_closed",
+    // The same occurrence as its opening: one closing per opening.
+    key: `${connection}:${previous.state === "closed" ? now : previous.openedAt}`,
+    subject: connection,
+    data: { connection, failures: previous.failures },
+  };
+}

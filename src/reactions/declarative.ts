@@ -1,0 +1,126 @@
+import { z } from "zod";
+import type { CanonicalEvent } from "../events/cloudevent";
+import type { EventType } from "../events/types";
+import type { HttpMethod } from "../membrane/client";
+import type { PaceRule } from "../pacing/pacer";
+import { runAction } from "./calls";
+import type { Expression, PathTemplate } from "./expression";
+import { missingData, type ReactionResult, type Recipe, unlessAmbiguous } from "./types";
+
+/** What a declarative reaction in wrangler.toml calls, its expressions already parsed and checked. */
+export type DeclarativeCall =
+  | { kind: "action"; key: string; input: Expression }
+  | { kind: "request"; method: HttpMethod; path: PathTemplate; body?: Expression };
+
+export interface DeclarativeSpec {
+  name: string;
+  on: readonly EventType[];
+  call: DeclarativeCall;
+  /** Top-level fields of the input (or body) that must have a value, else the delivery fails. */
+  required: readonly string[];
+  idempotent: boolean;
+  pace?: PaceRule;
+}
+
+/** Why a mapping cannot be sent; the delivery fails for good with it, nothing goes out. */
+class MappingGap extends Error {}
+
+/**
+ * A declarative reaction as a Recipe, so lanes, retries, the breaker, pacing and the admin treat it like
+ * any other. Its key is `declarative.<name>`: deliveries record which reaction wrote what.
+ */
+export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, never>, EventType> {
+  return {
+    key: `declarative.${spec.name}`,
+    description: `Declarative reaction ${spec.name} (wrangler.toml)`,
+    accepts: spec.on,
+    options: z.strictObject({}),
+    idempotent: spec.idempotent,
+    maxCalls: 1,
+    ...(spec.pace && { pace: spec.pace }),
+    async run(event, _options, ctx): Promise<ReactionResult> {
+      // The whole request is mapped before anything is sent: a gap fails the delivery, never a half call.
+      const request = await mapRequest(spec, event, { raw: ctx.raw?.() });
+      if ("kind" in request) return request;
+      const outcome =
+        request.call === "action"
+          ? await runAction(ctx, request.key, request.input)
+          : await ctx.membrane.proxy({
+              connectionId: ctx.connectionId,
+              method: request.method,
+              path: request.path,
+              ...(request.body !== undefined && { body: request.body }),
+            });
+      return spec.idempotent ? outcome : unlessAmbiguous(outcome);
+    },
+  };
+}
+
+type MappedRequest =
+  | { call: "action"; key: string; input: unknown }
+  | { call: "request"; method: HttpMethod; path: string; body?: unknown };
+
+async function mapRequest(
+  spec: DeclarativeSpec,
+  event: CanonicalEvent,
+  bindings: Bindings,
+): Promise<MappedRequest | ReactionResult> {
+  const { call } = spec;
+  try {
+    if (call.kind === "action")
+      return {
+        call: "action",
+        key: call.key,
+        input: await mapped(call.input, event, bindings, "input", spec.required),
+      };
+    const path = await fillPath(call.path, event, bindings);
+    const body = call.body && (await mapped(call.body, event, bindings, "body", spec.required));
+    return { call: "request", method: call.method, path, ...(body !== undefined && { body }) };
+  } catch (error) {
+    if (error instanceof MappingGap) return missingData(error.message);
+    // A JSONata error on this event (e.g. adding a string to a number): the same event fails again.
+    const e = error as { code?: unknown; message?: unknown };
+    if (typeof e.code === "string") return missingData(`mapping failed (${e.code}): ${String(e.message)}`);
+    throw error;
+  }
+}
+
+type Bindings = { raw: unknown };
+
+async function mapped(
+  expression: Expression,
+  event: CanonicalEvent,
+  bindings: Bindings,
+  field: "input" | "body",
+  required: readonly string[],
+): Promise<unknown> {
+  const value = plain(await expression.evaluate(event, bindings));
+  if (value === undefined) throw new MappingGap(`${field} mapping yields no value for this event`);
+  const missing = required.filter((key) => {
+    const v = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    return v === undefined || v === null || v === "";
+  });
+  if (missing.length > 0)
+    throw new MappingGap(`${field} mapping yields no value for required ${missing.join(", ")}`);
+  return value;
+}
+
+async function fillPath(template: PathTemplate, event: CanonicalEvent, bindings: Bindings): Promise<string> {
+  let path = "";
+  for (const part of template.parts) {
+    if ("text" in part) {
+      path += part.text;
+      continue;
+    }
+    const value = await part.expression.evaluate(event, bindings);
+    if (typeof value !== "string" && typeof value !== "number")
+      throw new MappingGap(`path {${part.expression.source}} yields no value for this event`);
+    path += encodeURIComponent(String(value));
+  }
+  return path;
+}
+
+/** JSONata marks its result arrays with extra properties; a JSON round trip leaves the plain value. */
+function plain(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}

@@ -1,0 +1,203 @@
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type BridgeConfig, loadConfig } from "../../src/config";
+import { parseReactions } from "../../src/config/reactions";
+import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
+import { planEvent } from "../../src/delivery/plan-event";
+import { runDelivery } from "../../src/delivery/run-delivery";
+import type { Env } from "../../src/env";
+import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
+import customerCreated from "../fixtures/kooomo/customer-created.json";
+import orderPaid from "../fixtures/kooomo/order-paid.json";
+import { recordedRequests, resetEmulator } from "../support/emulator";
+import { recordingQueue } from "../support/recording-queue";
+import { attemptsOf, deliveriesOf, storeUnqueued } from "../support/stored-events";
+
+// Declarative reactions through the real planner, D1 and the Membrane emulator; the work queues are recorded
+// so the background consumer does not run these deliveries, and each test drives them itself.
+
+const base = loadConfig(env as unknown as Env);
+const routes = Object.keys(base.routes);
+
+function harness(reactions: Record<string, unknown>) {
+  const deliveries = recordingQueue<DeliveryMessage>();
+  const deadLetters = recordingQueue<DeadLetterMessage>();
+  const config: BridgeConfig = { ...base, reactions: parseReactions(reactions, routes) };
+  const testEnv = {
+    ...(env as unknown as Env),
+    DELIVERIES_QUEUE: deliveries.queue,
+    DEAD_LETTERS: deadLetters.queue,
+  };
+  const ctx: DeliveryContext = deliveryContext(testEnv, { config });
+  return { ctx, deadLetters: deadLetters.sent };
+}
+
+/** Stores and plans a Kooomo payload, then runs each planned delivery once. */
+async function deliverOnce(ctx: DeliveryContext, payload: unknown) {
+  const eventId = await storeUnqueued("kooomo", payload);
+  await planEvent(ctx, eventId, 1);
+  for (const d of await deliveriesOf(eventId)) await runDelivery(ctx, { deliveryId: d.id });
+  return { eventId, deliveries: await deliveriesOf(eventId) };
+}
+
+function paidOrder(id: string, grandTotal: string) {
+  return {
+    ...orderPaid,
+    id: `evt_${id}`,
+    data: { ...orderPaid.data, id, number: id, grand_total: grandTotal },
+  };
+}
+
+// Orders over 100 EUR (10000 cents): the fixture's grand_total is 114.85 EUR.
+const BIG_ORDERS = 'data.total.currency = "EUR" and data.total.amount_minor > 10000';
+
+beforeEach(resetEmulator);
+
+describe("a declarative reaction", () => {
+  it("through an action: runs only for events its filter holds for, with exactly the mapped input", async () => {
+    const { ctx } = harness({
+      "vip-directory": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        when: BIG_ORDERS,
+        app: "coupontools",
+        action: {
+          key: "create-directory-user",
+          input:
+            '{"directoryId": "vip", "email": data.customer.email, "firstName": data.customer.first_name}',
+        },
+      },
+    });
+    const small = await deliverOnce(ctx, paidOrder("decl-small", "99.99"));
+    expect(small.deliveries).toEqual([]);
+
+    const big = await deliverOnce(ctx, paidOrder("decl-big", "114.85"));
+    expect(big.deliveries.map((d) => [d.reaction, d.recipe, d.status])).toEqual([
+      ["vip-directory", "declarative.vip-directory", "succeeded"],
+    ]);
+    const acts = (await recordedRequests()).filter((r) => r.path.startsWith("/act"));
+    expect(acts.map((r) => r.body)).toEqual([
+      {
+        key: "create-directory-user",
+        connectionId: "coupontools-demo",
+        input: {
+          directoryId: "vip",
+          email: orderPaid.data.customer.email,
+          firstName: orderPaid.data.customer.first_name,
+        },
+      },
+    ]);
+  });
+
+  it("through the proxy: the path's {expressions} and the body are filled from the event", async () => {
+    const { ctx } = harness({
+      "big-orders-proxy": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        when: BIG_ORDERS,
+        request: {
+          method: "POST",
+          path: "/v4/directory/{data.order_id}/users",
+          body: '{"email": data.customer.email, "custom_1": $string(data.total.amount_minor)}',
+        },
+      },
+    });
+    await deliverOnce(ctx, paidOrder("decl-small-p", "12.00"));
+    const { deliveries } = await deliverOnce(ctx, paidOrder("decl/big p", "250.00"));
+    expect(deliveries.map((d) => d.status)).toEqual(["succeeded"]);
+    const calls = (await recordedRequests()).filter((r) => r.vendorPath?.startsWith("/v4/directory/"));
+    expect(calls.map((r) => [r.method, r.vendorPath, r.body])).toEqual([
+      [
+        "POST",
+        `/v4/directory/${encodeURIComponent("decl/big p")}/users`,
+        { email: orderPaid.data.customer.email, custom_1: "25000" },
+      ],
+    ]);
+  });
+
+  it("maps from the vendor's payload as $raw, a field the canonical event lacks", async () => {
+    const { ctx } = harness({
+      "store-tag": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: {
+          method: "POST",
+          path: "/v4/directory/{$raw.store}/users",
+          body: '{"email": data.customer.email, "custom_2": $raw.data.payment_method}',
+        },
+      },
+    });
+    const { deliveries } = await deliverOnce(ctx, paidOrder("decl-raw", "10.00"));
+    expect(deliveries.map((d) => d.status)).toEqual(["succeeded"]);
+    const calls = (await recordedRequests()).filter((r) => r.vendorPath?.startsWith("/v4/directory/"));
+    expect(calls.map((r) => [r.vendorPath, r.body])).toEqual([
+      [`/v4/directory/${orderPaid.store}/users`, { email: orderPaid.data.customer.email, custom_2: "card" }],
+    ]);
+  });
+
+  it("filters a recipe's reaction too, and reads the vendor's payload as $raw", async () => {
+    const { ctx } = harness({
+      "consenting-kooomo": {
+        recipe: "coupontools.directory-user",
+        connection: "coupontools-demo",
+        options: { directory_id: "d1" },
+        when: '$raw.data.email = "nobody@example.com"',
+      },
+    });
+    const { deliveries } = await deliverOnce(ctx, customerCreated);
+    expect(deliveries).toEqual([]);
+    const { ctx: matching } = harness({
+      "consenting-kooomo": {
+        recipe: "coupontools.directory-user",
+        connection: "coupontools-demo",
+        options: { directory_id: "d1" },
+        when: `$raw.data.email = "${customerCreated.data.email}"`,
+      },
+    });
+    const second = await deliverOnce(matching, { ...customerCreated, id: `${customerCreated.id}-2` });
+    expect(second.deliveries.map((d) => d.reaction)).toEqual(["consenting-kooomo"]);
+  });
+
+  it("fails one delivery with the reason when a mapping yields no value for a required input; nothing is sent", async () => {
+    const { ctx, deadLetters } = harness({
+      "needs-phone": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        action: {
+          key: "create-directory-user",
+          input:
+            '{"directoryId": "vip", "email": data.customer.email, "phone": data.status = "never" ? "+1"}',
+        },
+        required: ["email", "phone"],
+      },
+      "type-error": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        action: { key: "create-directory-user", input: '{"directoryId": data.total.amount_minor + "a"}' },
+      },
+      "needs-order-number": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: { method: "POST", path: "/v4/directory/x/users", body: 'data.status = "never" ? {}' },
+      },
+    });
+    const { eventId, deliveries } = await deliverOnce(ctx, paidOrder("decl-missing", "114.85"));
+    expect(deliveries.map((d) => [d.reaction, d.status, d.last_error_code, d.last_error])).toEqual([
+      ["needs-order-number", "dead", "event_data_missing", "body mapping yields no value for this event"],
+      ["needs-phone", "dead", "event_data_missing", "input mapping yields no value for required phone"],
+      [
+        "type-error",
+        "dead",
+        "event_data_missing",
+        'mapping failed (T2002): The right side of the "+" operator must evaluate to a number',
+      ],
+    ]);
+    expect((await attemptsOf(eventId)).map((a) => a.outcome)).toEqual([
+      "permanent",
+      "permanent",
+      "permanent",
+    ]);
+    expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery", "dead_delivery", "dead_delivery"]);
+    expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
+  });
+});
