@@ -24,7 +24,7 @@ it("refuses to start without Membrane credentials when reactions are configured"
 it("refuses a lease shorter than the longest attempt can take", () => {
   const shortLease = { ...bridgeEnv, DELIVERY: { lease_ms: 5_000 }, MEMBRANE_TIMEOUT_MS: "15000" } as Env;
   expect(() => validateAtStartup(shortLease)).toThrow(
-    /DELIVERY\.lease_ms \(5000\) must exceed the longest attempt, 60000 ms/,
+    /DELIVERY\.lease_ms \(5000\) must exceed the longest attempt, 90000 ms/,
   );
 });
 

@@ -144,12 +144,19 @@ export class ConnectionLane extends DurableObject<Env> {
       wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
     };
     // Older states that a newer one replaces are closed first, so they never hold the newer one up.
-    const superseding = ctx.config.reactions
-      .filter((r) => r.recipe.entity && (r.recipe.entityOrder ?? "supersede") === "supersede")
-      .map((r) => r.name);
-    for (const item of this.work.superseded(superseding, ROUND)) await this.supersede(ctx, item);
+    const ordered = ctx.config.reactions.filter((r) => r.recipe.entity);
+    const byMode = (mode: "supersede" | "serialize") =>
+      ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
+    for (const item of this.work.superseded(byMode("supersede"), ROUND)) await this.supersede(ctx, item);
     const ready = new Map<string, LaneItem[]>();
-    for (const item of this.work.eligible(now, ROUND)) {
+    const chosen = new Set<string>();
+    for (const item of this.work.eligible(now, ROUND, byMode("serialize"))) {
+      // One delivery per entity at a time: the next one waits until this one is done.
+      if (item.entity) {
+        const key = `${item.reaction}\u0000${item.entity}`;
+        if (chosen.has(key)) continue;
+        chosen.add(key);
+      }
       const group = ready.get(item.reaction) ?? [];
       group.push(item);
       ready.set(item.reaction, group);

@@ -60,19 +60,22 @@ export class LaneWork {
   }
 
   /**
-   * Work that may start now, in event order: due, not running, and, for work on an entity, the entity's
-   * oldest delivery in the lane while none of the entity's is running. One query however long the lane.
+   * Work that may start now, in event order: due, not running, and none of its entity's running. For the
+   * reactions in `serializing` (every delivery applied, in order) only the entity's oldest delivery in the
+   * lane qualifies, even while that one waits for its retry. One query however long the lane.
    */
-  eligible(now: number, limit: number): LaneItem[] {
+  eligible(now: number, limit: number, serializing: readonly string[]): LaneItem[] {
     return this.sql
       .exec<WorkRow>(
         `SELECT w.* FROM work w
          WHERE w.running = 0 AND w.due_at <= ?
            AND (w.entity IS NULL OR NOT EXISTS (
              SELECT 1 FROM work o WHERE o.reaction = w.reaction AND o.entity = w.entity AND o.delivery_id <> w.delivery_id
-               AND (o.running = 1 OR o.seq < w.seq OR (o.seq = w.seq AND o.delivery_id < w.delivery_id))))
+               AND (o.running = 1 OR (w.reaction IN (SELECT value FROM json_each(?))
+                 AND (o.seq < w.seq OR (o.seq = w.seq AND o.delivery_id < w.delivery_id))))))
          ORDER BY w.seq, w.due_at LIMIT ?`,
         now,
+        JSON.stringify(serializing),
         limit,
       )
       .toArray()
