@@ -241,3 +241,41 @@ describe("retry schedules", () => {
     expect(config.delivery.retry_schedule_seconds[0]).toBe(1);
   });
 });
+
+describe("finding the loyalty user", () => {
+  it("creates no user when the card's user list is longer than the bridge reads", async () => {
+    const { ctx } = harness();
+    // A `.` in the local part: no safe search term, so the card is listed.
+    const order = {
+      ...orderPaid,
+      id: "evt_long_list",
+      data: { ...orderPaid.data, customer: { ...orderPaid.data.customer, email: "first.last@example.com" } },
+    };
+    const row = await planned(order, "paid-order-stamps", Date.now());
+    const users = Array.from({ length: 1_500 }, (_, i) => ({
+      id: `u${i}`,
+      email: `someone.${i}@example.com`,
+    }));
+    await injectFault({
+      match: { pathPrefix: "/v3/loyaltyusers/list" },
+      status: 200,
+      body: { status: { status: "OK" }, users },
+    });
+    // Through the proxy the vendor's list reaches the bridge as it is (an action would shape it first).
+    const proxied = {
+      ...config,
+      reactions: config.reactions.map((r) =>
+        r.name === "paid-order-stamps" ? { ...r, options: { ...(r.options as object), via: "proxy" } } : r,
+      ),
+    };
+    const step = await runDelivery({ ...ctx, config: proxied }, { deliveryId: row.id });
+    expect(step).toMatchObject({
+      step: "attempted",
+      status: "dead",
+      code: "event_data_missing",
+    });
+    expect((await getDelivery(env.DB, row.id))?.last_error).toMatch(/longer than the 65536 bytes/);
+    const created = (await recordedRequests()).filter((r) => r.vendorPath === "/v3/loyaltyusers/create");
+    expect(created).toEqual([]);
+  });
+});

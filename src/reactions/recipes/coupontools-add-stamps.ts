@@ -113,9 +113,16 @@ const proxyCall = (ctx: RecipeContext, path: string, body: unknown): Promise<Cal
  */
 function findUsers(ctx: RecipeContext, opts: Options, email: string): Promise<CallOutcome> {
   const card = opts.loyalty_card_id;
-  if (opts.via === "action")
-    return runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck);
   const term = searchTermFor(email);
+  // With a safe term the action is asked to search too (its input schema is not public: an assumption), so
+  // a card of thousands of users is not listed whole for every order.
+  if (opts.via === "action")
+    return runAction(
+      ctx,
+      opts.actions.find_user,
+      { loyaltyCardId: card, ...(term && { search: term }) },
+      coupontoolsBodyCheck,
+    );
   return term
     ? proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term })
     : proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card });
@@ -188,6 +195,14 @@ async function createByAction(ctx: RecipeContext, opts: Options, customer: Custo
 async function findOrCreate(ctx: RecipeContext, opts: Options, customer: Customer): Promise<Found> {
   const found = await findUsers(ctx, opts, customer.email);
   if (found.kind !== "success") return { stop: found };
+  // An answer cut at the client's read limit may hide the customer: creating now could make a second user.
+  if (found.response?.truncatedAtBytes !== undefined)
+    return {
+      stop: missingData(
+        `the loyalty user list was longer than the ${found.response.truncatedAtBytes} bytes the bridge reads; ` +
+          "cannot tell whether the customer is on the card, so no user is created",
+      ),
+    };
   const users = usersIn(opts, found.body);
   const existing = userIdByEmail(users, customer.email);
   if (existing !== undefined)
