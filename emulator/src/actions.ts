@@ -55,9 +55,7 @@ const SendCouponEmailInput = z.object({
   firstName: z.string().optional(),
   lastName: z.string().optional(),
 });
-// The action's input schema is not public: besides the card, the emulator takes an optional `search` term and
-// then asks the search endpoint instead of listing the whole card (lenient: any caller may leave it out).
-const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id, search: z.string().optional() });
+const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id });
 const DirectoryUserInput = z.object({
   directoryId: Id,
   email: z.email(),
@@ -168,16 +166,11 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     return { ok: true, output: { id: user.id, email: input.email, loyaltyCardId: input.loyaltyCardId } };
   }),
   "list-loyalty-card-users": action("coupontools", ListLoyaltyUsersInput, async (input, vendor) => {
-    const listed = await calls(
-      vendor,
-      input.search === undefined
-        ? { method: "POST", path: "/v3/loyaltyusers/list", body: { loyaltycard: input.loyaltyCardId } }
-        : {
-            method: "POST",
-            path: "/v3/loyaltyusers/search",
-            body: { loyaltycard: input.loyaltyCardId, search: input.search },
-          },
-    );
+    const listed = await calls(vendor, {
+      method: "POST",
+      path: "/v3/loyaltyusers/list",
+      body: { loyaltycard: input.loyaltyCardId },
+    });
     if (isResult(listed)) return listed;
     // Membrane list actions answer `{records, cursor?}`; the action owns pagination.
     const records = usersOf(listed.body).map((u) => ({

@@ -113,16 +113,9 @@ const proxyCall = (ctx: RecipeContext, path: string, body: unknown): Promise<Cal
  */
 function findUsers(ctx: RecipeContext, opts: Options, email: string): Promise<CallOutcome> {
   const card = opts.loyalty_card_id;
-  const term = searchTermFor(email);
-  // With a safe term the action is asked to search too (its input schema is not public: an assumption), so
-  // a card of thousands of users is not listed whole for every order.
   if (opts.via === "action")
-    return runAction(
-      ctx,
-      opts.actions.find_user,
-      { loyaltyCardId: card, ...(term && { search: term }) },
-      coupontoolsBodyCheck,
-    );
+    return runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck);
+  const term = searchTermFor(email);
   return term
     ? proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term })
     : proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card });
