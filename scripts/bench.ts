@@ -172,18 +172,14 @@ try {
     drain(bridge, "coupontools-demo", total, since),
     drain(bridge, "ometria-demo", total, since),
   ]);
-  const state = (await emulator(emulatorUrl, "state")) as {
-    requests: Array<{ vendorPath: string | null; status: number }>;
-  };
-  const pushes = state.requests.filter((r) => r.vendorPath === "/push");
-  const throttled = pushes.filter((r) => r.status === 429).length;
   console.log("fan-out drain (after the load stopped)");
   console.log(
     `  paid-order-stamps (unpaced)        ${(total / stampSeconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150)`,
   );
+  // The emulator keeps only its last 500 requests, so requests per push are not counted here; the lane tests
+  // show the batching itself (250 pushes in 3 requests).
   console.log(
-    `  orders-to-ometria (8 pushes/s)     ${(total / pushSeconds).toFixed(0).padStart(6)} records/s      (target ≥ 500) ` +
-      `in ${pushes.length - throttled} pushes (${(total / Math.max(1, pushes.length - throttled)).toFixed(0)} records each), ${throttled} answered 429`,
+    `  orders-to-ometria (8 pushes/s)     ${(total / pushSeconds).toFixed(0).padStart(6)} records/s      (target ≥ 500)`,
   );
 
   // 3b. The stamps again while every Ometria call fails.
