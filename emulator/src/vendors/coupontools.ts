@@ -225,19 +225,7 @@ export const WebhookEventsSeedSchema = z.object({
 
 /** The documented failure envelope. The page's text says HTTP/1.0 422, so that is the status sent. */
 const verificationFailed = (c: Context<VendorEnv>, code: number, description: string) =>
-  c.json(
-    {
-      status: {
-        status: "failed",
-        errors: {
-          error_message: "HTTP/1.0 422 Unprocessable entity.",
-          error_message_description: [description],
-          error_code: [code],
-        },
-      },
-    },
-    422,
-  );
+  c.json(coupontoolsFailed(code, description), 422);
 
 coupontools.post("/v3/webhook/verification", async (c) => {
   const body = await readBody(c, VerificationSchema);
