@@ -2,7 +2,10 @@ import { z } from "zod";
 
 /** EVENTS_QUEUE: a stored event to confirm and plan. */
 export const eventMessage = z.strictObject({ eventId: z.string().min(1) });
-/** DELIVERIES_QUEUE: one delivery to attempt; `notBefore` carries a pacing slot already reserved. */
+/**
+ * DELIVERIES_QUEUE: one delivery, handed to its connection's lane. `notBefore` (a pacing slot, from before
+ * the lanes) is ignored; it stays in the schema so messages still queued from that version are read.
+ */
 export const deliveryMessage = z.strictObject({
   deliveryId: z.string().min(1),
   notBefore: z.number().int().optional(),

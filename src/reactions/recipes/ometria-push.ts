@@ -31,14 +31,19 @@ export interface PushOptions {
 
 const pushAnswer = z.looseObject({ status: z.string(), rejected: z.number().optional() });
 
-/** Ometria answers 200 `{"status":"OK", request_id, accepted, rejected}`; a rejected record is a permanent failure. */
-export const ometriaPushCheck: BodyCheck = (body) => {
+/** Ometria answers 200 `{"status":"OK", request_id, accepted, rejected}`: another status is a refusal. */
+const pushStatusCheck: BodyCheck = (body) => {
   const answer = pushAnswer.safeParse(body);
-  if (!answer.success) return null;
-  if (answer.data.status !== "OK") return `Ometria push status ${answer.data.status}`;
-  if ((answer.data.rejected ?? 0) > 0)
-    return `Ometria rejected ${answer.data.rejected} record(s); see GET /push/_errors`;
-  return null;
+  return answer.success && answer.data.status !== "OK" ? `Ometria push status ${answer.data.status}` : null;
+};
+
+/** One record per push: a rejected record is a permanent failure of the call. */
+export const ometriaPushCheck: BodyCheck = (body) => {
+  const rejected = rejectedRecords(body);
+  return (
+    pushStatusCheck(body) ??
+    (rejected > 0 ? `Ometria rejected ${rejected} record(s); see GET /push/_errors` : null)
+  );
 };
 
 const encoder = new TextEncoder();
@@ -83,12 +88,7 @@ export function pushRecords(
     method: "POST",
     path: `${opts.api_base_path}/push`,
     body: records,
-    acceptBody: (body) => {
-      const answer = pushAnswer.safeParse(body);
-      return answer.success && answer.data.status !== "OK"
-        ? `Ometria push status ${answer.data.status}`
-        : null;
-    },
+    acceptBody: pushStatusCheck,
   });
 }
 
