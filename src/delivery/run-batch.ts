@@ -1,11 +1,12 @@
 import type { Reaction } from "../config/reactions";
+import { log } from "../lib/log";
 import type { CallOutcome } from "../membrane/outcome";
 import type { BatchSpec, ReactionResult } from "../reactions/types";
-import { extendLeases } from "../store/deliveries";
+import { extendLeases, recordSuccesses } from "../store/deliveries";
 import type { DeliveryContext } from "./context";
 import {
   type ClaimedDelivery,
-  claimForAttempt,
+  claimForAttempts,
   type DeliveryStep,
   finish,
   toAttemptResult,
@@ -34,11 +35,10 @@ export async function runBatch(
   if (!spec) throw new Error(`recipe ${reaction.recipe.key} does not batch`);
   const steps = new Map<string, DeliveryStep>();
   const sendable: Sendable[] = [];
-  // Claims and their D1 round trips overlap; each delivery is still claimed and recorded on its own.
-  const claims = await Promise.all(deliveryIds.map((id) => claimForAttempt(ctx, id)));
+  // Each delivery is claimed for its own attempt; those simply due, all in one D1 round trip.
+  const claims = await claimForAttempts(ctx, deliveryIds);
   await Promise.all(
-    claims.map(async (claimed, i) => {
-      const id = deliveryIds[i] ?? "";
+    [...claims].map(async ([id, claimed]) => {
       if ("step" in claimed) {
         steps.set(id, claimed);
         return;
@@ -66,11 +66,54 @@ export async function runBatch(
     });
   };
   const outcomes = await sendNarrowing(ctx, spec, send, sendable);
-  await Promise.all(
-    [...outcomes].map(async ([item, result]) => {
-      steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
+  const served = [...outcomes].filter(([, result]) => result.outcome === "success");
+  await Promise.all([
+    ...[...outcomes]
+      .filter(([, result]) => result.outcome !== "success")
+      .map(async ([item, result]) => {
+        steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
+      }),
+    ...groupByResult(served).map(async ([result, items]) => {
+      for (const [id, step] of await finishServed(ctx, reaction, items, result)) steps.set(id, step);
     }),
-  );
+  ]);
+  return steps;
+}
+
+/** Deliveries a call served together share one result object: recorded together. */
+function groupByResult(entries: ReadonlyArray<[Sendable, Result]>): Array<[Result, Sendable[]]> {
+  const groups = new Map<Result, Sendable[]>();
+  for (const [item, result] of entries) groups.set(result, [...(groups.get(result) ?? []), item]);
+  return [...groups];
+}
+
+/** `finish` for deliveries one successful call served: one D1 round trip for all of them. */
+async function finishServed(
+  ctx: DeliveryContext,
+  reaction: Reaction,
+  items: readonly Sendable[],
+  result: Result,
+): Promise<Map<string, DeliveryStep>> {
+  const now = ctx.now();
+  const claims = items.map((i) => ({ id: i.claimed.delivery.id, attempt: i.claimed.attempt }));
+  const moved = await recordSuccesses(ctx.env.DB, claims, result, now);
+  const steps = new Map<string, DeliveryStep>();
+  for (const { id, attempt } of claims) {
+    if (!moved.has(id)) {
+      // Another worker took it over after this lease ran out: the attempt row keeps what the call did.
+      log("warn", "delivery.lease_lost", { delivery_id: id, attempt, outcome: result.outcome });
+      steps.set(id, { step: "held", until: now + 1_000 });
+    } else steps.set(id, { step: "attempted", attempt, status: "succeeded", outcome: "success" });
+  }
+  log("info", "delivery.batch_attempt", {
+    reaction: reaction.name,
+    outcome: result.outcome,
+    status: "succeeded",
+    http_status: result.response?.status,
+    ms: result.durationMs,
+    deliveries: moved.size,
+    delivery_ids: [...moved],
+  });
   return steps;
 }
 

@@ -8,6 +8,7 @@ import type { ReactionResult, RecipeContext, Reconciliation } from "../reactions
 import {
   type AttemptResult,
   claimDelivery,
+  claimDue,
   type DeliveryRow,
   getDelivery,
   heldEventJson,
@@ -16,7 +17,7 @@ import {
   recordAttempt,
   saveReconcileState,
 } from "../store/deliveries";
-import { getEvent, refreshEventStatus } from "../store/events";
+import { type EventRow, getEvent, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
 import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
@@ -55,7 +56,9 @@ export interface ClaimedDelivery {
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
 export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage): Promise<DeliveryStep> {
-  const claimed = await claimForAttempt(ctx, message.deliveryId);
+  const claimed = (await claimForAttempts(ctx, [message.deliveryId])).get(message.deliveryId) ?? {
+    step: "gone",
+  };
   if ("step" in claimed) return claimed;
   const started = ctx.now();
   const { event, reaction, delivery } = claimed;
@@ -152,7 +155,7 @@ const recipeContext = (ctx: DeliveryContext, reaction: Reaction) => ({
  * gone, paused, not due, held by a live lease, or dead-lettered because its reaction is gone or its
  * non-idempotent call was interrupted.
  */
-export async function claimForAttempt(
+async function claimForAttempt(
   ctx: DeliveryContext,
   deliveryId: string,
 ): Promise<ClaimedDelivery | DeliveryStep> {
@@ -217,19 +220,64 @@ export async function claimForAttempt(
     now,
     leaseMs: ctx.config.delivery.lease_ms,
     retakeExpired: reaction.recipe.idempotent || reconcilable,
-    request: { method: "-", path: `(planned: ${reaction.recipe.key} via ${reaction.connection})` },
+    request: plannedRequest(reaction),
   });
   if (attempt === null) return { step: "held", until: now + 1_000 };
 
   const row = await getEvent(env.DB, delivery.event_id);
   // A redacted event's own deletion delivery still holds what it must send (read after the event, so a
   // redaction between the two reads is seen with its hold).
-  const input =
-    row === null
-      ? null
-      : row.redacted_at === null
-        ? row.event_json
-        : await heldEventJson(env.DB, delivery.id);
+  const held = row?.redacted_at === null || row === null ? null : await heldEventJson(env.DB, delivery.id);
+  return claimedDelivery(delivery, reaction, attempt, row, held);
+}
+
+/**
+ * Claims deliveries for an attempt each: those that simply wait and are due all in one D1 round trip
+ * (claimDue), the others one by one through claimForAttempt, which knows every special case.
+ */
+export async function claimForAttempts(
+  ctx: DeliveryContext,
+  deliveryIds: readonly string[],
+): Promise<Map<string, ClaimedDelivery | DeliveryStep>> {
+  const reactions = new Map(ctx.config.reactions.map((r) => [r.name, r]));
+  const due = await claimDue(ctx.env.DB, deliveryIds, {
+    now: ctx.now(),
+    leaseMs: ctx.config.delivery.lease_ms,
+    requests: Object.fromEntries([...reactions].map(([name, r]) => [name, plannedRequest(r)])),
+  });
+  const claims = new Map<string, ClaimedDelivery | DeliveryStep>();
+  for (const { delivery, event } of due) {
+    const reaction = reactions.get(delivery.reaction);
+    // Claimed only for a configured reaction; the one read in the same transaction holds its event.
+    if (reaction)
+      claims.set(
+        delivery.id,
+        claimedDelivery(delivery, reaction, delivery.attempts, event, delivery.held_event_json),
+      );
+  }
+  await Promise.all(
+    deliveryIds
+      .filter((id) => !claims.has(id))
+      .map(async (id) => claims.set(id, await claimForAttempt(ctx, id))),
+  );
+  return claims;
+}
+
+/** What the attempt's record shows until the call's own request is known. */
+const plannedRequest = (reaction: Reaction) => ({
+  method: "-",
+  path: `(planned: ${reaction.recipe.key} via ${reaction.connection})`,
+});
+
+/** A claimed delivery with its event: what the recipe reads, or why it cannot (gone, or redacted). */
+function claimedDelivery(
+  delivery: DeliveryRow,
+  reaction: Reaction,
+  attempt: number,
+  row: EventRow | null,
+  held: string | null,
+): ClaimedDelivery {
+  const input = row === null ? null : row.redacted_at === null ? row.event_json : held;
   const event = !row
     ? { missing: "the event row is gone" }
     : input === null
@@ -371,7 +419,6 @@ export async function finish(
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
     if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, result.errorCode ?? "unknown", attempt);
   }
-  await refreshEventStatus(env.DB, delivery.event_id);
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {
     event_id: delivery.event_id,
     delivery_id: delivery.id,

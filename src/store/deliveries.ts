@@ -1,15 +1,19 @@
 import type { RequestSummary, ResponseSummary } from "../membrane/outcome";
+import { type EventRow, refreshStatusesWhere } from "./events";
 import { DELIVERY_PAUSED } from "./pauses";
 
 /** What replaces free texts (status reasons, last errors) of a redacted event: they may echo a vendor's answer. */
 export const ERASED_TEXT = "text removed: the event was redacted after an erasure request";
 /**
- * True inside an UPDATE for delivery ?1 when an erasure redacted its event while the call ran. A delivery
- * holding its event (the erasure's own deletion) sent only the address, which error texts mask anyway, so
- * its errors stay readable for the operator.
+ * True inside an UPDATE for the delivery `id` (an SQL expression) when an erasure redacted its event while the
+ * call ran. A delivery holding its event (the erasure's own deletion) sent only the address, which error texts
+ * mask anyway, so its errors stay readable for the operator.
  */
-const EVENT_REDACTED = `EXISTS (SELECT 1 FROM deliveries AS d JOIN events AS e ON e.id = d.event_id
-  WHERE d.id = ?1 AND e.redacted_at IS NOT NULL AND d.held_event_json IS NULL)`;
+const eventRedacted = (
+  id: string,
+) => `EXISTS (SELECT 1 FROM deliveries AS d JOIN events AS e ON e.id = d.event_id
+  WHERE d.id = ${id} AND e.redacted_at IS NOT NULL AND d.held_event_json IS NULL)`;
+const EVENT_REDACTED = eventRedacted("?1");
 
 export type DeliveryStatus = "pending" | "in_flight" | "retrying" | "succeeded" | "dead";
 export type AttemptOutcome = "success" | "transient" | "permanent" | "unknown";
@@ -141,6 +145,65 @@ export async function claimDelivery(
   return attempts ?? null;
 }
 
+/** A delivery taken for an attempt by claimDue, with its event as read in the same transaction. */
+export interface DueClaim {
+  /** The row as claimed: in flight, `attempts` counting this attempt. */
+  delivery: DeliveryRow;
+  event: EventRow | null;
+}
+
+/**
+ * claimDelivery's common case for many deliveries in one D1 round trip: every one that waits (pending or
+ * retrying), is due, is not held by a pause and whose reaction is in `requests` (reaction name -> the request
+ * summary recorded until the call's own) is taken for one attempt, its attempt row recorded and its event read,
+ * in one transaction. The others are left as they are, for the careful one-by-one path (in flight, not due,
+ * paused, finished, reaction gone).
+ */
+export async function claimDue(
+  db: D1Database,
+  ids: readonly string[],
+  options: { now: number; leaseMs: number; requests: Readonly<Record<string, RequestSummary>> },
+): Promise<DueClaim[]> {
+  if (ids.length === 0) return [];
+  const { now } = options;
+  const until = now + options.leaseMs;
+  const requests = JSON.stringify(
+    Object.fromEntries(Object.entries(options.requests).map(([name, r]) => [name, JSON.stringify(r)])),
+  );
+  // The rows this claim took: in flight with exactly this lease and time (a concurrent claim cannot match both).
+  const taken = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))
+    AND status = 'in_flight' AND lease_until = ?2 AND updated_at = ?3`;
+  const [claimed, , events] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'in_flight', attempts = attempts + 1, lease_until = ?2, updated_at = ?3
+         WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('pending', 'retrying')
+           AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)
+           AND reaction IN (SELECT key FROM json_each(?4)) AND NOT ${DELIVERY_PAUSED}
+         RETURNING *`,
+      )
+      .bind(JSON.stringify(ids), until, now, requests),
+    db
+      .prepare(
+        `INSERT INTO attempts (delivery_id, number, started_at, request_summary)
+         SELECT id, attempts, ?3, (SELECT value FROM json_each(?4) WHERE key = deliveries.reaction)
+         FROM deliveries WHERE id IN (${taken})
+         ON CONFLICT (delivery_id, number) DO NOTHING`,
+      )
+      .bind(JSON.stringify(ids), until, now, requests),
+    db
+      .prepare(`SELECT * FROM events WHERE id IN (SELECT event_id FROM deliveries WHERE id IN (${taken}))`)
+      .bind(JSON.stringify(ids), until, now),
+  ]);
+  const byId = new Map(
+    ((events?.results ?? []) as unknown as EventRow[]).map((event) => [event.id, event] as const),
+  );
+  return ((claimed?.results ?? []) as unknown as DeliveryRow[]).map((delivery) => ({
+    delivery,
+    event: byId.get(delivery.event_id) ?? null,
+  }));
+}
+
 export interface AttemptResult {
   outcome: AttemptOutcome;
   errorCode?: string;
@@ -214,8 +277,64 @@ export async function recordAttempt(
         attempt,
         next.reconcileState ?? null,
       ),
+    // The event's status follows in the same transaction (a no-op when the delivery did not move).
+    refreshStatusesWhere(db, "id = (SELECT event_id FROM deliveries WHERE id = ?1)", id),
   ]);
   return (moved?.meta.changes ?? 0) > 0;
+}
+
+/**
+ * recordAttempt for deliveries that one call served with one successful answer (a batched push), in one
+ * transaction: each attempt gets the shared result, each delivery still held by its attempt succeeds, and their
+ * events' statuses follow. Returns the ids of the deliveries that moved (the others' leases were taken over).
+ */
+export async function recordSuccesses(
+  db: D1Database,
+  claims: ReadonlyArray<{ id: string; attempt: number }>,
+  result: AttemptResult,
+  now: number,
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const pairs = JSON.stringify(claims.map((c) => [c.id, c.attempt]));
+  const ids = JSON.stringify(claims.map((c) => c.id));
+  const mine = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)";
+  const redacted = eventRedacted("attempts.delivery_id");
+  const [, moved] = await db.batch<{ id: string }>([
+    db
+      .prepare(
+        `UPDATE attempts SET finished_at = ?2, outcome = 'success', error_code = ?3,
+           request_summary = CASE WHEN ${redacted}
+             THEN json_remove(COALESCE(?4, request_summary), '$.body') ELSE COALESCE(?4, request_summary) END,
+           response_status = ?5, response_excerpt = CASE WHEN ${redacted} THEN NULL ELSE ?6 END,
+           duration_ms = ?7, action_run_id = ?8
+         WHERE (delivery_id, number) IN (${mine})`,
+      )
+      .bind(
+        pairs,
+        now,
+        result.errorCode ?? null,
+        result.request ? JSON.stringify(result.request) : null,
+        result.response?.status ?? null,
+        result.response?.body ?? null,
+        result.durationMs,
+        result.actionRunId ?? null,
+      ),
+    db
+      .prepare(
+        `UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, lease_until = NULL, updated_at = ?2,
+           last_error_code = NULL, last_error = NULL, completed_at = ?2, held_event_json = NULL,
+           reconcile_state = NULL
+         WHERE status = 'in_flight' AND (id, attempts) IN (${mine})
+         RETURNING id`,
+      )
+      .bind(pairs, now),
+    refreshStatusesWhere(
+      db,
+      "id IN (SELECT event_id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)))",
+      ids,
+    ),
+  ]);
+  return new Set((moved?.results ?? []).map((r) => r.id));
 }
 
 /**

@@ -208,7 +208,15 @@ export async function refreshEventStatus(db: D1Database, id: string): Promise<vo
 /** `refreshEventStatus` for many events in one statement (admin bulk retry). */
 export async function refreshEventStatuses(db: D1Database, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db
+  await refreshStatusesWhere(db, "id IN (SELECT value FROM json_each(?1))", JSON.stringify(ids)).run();
+}
+
+/**
+ * The status refresh of the events selected by `where` (bound to `param` as ?1), as a statement to put in a
+ * caller's batch: the event's status then moves in the same transaction as its deliveries.
+ */
+export function refreshStatusesWhere(db: D1Database, where: string, param: string): D1PreparedStatement {
+  return db
     .prepare(
       `UPDATE events SET
          status = CASE
@@ -219,8 +227,7 @@ export async function refreshEventStatuses(db: D1Database, ids: readonly string[
          status_reason = CASE
            WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status = 'dead')
            THEN 'a reaction was dead-lettered' END
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status NOT IN ('unrecognized', 'rejected')`,
+       WHERE ${where} AND status NOT IN ('unrecognized', 'rejected')`,
     )
-    .bind(JSON.stringify(ids))
-    .run();
+    .bind(param);
 }
