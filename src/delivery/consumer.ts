@@ -1,7 +1,7 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { type DeliveryMessage, delaySeconds, deliveryMessage, eventMessage } from "../queue/messages";
-import { getDelivery } from "../store/deliveries";
+import { getDeliveries } from "../store/deliveries";
 import { type DeliveryContext, deliveryContext } from "./context";
 import { laneOf } from "./lane/connection-lane";
 import { laneItem } from "./lane/items";
@@ -49,19 +49,23 @@ async function handOverToLanes(
   messages: ReadonlyArray<Message<unknown> & { body: DeliveryMessage }>,
 ): Promise<void> {
   if (messages.length === 0) return;
-  const rows = await Promise.all(messages.map((m) => getDelivery(ctx.env.DB, m.body.deliveryId)));
+  const found = await getDeliveries(
+    ctx.env.DB,
+    messages.map((m) => m.body.deliveryId),
+  );
+  const byId = new Map(found.map((row) => [row.id, row]));
   const byConnection = new Map<string, { messages: Message<unknown>[]; items: LaneItem[] }>();
-  messages.forEach((message, i) => {
-    const row = rows[i];
+  for (const message of messages) {
+    const row = byId.get(message.body.deliveryId);
     if (!row || row.status === "succeeded" || row.status === "dead") {
       message.ack();
-      return;
+      continue;
     }
     const lane = byConnection.get(row.connection_id) ?? { messages: [], items: [] };
     lane.messages.push(message);
     lane.items.push(laneItem(row, ctx.now()));
     byConnection.set(row.connection_id, lane);
-  });
+  }
   await Promise.all(
     [...byConnection].map(async ([connection, lane]) => {
       try {

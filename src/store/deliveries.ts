@@ -109,6 +109,16 @@ export async function getDelivery(db: D1Database, id: string): Promise<DeliveryR
   return db.prepare("SELECT * FROM deliveries WHERE id = ?1").bind(id).first<DeliveryRow>();
 }
 
+/** The deliveries of these ids that exist, in one statement. */
+export async function getDeliveries(db: D1Database, ids: readonly string[]): Promise<DeliveryRow[]> {
+  if (ids.length === 0) return [];
+  const { results } = await db
+    .prepare("SELECT * FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(ids))
+    .all<DeliveryRow>();
+  return results;
+}
+
 /**
  * Takes a due delivery for one attempt and records the attempt before any call goes out, in one batch:
  * a redelivered message, a concurrent consumer or a replay cannot take it twice. Returns the attempt

@@ -107,12 +107,7 @@ export class ConnectionLane extends DurableObject<Env> {
           if (round.started === 0) break;
           continue;
         }
-        // Wait for one call to finish, or for the next pace slot, whichever comes first.
-        const slotWait =
-          round.wakeAt !== undefined && round.wakeAt > Date.now()
-            ? sleep(round.wakeAt - Date.now())
-            : undefined;
-        await Promise.race(slotWait ? [...this.inFlight, slotWait] : [...this.inFlight]);
+        await this.waitForRoom(ctx.config.delivery.lane_concurrency, round.wakeAt);
       }
       await Promise.all(this.inFlight);
     } catch (error) {
@@ -123,6 +118,21 @@ export class ConnectionLane extends DurableObject<Env> {
     }
     const next = [wakeAt, this.work.nextDue()].filter((t): t is number => t !== undefined);
     if (next.length > 0) await this.wake(Math.min(...next));
+  }
+
+  /**
+   * Waits until a quarter of the lane's concurrency is free again (or nothing runs), or until the next pace
+   * slot: a round queries the lane's whole backlog, so one round per finished call would cost more than the
+   * calls themselves once the backlog is long.
+   */
+  private async waitForRoom(concurrency: number, slotAt: number | undefined): Promise<void> {
+    const room = Math.max(1, Math.floor(concurrency / 4));
+    for (;;) {
+      const slotWait = slotAt !== undefined && slotAt > Date.now() ? sleep(slotAt - Date.now()) : undefined;
+      await Promise.race(slotWait ? [...this.inFlight, slotWait] : [...this.inFlight]);
+      const slotDue = slotAt !== undefined && slotAt <= Date.now();
+      if (this.inFlight.size === 0 || concurrency - this.inFlight.size >= room || slotDue) return;
+    }
   }
 
   /** Starts every delivery that may go now; says when to look again for those that may not. */
