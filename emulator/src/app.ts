@@ -195,7 +195,8 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
         fault: fault !== undefined,
         action: key,
       });
-      return { status: res.status, headers: res.headers, body: parseLoggedBody(text) };
+      // The action reads the vendor's whole answer (a list action lists every user); only logs are cut.
+      return { status: res.status, headers: res.headers, body: parseAnswer(text) };
     };
 
   const runAction = async (key: string, connectionId: string, rawInput: unknown): Promise<Response> => {
@@ -307,6 +308,15 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     return membraneErrorResponse(membraneError("internal", "internal", "The emulator failed."));
   });
   return app;
+}
+
+function parseAnswer(text: string): unknown {
+  if (text === "") return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function parseLoggedBody(text: string): unknown {

@@ -1,5 +1,6 @@
 import { type BridgeConfig, loadConfig } from "../config";
 import type { Env } from "../env";
+import { FreshReads } from "../lib/fresh-reads";
 import { type MembraneClient, membraneClientFromEnv } from "../membrane/client";
 
 /** Everything the delivery engine works with; `now` is injectable so schedules are testable. */
@@ -8,6 +9,8 @@ export interface DeliveryContext {
   config: BridgeConfig;
   membrane: MembraneClient;
   now: () => number;
+  /** Reads recipes share while they run at the same time (one per lane instance: src/lib/fresh-reads.ts). */
+  reads: FreshReads;
 }
 
 export function deliveryContext(env: Env, overrides: Partial<DeliveryContext> = {}): DeliveryContext {
@@ -16,5 +19,6 @@ export function deliveryContext(env: Env, overrides: Partial<DeliveryContext> = 
     config: overrides.config ?? loadConfig(env),
     membrane: overrides.membrane ?? membraneClientFromEnv(env),
     now: overrides.now ?? Date.now,
+    reads: overrides.reads ?? new FreshReads(),
   };
 }

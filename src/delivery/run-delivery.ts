@@ -145,9 +145,10 @@ async function reconcileFirst(
   }
 }
 
-const recipeContext = (ctx: DeliveryContext, reaction: Reaction) => ({
+const recipeContext = (ctx: DeliveryContext, reaction: Reaction): RecipeContext => ({
   membrane: ctx.membrane,
   connectionId: reaction.connection,
+  shared: (key, read) => ctx.reads.read(`${reaction.connection}\u0000${key}`, read),
 });
 
 /**

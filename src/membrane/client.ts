@@ -21,6 +21,8 @@ interface CallOptions {
   acceptBody?: BodyCheck;
   /** Overrides the client's timeout for this call. */
   timeoutMs?: number;
+  /** Reads more of this call's answer than RESPONSE_READ_LIMIT_BYTES (a list the recipe must see whole). */
+  readLimitBytes?: number;
 }
 
 export interface ProxyRequest extends CallOptions {
@@ -107,6 +109,7 @@ export class MembraneClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const request = summarizeRequest(method, url, payload);
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const readLimit = options.readLimitBytes ?? RESPONSE_READ_LIMIT_BYTES;
     const headers: Record<string, string> = {
       authorization: `Bearer ${await this.tokens.token()}`,
       "membrane-api-version": MEMBRANE_API_VERSION,
@@ -133,7 +136,7 @@ export class MembraneClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
       // Inside the try: the timeout also covers a body that arrives too slowly.
-      ({ text, truncated } = await readCapped(response, RESPONSE_READ_LIMIT_BYTES));
+      ({ text, truncated } = await readCapped(response, readLimit));
     } catch (error) {
       return finish(classifyFailure(error, timeoutMs));
     }
@@ -148,10 +151,7 @@ export class MembraneClient {
       nowMs: this.now(),
     });
     const summary = summarizeResponse(response.status, response.headers, text);
-    const outcome = finish(
-      verdict,
-      truncated ? { ...summary, truncatedAtBytes: RESPONSE_READ_LIMIT_BYTES } : summary,
-    );
+    const outcome = finish(verdict, truncated ? { ...summary, truncatedAtBytes: readLimit } : summary);
     const actionRunId = kind === "action" ? actionRunIdOf(parsed) : undefined;
     return actionRunId === undefined ? outcome : { ...outcome, actionRunId };
   }

@@ -43,12 +43,14 @@ export function runAction(
   key: string,
   input: unknown,
   acceptBody?: BodyCheck,
+  readLimitBytes?: number,
 ): Promise<CallOutcome> {
   return ctx.membrane.act({
     key,
     connectionId: ctx.connectionId,
     input,
     ...(acceptBody && { acceptBody }),
+    ...(readLimitBytes !== undefined && { readLimitBytes }),
   });
 }
 

@@ -2,7 +2,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CanonicalEvent } from "../../src/events/cloudevent";
 import type { EventType } from "../../src/events/types";
 import { buildEvent } from "../../src/ingress/build-event";
+import { FreshReads } from "../../src/lib/fresh-reads";
 import { recipes } from "../../src/reactions/recipes";
+import { createdId } from "../../src/reactions/records";
 import type { AnyRecipe, ReactionResult } from "../../src/reactions/types";
 import { vendors } from "../../src/vendors";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
@@ -114,6 +116,70 @@ describe.each(["proxy", "action"] as const)("coupontools.add-stamps via %s", (vi
     const result = await run(stamps, paidOrder("o-1"), { ...options, stamp_rule: rule }, DEMO.coupontools);
     expect(result).toMatchObject({ kind: "skipped" });
     expect(await recordedRequests()).toEqual([]);
+  });
+});
+
+describe("coupontools.add-stamps: long cards and deliveries running together (via action)", () => {
+  const options = { loyalty_card_id: "demo-card", via: "action" };
+  const client = emulatorClient();
+  const proxy = (path: string, body: unknown) =>
+    client.proxy({ connectionId: DEMO.coupontools, method: "POST", path, body });
+
+  /** Puts `count` users with long names on the card: the list action's answer grows past 64 KiB. */
+  async function longCard(count: number) {
+    for (let i = 0; i < count; i++) {
+      const name = `${"N".repeat(190)}${i}`;
+      const created = await proxy("/v3/loyaltyusers/create", {
+        email: `member${i}@example.com`,
+        password: "a-long-enough-password",
+        first_name: name,
+        last_name: name,
+      });
+      const user = created.kind === "success" ? createdId(created.body) : undefined;
+      expect(user).toBeDefined();
+      expect(await proxy("/v3/loyaltyusers/link", { loyaltycard: "demo-card", user })).toMatchObject({
+        kind: "success",
+      });
+    }
+  }
+
+  it("finds the customer in a list longer than 64 KiB; a list cut at list_read_limit_bytes creates no user", async () => {
+    await longCard(170);
+    const cut = await run(
+      stamps,
+      paidOrder("o-1"),
+      { ...options, list_read_limit_bytes: 65536 },
+      DEMO.coupontools,
+    );
+    expect(cut).toMatchObject({ kind: "missing_data" });
+    expect((cut as { reason: string }).reason).toMatch(/list_read_limit_bytes/);
+    expect((await emulatorState()).loyaltyUsers).toHaveLength(170);
+
+    expect(await run(stamps, paidOrder("o-2"), options, DEMO.coupontools)).toMatchObject({ kind: "success" });
+    expect(await run(stamps, paidOrder("o-3"), options, DEMO.coupontools)).toMatchObject({ kind: "success" });
+    const ada = (await emulatorState()).loyaltyUsers.filter((u) => u.email === "ada@example.com");
+    expect(ada).toMatchObject([{ loyaltycard: "demo-card", stamps: 2 }]);
+  });
+
+  it("deliveries running at the same time share list reads, and each customer still gets exactly one stamp", async () => {
+    const reads = new FreshReads();
+    const orders = Array.from({ length: 10 }, (_, i) => paidOrder(`o-${i}`, { email: `c${i}@example.com` }));
+    const results = await Promise.all(
+      orders.map((order) =>
+        stamps.run(order, stamps.options.parse(options), {
+          membrane: client,
+          connectionId: DEMO.coupontools,
+          shared: (key, read) => reads.read(key, read),
+        }),
+      ),
+    );
+    expect(results.every((r) => r.kind === "success")).toBe(true);
+    const users = (await emulatorState()).loyaltyUsers;
+    expect(users).toHaveLength(10);
+    expect(users.every((u) => u.stamps === 1)).toBe(true);
+    // Alone, each order lists the card twice (to find the user, then to read the new user's balance): 20.
+    const lists = (await recordedRequests()).filter((r) => r.vendorPath === "/v3/loyaltyusers/list");
+    expect(lists.length).toBeLessThanOrEqual(6);
   });
 });
 

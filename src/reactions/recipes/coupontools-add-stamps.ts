@@ -47,6 +47,17 @@ const options = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
     .default("stamps"),
+  /**
+   * How much of a list answer is read. The list action answers every user of the card ("Retrieve a list of all
+   * users connected to a loyalty card", seed 002), about 100 bytes each; the customer cannot be looked for in a
+   * cut list, so a longer one stops the delivery. Membrane documents answers up to 30 MB.
+   */
+  list_read_limit_bytes: z
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(30 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
   /** Action path: the Membrane action keys of each step. */
   actions: z
     .strictObject({
@@ -98,27 +109,44 @@ type Found =
   | { userId: string; baseline: number | undefined }
   | { stop: CallOutcome | ReturnType<typeof missingData> };
 
-const proxyCall = (ctx: RecipeContext, path: string, body: unknown): Promise<CallOutcome> =>
+const proxyCall = (
+  ctx: RecipeContext,
+  path: string,
+  body: unknown,
+  readLimitBytes?: number,
+): Promise<CallOutcome> =>
   ctx.membrane.proxy({
     connectionId: ctx.connectionId,
     method: "POST",
     path,
     body,
     acceptBody: coupontoolsBodyCheck,
+    ...(readLimitBytes !== undefined && { readLimitBytes }),
   });
 
 /**
  * The card's users that may be the customer: the list action, or (proxy) a search by a safe term, else the
- * card's list. Used to find the user and to read its balance.
+ * card's list. Used to find the user and to read its balance. Deliveries running at the same time share one
+ * read of the same list (each still gets a read started after it asked), so a backlog of orders does not list
+ * the whole card twice per order.
  */
 function findUsers(ctx: RecipeContext, opts: Options, email: string): Promise<CallOutcome> {
   const card = opts.loyalty_card_id;
-  if (opts.via === "action")
-    return runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck);
-  const term = searchTermFor(email);
-  return term
-    ? proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term })
-    : proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card });
+  const limit = opts.list_read_limit_bytes;
+  const term = opts.via === "action" ? null : searchTermFor(email);
+  const [key, read] =
+    opts.via === "action"
+      ? [
+          `action:${opts.actions.find_user}:${card}`,
+          () => runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck, limit),
+        ]
+      : term
+        ? [
+            `search:${card}:${term}`,
+            () => proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term }, limit),
+          ]
+        : [`list:${card}`, () => proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, limit)];
+  return ctx.shared ? ctx.shared(key, read) : read();
 }
 
 /** The users in a findUsers answer: an action's are in its `output`. */
@@ -192,8 +220,9 @@ async function findOrCreate(ctx: RecipeContext, opts: Options, customer: Custome
   if (found.response?.truncatedAtBytes !== undefined)
     return {
       stop: missingData(
-        `the loyalty user list was longer than the ${found.response.truncatedAtBytes} bytes the bridge reads; ` +
-          "cannot tell whether the customer is on the card, so no user is created",
+        `the loyalty user list was longer than the ${found.response.truncatedAtBytes} bytes the bridge reads ` +
+          "(the reaction's list_read_limit_bytes); cannot tell whether the customer is on the card, so no user " +
+          "is created",
       ),
     };
   const users = usersIn(opts, found.body);
