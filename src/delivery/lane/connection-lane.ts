@@ -47,6 +47,13 @@ export class ConnectionLane extends DurableObject<Env> {
   private connection = "";
   /** Whether the connection is paused, and until when that answer is trusted (one D1 read per second). */
   private pause: { paused: boolean; until: number } = { paused: false, until: 0 };
+  /**
+   * What finished calls change in the lane's storage, applied together at the next round. Each storage write
+   * holds the Durable Object's outgoing requests until it is durable (output gate), so one write per finished
+   * call would hold every other call in flight; finished work stays `running` meanwhile, so nothing re-runs it.
+   */
+  private readonly settled: Array<() => void> = [];
+  private breakerChanged = false;
   /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
   private context?: DeliveryContext;
 
@@ -78,6 +85,7 @@ export class ConnectionLane extends DurableObject<Env> {
   }
 
   async status(): Promise<LaneStatus> {
+    this.applySettled();
     const next = this.work.nextDue();
     return {
       connection: this.connection,
@@ -116,6 +124,7 @@ export class ConnectionLane extends DurableObject<Env> {
     } finally {
       this.pumping = false;
     }
+    this.applySettled();
     const next = [wakeAt, this.work.nextDue()].filter((t): t is number => t !== undefined);
     if (next.length > 0) await this.wake(Math.min(...next));
   }
@@ -137,6 +146,7 @@ export class ConnectionLane extends DurableObject<Env> {
 
   /** Starts every delivery that may go now; says when to look again for those that may not. */
   private async startEligible(ctx: DeliveryContext): Promise<{ started: number; wakeAt?: number }> {
+    this.applySettled();
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
     if (now >= this.pause.until) {
@@ -228,7 +238,10 @@ export class ConnectionLane extends DurableObject<Env> {
       .catch((error) => {
         // D1 or the call failed outside the engine's own handling: look at these again shortly.
         log("error", "lane.run_failed", { connection: this.connection, error: String(error) });
-        for (const item of items) this.work.reschedule(item.deliveryId, Date.now() + 5_000);
+        const at = Date.now() + 5_000;
+        this.settled.push(() => {
+          for (const item of items) this.work.reschedule(item.deliveryId, at);
+        });
       })
       .finally(() => this.inFlight.delete(task));
     this.inFlight.add(task);
@@ -243,41 +256,57 @@ export class ConnectionLane extends DurableObject<Env> {
     if (slot > now) await sleep(slot - now);
   }
 
-  /** Moves a delivery on in the lane after its attempt, and feeds the breaker. */
+  /** Moves a delivery on in the lane after its attempt (at the next round), and feeds the breaker (now). */
   private settle(item: LaneItem, step: DeliveryStep | undefined): void {
+    const now = Date.now();
+    const later = (write: (work: LaneWork) => void) => this.settled.push(() => write(this.work));
     if (!step) {
-      this.work.reschedule(item.deliveryId, Date.now() + 5_000);
+      later((work) => work.reschedule(item.deliveryId, now + 5_000));
       return;
     }
     switch (step.step) {
       case "not_due":
       case "held":
-        this.work.reschedule(item.deliveryId, step.until);
+        later((work) => work.reschedule(item.deliveryId, step.until));
         return;
-      case "attempted":
+      case "attempted": {
         this.observe(
           step.outcome === "unknown" ? "transient" : step.outcome,
           step.reason ?? step.code ?? "",
           step.code,
         );
-        if (step.status === "retrying" && step.nextAttemptAt !== undefined) {
-          this.work.reschedule(item.deliveryId, step.nextAttemptAt);
+        const { nextAttemptAt } = step;
+        if (step.status === "retrying" && nextAttemptAt !== undefined) {
+          later((work) => work.reschedule(item.deliveryId, nextAttemptAt));
           return;
         }
-        if (step.status === "succeeded") this.work.markApplied(item);
-        this.work.remove(item.deliveryId);
+        const applied = step.status === "succeeded";
+        later((work) => {
+          if (applied) work.markApplied(item);
+          work.remove(item.deliveryId);
+        });
         return;
+      }
       case "outcome_unknown":
         this.observe("transient", "an attempt's outcome is unknown", "outcome_unknown");
-        this.work.remove(item.deliveryId);
+        later((work) => work.remove(item.deliveryId));
         return;
       case "paused":
         // Its connection or route was paused after it became due: it waits here (resuming wakes the lane).
-        this.work.holdPaused(item.deliveryId, Date.now() + ROUTE_PAUSE_RECHECK_MS);
+        later((work) => work.holdPaused(item.deliveryId, now + ROUTE_PAUSE_RECHECK_MS));
         return;
       default:
         // gone or finished.
-        this.work.remove(item.deliveryId);
+        later((work) => work.remove(item.deliveryId));
+    }
+  }
+
+  /** Writes what finished calls changed, in one go (no await in between: one storage transaction). */
+  private applySettled(): void {
+    for (const write of this.settled.splice(0)) write();
+    if (this.breakerChanged) {
+      this.writeState("breaker", this.breaker);
+      this.breakerChanged = false;
     }
   }
 
@@ -297,8 +326,11 @@ export class ConnectionLane extends DurableObject<Env> {
         reason: this.breaker.state === "closed" ? undefined : reason,
       });
       this.alertBreaker(config.reactions, previous, code);
+      // Opening or closing is written at once; a counter moving waits for the next round.
+      this.writeState("breaker", this.breaker);
+      return;
     }
-    this.writeState("breaker", this.breaker);
+    this.breakerChanged ||= JSON.stringify(previous) !== JSON.stringify(this.breaker);
   }
 
   private alertBreaker(reactions: readonly Reaction[], previous: BreakerState, code?: string): void {
