@@ -82,11 +82,12 @@ export async function emitAlert(
       dedupeHash: await keyedHash(redactionSalt(env), dedupeKey),
       verification: "verified",
       receivedAt: now,
+      queuedAt: now,
       // `$raw` of an alert is its own data: there is no vendor payload.
       rawBody: JSON.stringify(alert.data),
       rawHeaders: {},
     });
-    if (stored.inserted) await enqueueEvents(env, [stored.id]);
+    if (stored.inserted) await enqueueEvents(env, [stored.id], { storedAsQueued: true });
     log("info", "alert.emitted", { type: alert.type, key: alert.key, event_id: stored.id });
   } catch (error) {
     log("error", "alert.failed", { type: alert.type, key: alert.key, error: String(error) });

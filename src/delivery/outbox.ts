@@ -1,20 +1,32 @@
 import type { Env } from "../env";
 import { log } from "../lib/log";
 import { eventMessages, sendMessages } from "../queue/send";
-import { listUnqueued, markQueued } from "../store/events";
+import { listUnqueued, markQueued, markUnqueued } from "../store/events";
 
 /**
  * Hands stored events to the queue and records it. The row is written first (the outbox), so a failed send
  * loses nothing: the duplicate path and the cron sweep retry it. Returns false when the queue refused.
+ * `storedAsQueued`: the rows were inserted as queued (insertEvent), so only a failure is written.
  */
-export async function enqueueEvents(env: Env, ids: readonly string[]): Promise<boolean> {
+export async function enqueueEvents(
+  env: Env,
+  ids: readonly string[],
+  options: { storedAsQueued?: boolean } = {},
+): Promise<boolean> {
   if (ids.length === 0) return true;
   try {
     await sendMessages(env.EVENTS_QUEUE, eventMessages(ids));
   } catch (error) {
     log("warn", "queue.send_failed", { count: ids.length, error: String(error) });
+    if (options.storedAsQueued) {
+      // If this write fails too, the planning sweep finds them queued but never planned.
+      await markUnqueued(env.DB, ids).catch((markError: unknown) =>
+        log("error", "queue.unmark_failed", { count: ids.length, error: String(markError) }),
+      );
+    }
     return false;
   }
+  if (options.storedAsQueued) return true;
   try {
     await markQueued(env.DB, ids, Date.now());
   } catch (error) {

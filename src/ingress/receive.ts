@@ -50,6 +50,7 @@ export const receive: Handler<AppEnv> = async (c) => {
       dedupeHash: await dedupeHash(salt, key),
       verification,
       receivedAt: started,
+      queuedAt: started,
       rawBody: text,
       rawHeaders: auditHeaders(route, c.req.raw.headers),
     }).catch((error: unknown) => {
@@ -72,7 +73,7 @@ export const receive: Handler<AppEnv> = async (c) => {
       return c.json({ id: stored.id, status: "duplicate" }, 200);
     }
     // A failed send is not an error for the sender: the event is stored and the cron sweep queues it.
-    const queued = await enqueueEvents(c.env, [stored.id]);
+    const queued = await enqueueEvents(c.env, [stored.id], { storedAsQueued: true });
     decision("accepted", { event_id: stored.id, type: event.type, verification, queued });
     return c.json(
       event.type === "hookbridge.unrecognized"

@@ -23,6 +23,8 @@ export interface NewEvent {
   rawHeaders: Record<string, string>;
   /** Keyed hash of the e-mail the event is about (migrations/0010), for finding it by e-mail. */
   searchEmailHash?: string;
+  /** Stored as handed to the queue at this time (the caller sends it next; see insertEvent). */
+  queuedAt?: number;
 }
 
 export interface EventRow {
@@ -60,13 +62,20 @@ export type InsertResult = { inserted: true; id: string } | { inserted: false; i
  * The key's keyed hash has its own UNIQUE index, so a retry of a delivery whose key an erasure redacted
  * conflicts in the same INSERT: no extra query for fresh deliveries.
  */
+/**
+ * Stores a new event. With `queuedAt` it is stored as queued: its caller hands it to the queue right away and
+ * calls `markUnqueued` if that fails, so the hot path writes once; were the worker lost in between, the
+ * planning sweep (listUnplanned) finds the event queued but never planned.
+ */
 export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertResult> {
-  const status: EventStatus = e.event.type === "hookbridge.unrecognized" ? "unrecognized" : "accepted";
+  const queuedAt = e.queuedAt ?? null;
+  const status: EventStatus =
+    e.event.type === "hookbridge.unrecognized" ? "unrecognized" : queuedAt === null ? "accepted" : "queued";
   const row = await db
     .prepare(
       `INSERT INTO events (id, route, vendor, dedupe_key, type, vendor_event_type, subject, status, verification,
-         received_at, event_json, raw_body, raw_headers, dedupe_hash, search_email_hash)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+         received_at, event_json, raw_body, raw_headers, dedupe_hash, search_email_hash, queued_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
        ON CONFLICT DO NOTHING
        RETURNING id`,
     )
@@ -86,6 +95,7 @@ export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertRe
       JSON.stringify(e.rawHeaders),
       e.dedupeHash,
       e.searchEmailHash ?? null,
+      queuedAt,
     )
     .first<{ id: string }>();
   if (row) return { inserted: true, id: row.id };
@@ -135,6 +145,19 @@ export async function markQueued(db: D1Database, ids: readonly string[], at: num
 }
 
 /** Events stored but never handed to the queue, older than `olderThan` (so in-flight requests are left alone). */
+/** The queue refused events stored as queued: the outbox sweep (listUnqueued) sends them again. */
+export async function markUnqueued(db: D1Database, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .prepare(
+      `UPDATE events SET queued_at = NULL,
+         status = CASE WHEN status = 'queued' THEN 'accepted' ELSE status END
+       WHERE id IN (SELECT value FROM json_each(?1))`,
+    )
+    .bind(JSON.stringify(ids))
+    .run();
+}
+
 export async function listUnqueued(db: D1Database, olderThan: number, limit: number): Promise<string[]> {
   const { results } = await db
     .prepare(
