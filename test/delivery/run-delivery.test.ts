@@ -243,7 +243,7 @@ describe("retry schedules", () => {
 });
 
 describe("finding the loyalty user", () => {
-  it("creates no user when the card's user list is longer than the bridge reads", async () => {
+  it("creates no user when the card's user list is longer than the bridge reads (list_read_limit_bytes)", async () => {
     const { ctx } = harness();
     // A `.` in the local part: no safe search term, so the card is listed.
     const order = {
@@ -265,7 +265,9 @@ describe("finding the loyalty user", () => {
     const proxied = {
       ...config,
       reactions: config.reactions.map((r) =>
-        r.name === "paid-order-stamps" ? { ...r, options: { ...(r.options as object), via: "proxy" } } : r,
+        r.name === "paid-order-stamps"
+          ? { ...r, options: { ...(r.options as object), via: "proxy", list_read_limit_bytes: 65_536 } }
+          : r,
       ),
     };
     const step = await runDelivery({ ...ctx, config: proxied }, { deliveryId: row.id });
