@@ -13,6 +13,10 @@ import { describeIssues, type VendorContext } from "./vendors/vendor-app";
 /** Request bodies are logged whole up to this size, so tests can assert exact payloads. */
 const LOGGED_BODY_LIMIT = 64 * 1024;
 const PROXY_PATH = /^\/connections\/([^/]+)\/proxy(\/.*)?$/;
+// Schemas are built once, not per request: building a zod schema costs more than most parses it does.
+const ActConnectionSchema = z.object({ connectionId: z.string() });
+const ActionRunBodySchema = z.object({ input: z.unknown() });
+const ForgedEventsSchema = z.object({ ids: z.array(z.string().min(1)) });
 
 interface Deps {
   store: EmulatorStore;
@@ -63,9 +67,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     return c.json(settings());
   });
   app.post("/_emulator/forged-events", async (c) => {
-    const parsed = z
-      .object({ ids: z.array(z.string().min(1)) })
-      .safeParse(await c.req.json().catch(() => undefined));
+    const parsed = ForgedEventsSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     store.addForgedEvents(parsed.data.ids);
     return c.body(null, 204);
@@ -94,7 +96,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     // POST /act names its connection in the body.
     const actConnection =
       url.pathname === "/act"
-        ? z.object({ connectionId: z.string() }).safeParse(parseLoggedBody(text)).data?.connectionId
+        ? ActConnectionSchema.safeParse(parseLoggedBody(text)).data?.connectionId
         : undefined;
     const connectionId =
       (proxy?.[1] ? decodeURIComponent(proxy[1]) : url.searchParams.get("connectionId")) ?? actConnection;
@@ -253,7 +255,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
         membraneError("bad_request", "connection_id_required", "Pass ?connectionId=."),
       );
     }
-    const body = z.object({ input: z.unknown() }).safeParse(await c.req.json().catch(() => undefined));
+    const body = ActionRunBodySchema.safeParse(await c.req.json().catch(() => undefined));
     return runAction(c.req.param("key"), connectionId, body.data?.input);
   });
 
