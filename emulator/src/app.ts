@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ACTIONS, type VendorAnswer, type VendorCall } from "./actions";
-import { type AuthShape, authenticate } from "./auth";
+import { type AuthShape, createAuthenticator } from "./auth";
 import { type EmulatorConfig, EmulatorSettingsSchema, type Integration } from "./config";
 import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
@@ -46,6 +46,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     settings,
   });
 
+  const authenticate = createAuthenticator(config);
   const app = new Hono();
 
   // Control plane for tests and demos (not part of Membrane's API) ----------------------------------
@@ -122,7 +123,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
   });
 
   api.use(async (c, next) => {
-    const result = await authenticate(c.req.header("authorization"), config);
+    const result = await authenticate(c.req.header("authorization"));
     c.set("auth", result.shape);
     if (!result.ok) {
       // The key is documented (bad_request/not_authenticated -> 401); which check failed goes in `data`.
