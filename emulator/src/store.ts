@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS loyalty_links (
   PRIMARY KEY (connection_id, loyaltycard, user_id)
 );
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS hits (connection_id TEXT NOT NULL, bucket TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS directory_users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   connection_id TEXT NOT NULL, directory TEXT NOT NULL, email TEXT NOT NULL, fields TEXT NOT NULL,
@@ -44,6 +43,7 @@ const TABLES = [
   "loyalty_users",
   "loyalty_links",
   "settings",
+  // No longer created (rate-limit hits are kept in memory); listed so a reset drops an older database's.
   "hits",
   "directory_users",
   "deletion_requests",
@@ -55,6 +55,11 @@ const TABLES = [
 ];
 /** Enough history for any test or demo; older entries are dropped. */
 const REQUEST_LOG_LIMIT = 500;
+/**
+ * Older entries are deleted once per this many inserts, not on every insert; readers take the newest
+ * REQUEST_LOG_LIMIT, so what they see is the same.
+ */
+const REQUEST_LOG_TRIM_EVERY = 100;
 
 /** A Coupontools loyalty user, with the card it is linked to (null until linked) and its stamps there. */
 export interface LoyaltyUser {
@@ -123,6 +128,8 @@ export interface EmulatorSnapshot {
 
 type Row = Record<string, SqlStorageValue>;
 
+const hitKey = (connectionId: string, bucket: string) => JSON.stringify([connectionId, bucket]);
+
 const text = (v: SqlStorageValue | undefined) => (v === null || v === undefined ? null : String(v));
 const toLoyaltyUser = (r: Row): LoyaltyUser => ({
   id: String(r.id),
@@ -157,15 +164,46 @@ const toDeletionRequest = (r: Row): DeletionRequest => ({
   created_at: new Date(Number(r.created_at)).toISOString(),
 });
 
+/**
+ * In-memory state, valid because this object is the only writer of its database (one Durable Object):
+ * write-through copies of small tables read on every request, and the rate-limit windows.
+ */
+interface Memory {
+  /** The settings table. */
+  settings: Map<string, string>;
+  /** False only when the faults table is known empty, so requests skip the query. */
+  mayHaveFaults: boolean;
+  /**
+   * Rate-limit hits (epoch ms, oldest first) per connection and bucket. Kept in memory only: a window is a
+   * second long and the runtime evicts an object only after it has been idle far longer, so a restart loses
+   * at most the hits of a window in flight (the emulator then lets a few more calls through, never fewer).
+   */
+  hits: Map<string, number[]>;
+  /** Request log inserts since the last trim. */
+  logInserts: number;
+}
+
 export class EmulatorStore {
+  private memory!: Memory;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    this.load();
+  }
+
+  private load(): void {
+    const settings = new Map<string, string>();
+    for (const row of this.sql.exec("SELECT name, value FROM settings")) {
+      settings.set(String(row.name), String(row.value));
+    }
+    this.memory = { settings, mayHaveFaults: true, hits: new Map(), logInserts: 0 };
   }
 
   /** Drops everything, ids included, so a reset emulator numbers records from 1 again. */
   reset(): void {
     for (const table of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     this.sql.exec(SCHEMA);
+    this.load();
   }
 
   // Coupontools loyalty cards ---------------------------------------------------------------------
@@ -273,31 +311,33 @@ export class EmulatorStore {
 
   /** Times (epoch ms, oldest first) of the requests counted in `bucket` since `sinceMs`. */
   hitTimes(connectionId: string, bucket: string, sinceMs: number): number[] {
-    this.sql.exec("DELETE FROM hits WHERE at <= ?", sinceMs - 60_000);
-    return this.sql
-      .exec(
-        "SELECT at FROM hits WHERE connection_id = ? AND bucket = ? AND at > ? ORDER BY at",
-        connectionId,
-        bucket,
-        sinceMs,
-      )
-      .toArray()
-      .map((r) => Number(r.at));
+    const times = this.memory.hits.get(hitKey(connectionId, bucket));
+    if (!times) return [];
+    // Hits at or before the window's start are never counted again (a bucket keeps its window length).
+    const kept = times.findIndex((at) => at > sinceMs);
+    times.splice(0, kept === -1 ? times.length : kept);
+    return [...times];
   }
 
   addHit(connectionId: string, bucket: string, at: number): void {
-    this.sql.exec("INSERT INTO hits (connection_id, bucket, at) VALUES (?, ?, ?)", connectionId, bucket, at);
+    const key = hitKey(connectionId, bucket);
+    const times = this.memory.hits.get(key) ?? [];
+    // Kept sorted, as the table's ORDER BY at gave them.
+    let i = times.length;
+    while (i > 0 && (times[i - 1] ?? 0) > at) i--;
+    times.splice(i, 0, at);
+    this.memory.hits.set(key, times);
   }
 
   // Settings --------------------------------------------------------------------------------------
 
   setting(name: string): string | undefined {
-    const row = this.sql.exec("SELECT value FROM settings WHERE name = ?", name).toArray()[0];
-    return row === undefined ? undefined : String(row.value);
+    return this.memory.settings.get(name);
   }
 
   setSetting(name: string, value: string): void {
     this.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", name, value);
+    this.memory.settings.set(name, value);
   }
 
   // Coupontools directories -----------------------------------------------------------------------
@@ -424,6 +464,7 @@ export class EmulatorStore {
   // Faults and request log ------------------------------------------------------------------------
 
   addFault(spec: FaultSpec): number {
+    this.memory.mayHaveFaults = true;
     const row = this.sql
       .exec(
         "INSERT INTO faults (spec, remaining) VALUES (?, ?) RETURNING seq",
@@ -436,8 +477,11 @@ export class EmulatorStore {
 
   /** Consumes one use of the oldest queued fault that matches the request. */
   takeFault(facts: RequestFacts, options: { vendorPathOnly?: boolean } = {}): FaultSpec | undefined {
+    if (!this.memory.mayHaveFaults) return undefined;
     // Read all rows first: an open cursor would lock the table against the update below.
-    for (const row of this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray()) {
+    const rows = this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray();
+    if (rows.length === 0) this.memory.mayHaveFaults = false;
+    for (const row of rows) {
       const spec = JSON.parse(String(row.spec)) as FaultSpec;
       if (!faultMatches(spec.match, facts, options)) continue;
       if (spec.rate !== undefined && Math.random() >= spec.rate) continue;
@@ -450,6 +494,8 @@ export class EmulatorStore {
 
   logRequest(entry: RequestLogEntry): void {
     this.sql.exec("INSERT INTO request_log (entry) VALUES (?)", JSON.stringify(entry));
+    if (++this.memory.logInserts < REQUEST_LOG_TRIM_EVERY) return;
+    this.memory.logInserts = 0;
     this.sql.exec(
       "DELETE FROM request_log WHERE seq <= (SELECT max(seq) FROM request_log) - ?",
       REQUEST_LOG_LIMIT,
@@ -484,8 +530,12 @@ export class EmulatorStore {
           id: Number(r.seq),
           remaining: Number(r.remaining),
         })),
+      // The newest REQUEST_LOG_LIMIT: the table may hold up to REQUEST_LOG_TRIM_EVERY more until its trim.
       requests: this.sql
-        .exec("SELECT entry FROM request_log ORDER BY seq")
+        .exec(
+          "SELECT entry FROM (SELECT seq, entry FROM request_log ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+          REQUEST_LOG_LIMIT,
+        )
         .toArray()
         .map((r) => JSON.parse(String(r.entry)) as RequestLogEntry),
     };
