@@ -185,19 +185,23 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       }
       const text = await res.text();
       // Logged like a proxy call, so tests see every vendor call whichever path made it.
-      store.logRequest({
-        at: new Date(now()).toISOString(),
-        method: call.method,
-        path: "(action)",
-        connectionId,
-        vendorPath: path,
-        headers: { contentType: "application/json", membraneApiVersion: null },
-        auth: null,
-        body: call.body ?? null,
-        status: res.status,
-        fault: fault !== undefined,
-        action: key,
-      });
+      store.logRequest(
+        {
+          at: new Date(now()).toISOString(),
+          method: call.method,
+          path: "(action)",
+          connectionId,
+          vendorPath: path,
+          headers: { contentType: "application/json", membraneApiVersion: null },
+          auth: null,
+          body: call.body ?? null,
+          status: res.status,
+          fault: fault !== undefined,
+          action: key,
+        },
+        // Written with the request's own entry, which follows it (the log keeps its order).
+        { deferred: true },
+      );
       return { status: res.status, headers: res.headers, body: parseLoggedBody(text) };
     };
 

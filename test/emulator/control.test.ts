@@ -115,6 +115,32 @@ describe("fault injection", () => {
 });
 
 describe("state and reset", () => {
+  it("logs an action's vendor calls, in order, before the action's own request", async () => {
+    const run = await callEmulator("/act", {
+      authorization,
+      body: {
+        key: "create-loyalty-card-user",
+        connectionId: DEMO.coupontools,
+        input: { loyaltyCardId: "card-1", email: "ada@example.com" },
+      },
+    });
+    expect(run.status).toBe(200);
+    await list();
+    const requests = await emulatorState().then((s) => s.requests);
+    expect(requests.map((r) => [r.method, r.path, r.vendorPath, r.action, r.status])).toEqual([
+      ["POST", "(action)", "/v3/loyaltyusers/create", "create-loyalty-card-user", 200],
+      ["POST", "(action)", "/v3/loyaltyusers/link", "create-loyalty-card-user", 200],
+      ["POST", "/act", null, undefined, 200],
+      [
+        "GET",
+        "/connections/ometria-demo/proxy/data-deletion-requests",
+        "/data-deletion-requests",
+        undefined,
+        200,
+      ],
+    ]);
+  });
+
   it("shows the newest 500 requests, oldest first", async () => {
     // Unauthenticated calls are answered 401 and logged like any other.
     for (let i = 0; i < 530; i++) await callEmulator(`/probe-${i}`);
