@@ -56,6 +56,7 @@ const SendCouponEmailInput = z.object({
   lastName: z.string().optional(),
 });
 const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id });
+const GetDeletionRequestInput = z.object({ id: Id });
 const DirectoryUserInput = z.object({
   directoryId: Id,
   email: z.email(),
@@ -97,12 +98,12 @@ async function calls(vendor: CallVendor, call: VendorCall): Promise<VendorAnswer
 }
 const isResult = (v: VendorAnswer | ActionResult): v is ActionResult => "ok" in v;
 
+// Schemas are built once, not per call: building a zod schema costs more than most parses it does.
+const UserAnswer = z.object({ user: z.looseObject({ id: z.string() }) });
+const UsersAnswer = z.object({ users: z.array(z.looseObject({ id: z.string(), email: z.string() })) });
 /** The user object in an emulated Coupontools answer (`user`: the emulator's own choice of key). */
-const userOf = (body: unknown) =>
-  z.object({ user: z.looseObject({ id: z.string() }) }).safeParse(body).data?.user;
-const usersOf = (body: unknown) =>
-  z.object({ users: z.array(z.looseObject({ id: z.string(), email: z.string() })) }).safeParse(body).data
-    ?.users ?? [];
+const userOf = (body: unknown) => UserAnswer.safeParse(body).data?.user;
+const usersOf = (body: unknown) => UsersAnswer.safeParse(body).data?.users ?? [];
 
 function action<S extends z.ZodType>(
   integration: Integration,
@@ -214,7 +215,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     const created = await calls(vendor, { method: "POST", path: "/data-deletion-requests", body: input });
     return isResult(created) ? created : { ok: true, output: created.body };
   }),
-  "get-gdpr-deletion-request": action("ometria", z.object({ id: Id }), async (input, vendor) => {
+  "get-gdpr-deletion-request": action("ometria", GetDeletionRequestInput, async (input, vendor) => {
     const found = await calls(vendor, {
       method: "GET",
       path: `/data-deletion-requests/${encodeURIComponent(input.id)}`,

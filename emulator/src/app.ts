@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ACTIONS, type VendorAnswer, type VendorCall } from "./actions";
-import { type AuthShape, authenticate } from "./auth";
+import { type AuthShape, createAuthenticator } from "./auth";
 import { type EmulatorConfig, EmulatorSettingsSchema, type Integration } from "./config";
 import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
@@ -13,6 +13,10 @@ import { describeIssues, type VendorContext } from "./vendors/vendor-app";
 /** Request bodies are logged whole up to this size, so tests can assert exact payloads. */
 const LOGGED_BODY_LIMIT = 64 * 1024;
 const PROXY_PATH = /^\/connections\/([^/]+)\/proxy(\/.*)?$/;
+// Schemas are built once, not per request: building a zod schema costs more than most parses it does.
+const ActConnectionSchema = z.object({ connectionId: z.string() });
+const ActionRunBodySchema = z.object({ input: z.unknown() });
+const ForgedEventsSchema = z.object({ ids: z.array(z.string().min(1)) });
 
 interface Deps {
   store: EmulatorStore;
@@ -42,6 +46,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     settings,
   });
 
+  const authenticate = createAuthenticator(config);
   const app = new Hono();
 
   // Control plane for tests and demos (not part of Membrane's API) ----------------------------------
@@ -63,9 +68,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     return c.json(settings());
   });
   app.post("/_emulator/forged-events", async (c) => {
-    const parsed = z
-      .object({ ids: z.array(z.string().min(1)) })
-      .safeParse(await c.req.json().catch(() => undefined));
+    const parsed = ForgedEventsSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     store.addForgedEvents(parsed.data.ids);
     return c.body(null, 204);
@@ -94,7 +97,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     // POST /act names its connection in the body.
     const actConnection =
       url.pathname === "/act"
-        ? z.object({ connectionId: z.string() }).safeParse(parseLoggedBody(text)).data?.connectionId
+        ? ActConnectionSchema.safeParse(parseLoggedBody(text)).data?.connectionId
         : undefined;
     const connectionId =
       (proxy?.[1] ? decodeURIComponent(proxy[1]) : url.searchParams.get("connectionId")) ?? actConnection;
@@ -120,7 +123,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
   });
 
   api.use(async (c, next) => {
-    const result = await authenticate(c.req.header("authorization"), config);
+    const result = await authenticate(c.req.header("authorization"));
     c.set("auth", result.shape);
     if (!result.ok) {
       // The key is documented (bad_request/not_authenticated -> 401); which check failed goes in `data`.
@@ -182,19 +185,23 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       }
       const text = await res.text();
       // Logged like a proxy call, so tests see every vendor call whichever path made it.
-      store.logRequest({
-        at: new Date(now()).toISOString(),
-        method: call.method,
-        path: "(action)",
-        connectionId,
-        vendorPath: path,
-        headers: { contentType: "application/json", membraneApiVersion: null },
-        auth: null,
-        body: call.body ?? null,
-        status: res.status,
-        fault: fault !== undefined,
-        action: key,
-      });
+      store.logRequest(
+        {
+          at: new Date(now()).toISOString(),
+          method: call.method,
+          path: "(action)",
+          connectionId,
+          vendorPath: path,
+          headers: { contentType: "application/json", membraneApiVersion: null },
+          auth: null,
+          body: call.body ?? null,
+          status: res.status,
+          fault: fault !== undefined,
+          action: key,
+        },
+        // Written with the request's own entry, which follows it (the log keeps its order).
+        { deferred: true },
+      );
       // The action reads the vendor's whole answer (a list action lists every user); only logs are cut.
       return { status: res.status, headers: res.headers, body: parseAnswer(text) };
     };
@@ -254,7 +261,7 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
         membraneError("bad_request", "connection_id_required", "Pass ?connectionId=."),
       );
     }
-    const body = z.object({ input: z.unknown() }).safeParse(await c.req.json().catch(() => undefined));
+    const body = ActionRunBodySchema.safeParse(await c.req.json().catch(() => undefined));
     return runAction(c.req.param("key"), connectionId, body.data?.input);
   });
 

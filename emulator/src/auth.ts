@@ -23,6 +23,49 @@ function sameSecret(a: string, b: string): boolean {
   return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
 }
 
+/** A JWT that passed every check, kept so its next use skips the HMAC; `claims` as verify returned them. */
+interface VerifiedToken {
+  shape: AuthShape;
+  claims: { exp: number; nbf?: unknown; iat?: unknown };
+}
+/** Callers reuse one token for its hour (the bridge mints once per isolate): a few entries are plenty. */
+const VERIFIED_CACHE_LIMIT = 64;
+
+/**
+ * Whether a verified token still passes hono's time checks now, with the same expressions verify uses
+ * (hono/utils/jwt/jwt.ts): so a cached answer is the answer verify would give. Signature, header and `iss`
+ * do not depend on time, and the secret and key are fixed for the emulator's life.
+ */
+function stillValid({ exp, nbf, iat }: VerifiedToken["claims"]): boolean {
+  const now = Math.floor(Date.now() / 1e3);
+  if (nbf !== undefined && (typeof nbf !== "number" || !Number.isFinite(nbf) || nbf > now)) return false;
+  if (!Number.isFinite(exp) || exp <= now) return false;
+  if (iat !== undefined && (typeof iat !== "number" || !Number.isFinite(iat) || now < iat)) return false;
+  return true;
+}
+
+/**
+ * authenticate() with a cache of verified JWTs per token string, so a caller reusing its token pays the
+ * signature check once. A token found no longer valid is checked again in full, so it gets verify's answer.
+ */
+export function createAuthenticator(
+  config: EmulatorConfig,
+): (authorization: string | undefined) => Promise<AuthResult> {
+  const verified = new Map<string, VerifiedToken>();
+  return async (authorization) => {
+    const token = authorization?.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : undefined;
+    const cached = token === undefined ? undefined : verified.get(token);
+    if (cached && stillValid(cached.claims)) return { ok: true, shape: cached.shape };
+    if (token !== undefined) verified.delete(token);
+    const result = await authenticate(authorization, config);
+    if (token !== undefined && result.ok && result.shape.scheme === "Bearer" && result.shape.kind === "jwt") {
+      if (verified.size >= VERIFIED_CACHE_LIMIT) verified.clear();
+      verified.set(token, { shape: result.shape, claims: result.shape.claims as VerifiedToken["claims"] });
+    }
+    return result;
+  };
+}
+
 /** Accepts the configured static token, or an HS256 JWT signed with the workspace secret (as the SDK mints). */
 export async function authenticate(
   authorization: string | undefined,

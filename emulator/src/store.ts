@@ -18,7 +18,6 @@ CREATE TABLE IF NOT EXISTS loyalty_links (
   PRIMARY KEY (connection_id, loyaltycard, user_id)
 );
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS hits (connection_id TEXT NOT NULL, bucket TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS directory_users (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   connection_id TEXT NOT NULL, directory TEXT NOT NULL, email TEXT NOT NULL, fields TEXT NOT NULL,
@@ -44,6 +43,7 @@ const TABLES = [
   "loyalty_users",
   "loyalty_links",
   "settings",
+  // No longer created (rate-limit hits are kept in memory); listed so a reset drops an older database's.
   "hits",
   "directory_users",
   "deletion_requests",
@@ -55,6 +55,11 @@ const TABLES = [
 ];
 /** Enough history for any test or demo; older entries are dropped. */
 const REQUEST_LOG_LIMIT = 500;
+/**
+ * Older entries are deleted once per this many inserts, not on every insert; readers take the newest
+ * REQUEST_LOG_LIMIT, so what they see is the same.
+ */
+const REQUEST_LOG_TRIM_EVERY = 100;
 
 /** A Coupontools loyalty user, with the card it is linked to (null until linked) and its stamps there. */
 export interface LoyaltyUser {
@@ -123,6 +128,8 @@ export interface EmulatorSnapshot {
 
 type Row = Record<string, SqlStorageValue>;
 
+const hitKey = (connectionId: string, bucket: string) => JSON.stringify([connectionId, bucket]);
+
 const text = (v: SqlStorageValue | undefined) => (v === null || v === undefined ? null : String(v));
 const toLoyaltyUser = (r: Row): LoyaltyUser => ({
   id: String(r.id),
@@ -157,15 +164,48 @@ const toDeletionRequest = (r: Row): DeletionRequest => ({
   created_at: new Date(Number(r.created_at)).toISOString(),
 });
 
+/**
+ * In-memory state, valid because this object is the only writer of its database (one Durable Object):
+ * write-through copies of small tables read on every request, and the rate-limit windows.
+ */
+interface Memory {
+  /** The settings table. */
+  settings: Map<string, string>;
+  /** False only when the faults table is known empty, so requests skip the query. */
+  mayHaveFaults: boolean;
+  /**
+   * Rate-limit hits (epoch ms, oldest first) per connection and bucket. Kept in memory only: a window is a
+   * second long and the runtime evicts an object only after it has been idle far longer, so a restart loses
+   * at most the hits of a window in flight (the emulator then lets a few more calls through, never fewer).
+   */
+  hits: Map<string, number[]>;
+  /** Request log inserts since the last trim. */
+  logInserts: number;
+  /** Request log entries (JSON) not written yet: see logRequest. */
+  pendingLog: string[];
+}
+
 export class EmulatorStore {
+  private memory!: Memory;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    this.load();
+  }
+
+  private load(): void {
+    const settings = new Map<string, string>();
+    for (const row of this.sql.exec("SELECT name, value FROM settings")) {
+      settings.set(String(row.name), String(row.value));
+    }
+    this.memory = { settings, mayHaveFaults: true, hits: new Map(), logInserts: 0, pendingLog: [] };
   }
 
   /** Drops everything, ids included, so a reset emulator numbers records from 1 again. */
   reset(): void {
     for (const table of TABLES) this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     this.sql.exec(SCHEMA);
+    this.load();
   }
 
   // Coupontools loyalty cards ---------------------------------------------------------------------
@@ -173,30 +213,46 @@ export class EmulatorStore {
   /** Users on the card whose e-mail, names, phone or id contain `search` (case-insensitive). */
   searchLoyaltyUsers(connectionId: string, loyaltycard: string, search: string): LoyaltyUser[] {
     const like = `%${search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
-    return this.sql
-      .exec(
-        `${LOYALTY_ROWS} WHERE u.connection_id = ?1 AND l.loyaltycard = ?2 AND (
-           lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.first_name, '')) LIKE ?3 ESCAPE '\\'
-           OR lower(coalesce(u.last_name, '')) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.phone, '')) LIKE ?3 ESCAPE '\\'
-           OR CAST(u.id AS TEXT) = ?4) ORDER BY u.id`,
-        connectionId,
-        loyaltycard,
-        like,
-        search,
-      )
-      .toArray()
-      .map(toLoyaltyUser);
+    return this.cardUsers(
+      `AND (lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.first_name, '')) LIKE ?3 ESCAPE '\\'
+       OR lower(coalesce(u.last_name, '')) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.phone, '')) LIKE ?3 ESCAPE '\\'
+       OR CAST(u.id AS TEXT) = ?4)`,
+      connectionId,
+      loyaltycard,
+      like,
+      search,
+    );
   }
 
   listLoyaltyUsers(connectionId: string, loyaltycard: string): LoyaltyUser[] {
-    return this.sql
-      .exec(
-        `${LOYALTY_ROWS} WHERE u.connection_id = ? AND l.loyaltycard = ? ORDER BY u.id`,
-        connectionId,
-        loyaltycard,
-      )
-      .toArray()
-      .map(toLoyaltyUser);
+    return this.cardUsers("", connectionId, loyaltycard);
+  }
+
+  /**
+   * The card's users (?1 connection, ?2 card) that also pass `filter`, by id. A list answer holds the whole
+   * card, so rows are read as arrays in the LoyaltyUser's field order (half the cost of a row object each),
+   * then mapped as toLoyaltyUser does.
+   */
+  private cardUsers(filter: string, ...params: SqlStorageValue[]): LoyaltyUser[] {
+    const rows = this.sql.exec(
+      `SELECT u.id, l.loyaltycard, u.email, u.first_name, u.last_name, u.phone, l.stamps
+       FROM loyalty_links l JOIN loyalty_users u ON u.id = l.user_id AND u.connection_id = l.connection_id
+       WHERE l.connection_id = ?1 AND l.loyaltycard = ?2 ${filter} ORDER BY u.id`,
+      ...params,
+    );
+    const users: LoyaltyUser[] = [];
+    for (const [id, card, email, first, last, phone, stamps] of rows.raw()) {
+      users.push({
+        id: String(id),
+        loyaltycard: text(card),
+        email: String(email),
+        first_name: text(first),
+        last_name: text(last),
+        phone: text(phone),
+        stamps: Number(stamps ?? 0),
+      });
+    }
+    return users;
   }
 
   createLoyaltyUser(
@@ -273,31 +329,33 @@ export class EmulatorStore {
 
   /** Times (epoch ms, oldest first) of the requests counted in `bucket` since `sinceMs`. */
   hitTimes(connectionId: string, bucket: string, sinceMs: number): number[] {
-    this.sql.exec("DELETE FROM hits WHERE at <= ?", sinceMs - 60_000);
-    return this.sql
-      .exec(
-        "SELECT at FROM hits WHERE connection_id = ? AND bucket = ? AND at > ? ORDER BY at",
-        connectionId,
-        bucket,
-        sinceMs,
-      )
-      .toArray()
-      .map((r) => Number(r.at));
+    const times = this.memory.hits.get(hitKey(connectionId, bucket));
+    if (!times) return [];
+    // Hits at or before the window's start are never counted again (a bucket keeps its window length).
+    const kept = times.findIndex((at) => at > sinceMs);
+    times.splice(0, kept === -1 ? times.length : kept);
+    return [...times];
   }
 
   addHit(connectionId: string, bucket: string, at: number): void {
-    this.sql.exec("INSERT INTO hits (connection_id, bucket, at) VALUES (?, ?, ?)", connectionId, bucket, at);
+    const key = hitKey(connectionId, bucket);
+    const times = this.memory.hits.get(key) ?? [];
+    // Kept sorted, as the table's ORDER BY at gave them.
+    let i = times.length;
+    while (i > 0 && (times[i - 1] ?? 0) > at) i--;
+    times.splice(i, 0, at);
+    this.memory.hits.set(key, times);
   }
 
   // Settings --------------------------------------------------------------------------------------
 
   setting(name: string): string | undefined {
-    const row = this.sql.exec("SELECT value FROM settings WHERE name = ?", name).toArray()[0];
-    return row === undefined ? undefined : String(row.value);
+    return this.memory.settings.get(name);
   }
 
   setSetting(name: string, value: string): void {
     this.sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", name, value);
+    this.memory.settings.set(name, value);
   }
 
   // Coupontools directories -----------------------------------------------------------------------
@@ -424,6 +482,7 @@ export class EmulatorStore {
   // Faults and request log ------------------------------------------------------------------------
 
   addFault(spec: FaultSpec): number {
+    this.memory.mayHaveFaults = true;
     const row = this.sql
       .exec(
         "INSERT INTO faults (spec, remaining) VALUES (?, ?) RETURNING seq",
@@ -436,8 +495,11 @@ export class EmulatorStore {
 
   /** Consumes one use of the oldest queued fault that matches the request. */
   takeFault(facts: RequestFacts, options: { vendorPathOnly?: boolean } = {}): FaultSpec | undefined {
+    if (!this.memory.mayHaveFaults) return undefined;
     // Read all rows first: an open cursor would lock the table against the update below.
-    for (const row of this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray()) {
+    const rows = this.sql.exec("SELECT seq, spec FROM faults ORDER BY seq").toArray();
+    if (rows.length === 0) this.memory.mayHaveFaults = false;
+    for (const row of rows) {
       const spec = JSON.parse(String(row.spec)) as FaultSpec;
       if (!faultMatches(spec.match, facts, options)) continue;
       if (spec.rate !== undefined && Math.random() >= spec.rate) continue;
@@ -448,8 +510,27 @@ export class EmulatorStore {
     return undefined;
   }
 
-  logRequest(entry: RequestLogEntry): void {
-    this.sql.exec("INSERT INTO request_log (entry) VALUES (?)", JSON.stringify(entry));
+  /**
+   * Appends to the request log. `deferred`: held in memory until the next entry that is not deferred (or a
+   * read), then written with it in one statement, in order. The vendor calls an action makes are deferred
+   * to their request's own entry: each write statement has a fixed cost in the object's storage layer.
+   */
+  logRequest(entry: RequestLogEntry, options: { deferred?: boolean } = {}): void {
+    this.memory.pendingLog.push(JSON.stringify(entry));
+    if (!options.deferred) this.flushRequestLog();
+  }
+
+  private flushRequestLog(): void {
+    const entries = this.memory.pendingLog;
+    if (entries.length === 0) return;
+    this.memory.pendingLog = [];
+    this.sql.exec(
+      `INSERT INTO request_log (entry) VALUES ${entries.map(() => "(?)").join(", ")}`,
+      ...entries,
+    );
+    this.memory.logInserts += entries.length;
+    if (this.memory.logInserts < REQUEST_LOG_TRIM_EVERY) return;
+    this.memory.logInserts = 0;
     this.sql.exec(
       "DELETE FROM request_log WHERE seq <= (SELECT max(seq) FROM request_log) - ?",
       REQUEST_LOG_LIMIT,
@@ -458,6 +539,7 @@ export class EmulatorStore {
 
   /** Everything, grouped by connection where it applies; for GET /_emulator/state. */
   snapshot(): EmulatorSnapshot {
+    this.flushRequestLog();
     const byConnection = <T>(table: string, map: (r: Row) => T) =>
       this.sql
         .exec(`SELECT * FROM ${table} ORDER BY connection_id, rowid`)
@@ -484,8 +566,12 @@ export class EmulatorStore {
           id: Number(r.seq),
           remaining: Number(r.remaining),
         })),
+      // The newest REQUEST_LOG_LIMIT: the table may hold up to REQUEST_LOG_TRIM_EVERY more until its trim.
       requests: this.sql
-        .exec("SELECT entry FROM request_log ORDER BY seq")
+        .exec(
+          "SELECT entry FROM (SELECT seq, entry FROM request_log ORDER BY seq DESC LIMIT ?) ORDER BY seq",
+          REQUEST_LOG_LIMIT,
+        )
         .toArray()
         .map((r) => JSON.parse(String(r.entry)) as RequestLogEntry),
     };

@@ -46,6 +46,17 @@ describe("Authorization", () => {
     });
   });
 
+  it("refuses a token it accepted before once the token's exp has passed", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 1;
+    const token = await jwt({ id: "t", iss: DEMO.workspaceKey, exp });
+    expect((await list(`Bearer ${token}`)).status).toBe(200);
+    expect((await list(`Bearer ${token}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    const res = await list(`Bearer ${token}`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ data: { reason: "token_expired" } });
+  });
+
   it("rejects a missing header and other schemes", async () => {
     expect(await (await list()).json()).toMatchObject({
       type: "bad_request",

@@ -98,6 +98,13 @@ describe("fault injection", () => {
     expect(res.status).toBe(400);
   });
 
+  it("applies a fault queued after requests that met none", async () => {
+    expect((await list()).status).toBe(200);
+    await injectFault({ status: 502 });
+    expect((await list()).status).toBe(502);
+    expect((await list()).status).toBe(200);
+  });
+
   it("is checked after authentication, so a bad token is still a 401", async () => {
     await injectFault({ status: 500 });
     expect(
@@ -108,6 +115,41 @@ describe("fault injection", () => {
 });
 
 describe("state and reset", () => {
+  it("logs an action's vendor calls, in order, before the action's own request", async () => {
+    const run = await callEmulator("/act", {
+      authorization,
+      body: {
+        key: "create-loyalty-card-user",
+        connectionId: DEMO.coupontools,
+        input: { loyaltyCardId: "card-1", email: "ada@example.com" },
+      },
+    });
+    expect(run.status).toBe(200);
+    await list();
+    const requests = await emulatorState().then((s) => s.requests);
+    expect(requests.map((r) => [r.method, r.path, r.vendorPath, r.action, r.status])).toEqual([
+      ["POST", "(action)", "/v3/loyaltyusers/create", "create-loyalty-card-user", 200],
+      ["POST", "(action)", "/v3/loyaltyusers/link", "create-loyalty-card-user", 200],
+      ["POST", "/act", null, undefined, 200],
+      [
+        "GET",
+        "/connections/ometria-demo/proxy/data-deletion-requests",
+        "/data-deletion-requests",
+        undefined,
+        200,
+      ],
+    ]);
+  });
+
+  it("shows the newest 500 requests, oldest first", async () => {
+    // Unauthenticated calls are answered 401 and logged like any other.
+    for (let i = 0; i < 530; i++) await callEmulator(`/probe-${i}`);
+    const paths = (await emulatorState()).requests.map((r) => r.path);
+    expect(paths).toHaveLength(500);
+    expect(paths[0]).toBe("/probe-30");
+    expect(paths.at(-1)).toBe("/probe-529");
+  });
+
   it("records each request and forgets everything on reset", async () => {
     await callEmulator(`/connections/${DEMO.ometria}/proxy/push`, {
       authorization,

@@ -98,6 +98,33 @@ describe("loyalty users (v3), as docs.coupontools.com api/v3/loyalty describes t
     ]);
   });
 
+  it("list and search answer each user whole, fields in one order, empty ones as null", async () => {
+    const created = await coupontools("/v3/loyaltyusers/create", {
+      email: "ada@example.com",
+      password: "pw-123456",
+      first_name: "Ada",
+    });
+    const ada = (created.body.user as { id: string }).id;
+    await coupontools("/v3/loyaltyusers/link", { loyaltycard: "card-1", user: ada });
+    await coupontools("/v3/loyaltyusers/link", { loyaltycard: "card-2", user: ada });
+    const bob = await userOnCard("card-1", "bob@example.com");
+    await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user: bob, amount: 2 });
+    const text = async (path: string, body: unknown) =>
+      (await callEmulator(`/connections/${DEMO.coupontools}/proxy${path}`, { authorization, body })).text();
+
+    const adaOnCard1 = `{"id":"${ada}","loyaltycard":"card-1","email":"ada@example.com","first_name":"Ada","last_name":null,"phone":null,"stamps":0}`;
+    const bobOnCard1 = `{"id":"${bob}","loyaltycard":"card-1","email":"bob@example.com","first_name":null,"last_name":null,"phone":null,"stamps":2}`;
+    expect(await text("/v3/loyaltyusers/list", { loyaltycard: "card-1" })).toBe(
+      `{"status":{"status":"OK"},"users":[${adaOnCard1},${bobOnCard1}]}`,
+    );
+    expect(await text("/v3/loyaltyusers/search", { loyaltycard: "card-1", search: "bob" })).toBe(
+      `{"status":{"status":"OK"},"users":[${bobOnCard1}]}`,
+    );
+    expect(await text("/v3/loyaltyusers/list", { loyaltycard: "card-3" })).toBe(
+      `{"status":{"status":"OK"},"users":[]}`,
+    );
+  });
+
   it("update adds to the balance under the configured amount field, per card and user", async () => {
     const ada = await userOnCard("card-1", "ada@example.com");
     const bob = await userOnCard("card-1", "bob@example.com");

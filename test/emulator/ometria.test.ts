@@ -75,6 +75,22 @@ describe("push", () => {
     expect(statuses.filter((s) => s === 429)).toHaveLength(1);
   });
 
+  it("counts pushes per connection in a sliding second, forgotten on reset", async () => {
+    const push = (i: number) => ometria("/push", [{ "@type": "contact", id: `c-${i}` }]);
+    const started = Date.now();
+    for (let i = 0; i < 8; i++) expect((await push(i)).status).toBe(200);
+    const limited = await push(8);
+    expect(limited).toMatchObject({ status: 429, retryAfter: "1" });
+    // Pushes answered 429 are not counted: once the first 8 are a second old, pushes pass again.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 1_050 - Date.now())));
+    expect((await push(9)).status).toBe(200);
+
+    for (let i = 10; i < 17; i++) await push(i);
+    expect((await push(17)).status).toBe(429);
+    await resetEmulator();
+    expect((await push(18)).status).toBe(200);
+  });
+
   it("serves the API under the configured base path only", async () => {
     await setEmulatorSettings({ ometriaBasePath: "/v2" });
     expect((await ometria("/push", [{ "@type": "contact", id: "c-1" }])).status).toBe(404);

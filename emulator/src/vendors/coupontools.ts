@@ -73,16 +73,17 @@ const fail = (c: Context<VendorEnv>, code: number, description: string) =>
     c.env.config.EMULATOR_COUPONTOOLS_ERROR_STATUS as ContentfulStatusCode,
   );
 
+// Built once, not per call: building a zod schema costs more than most parses it does.
+const AnswerStatusSchema = z.object({
+  status: z.object({
+    status: z.string(),
+    errors: z.looseObject({ error_message_description: z.array(z.string()).optional() }).optional(),
+  }),
+});
+
 /** The error a Coupontools answer carries in its body, if any (used to map action runs). */
 export function coupontoolsBodyError(body: unknown): string | undefined {
-  const parsed = z
-    .object({
-      status: z.object({
-        status: z.string(),
-        errors: z.looseObject({ error_message_description: z.array(z.string()).optional() }).optional(),
-      }),
-    })
-    .safeParse(body);
+  const parsed = AnswerStatusSchema.safeParse(body);
   if (!parsed.success || parsed.data.status.status === "OK") return undefined;
   return parsed.data.status.errors?.error_message_description?.join("; ") ?? parsed.data.status.status;
 }
@@ -116,6 +117,9 @@ async function params<S extends z.ZodType>(
   return { ok: true, data: parsed.data };
 }
 
+const EmailSchema = z.email();
+const StampsAmountSchema = z.coerce.number().int();
+
 export const coupontools = new Hono<VendorEnv>();
 
 // docs api/v3/loyalty search: loyaltycard + search required; search ≥ 3 characters of A-Z a-z 0-9 - _ @.
@@ -142,7 +146,7 @@ coupontools.post("/v3/loyaltyusers/create", async (c) => {
   const body = await params(c, LoyaltyCreateSchema, ["email", "password"]);
   if (!body.ok) return body.res;
   const { email, first_name, last_name, phone } = body.data;
-  if (!z.email().safeParse(email).success)
+  if (!EmailSchema.safeParse(email).success)
     return fail(c, CT_ERROR.emailInvalid, "Email address is not valid."); // code 305 (docs api/account)
   // Whether an e-mail may hold two loyalty users is not documented: the emulator allows it (lenient).
   const user = c.env.store.createLoyaltyUser(c.env.connectionId, { email, first_name, last_name, phone });
@@ -166,10 +170,7 @@ coupontools.post("/v3/loyaltyusers/update", async (c) => {
   const body = await params(c, LoyaltyLinkSchema, ["loyaltycard", "user", field]);
   if (!body.ok) return body.res;
   const { loyaltycard, user } = body.data;
-  const amount = z.coerce
-    .number()
-    .int()
-    .safeParse((body.data as Record<string, unknown>)[field]);
+  const amount = StampsAmountSchema.safeParse((body.data as Record<string, unknown>)[field]);
   if (!amount.success) return fail(c, CT_ERROR.invalidCharacter, `Invalid parameter: ${field}`);
   // The legacy page says update "adds" stamps: the amount is added to the balance.
   const updated = c.env.store.addStamps(c.env.connectionId, loyaltycard, user, amount.data);

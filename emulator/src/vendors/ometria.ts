@@ -25,6 +25,8 @@ const PushRecordSchema = z.looseObject({
   "@type": z.string().min(1),
   id: z.union([z.string().min(1), z.number()]).transform(String),
 });
+// support.ometria.com Push API: the body is a JSON array, even for one record.
+const PushBodySchema = z.array(z.unknown());
 /** The POST body's field names are not public (the docs page is cut off): `email` + `comment` is assumed. */
 export const DeletionRequestSchema = z.object({ email: z.email(), comment: z.string().max(1000).optional() });
 
@@ -52,7 +54,7 @@ ometria.post("/push", async (c) => {
   const limited = overLimit(c, "push", PUSH_LIMIT, PUSH_WINDOW_MS);
   if (limited) return limited;
   // support.ometria.com Push API: the body is a JSON array, even for one record.
-  const body = await readBody(c, z.array(z.unknown()));
+  const body = await readBody(c, PushBodySchema);
   if (!body.ok) return fail(c, `Expected a JSON array of records. ${body.message}`, 400);
   if (body.data.length > PUSH_BATCH_LIMIT)
     return fail(c, `At most ${PUSH_BATCH_LIMIT} records per request.`, 400);
