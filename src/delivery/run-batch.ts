@@ -60,10 +60,15 @@ export async function runBatch(
       // Each further send may take a whole call timeout: keep the claims alive meanwhile.
       await extendLeases(ctx.env.DB, claimedIds, ctx.now() + ctx.config.delivery.lease_ms);
     }
-    return spec.send(records, reaction.options, {
+    const outcome = await spec.send(records, reaction.options, {
       membrane: ctx.membrane,
       connectionId: reaction.connection,
     });
+    if (records.length === 1) return outcome;
+    // The first 2 KB of a many-record body show other deliveries' records, not this one's: each attempt keeps
+    // the call and how many records it carried (its own record is built from its event again).
+    const { body: _excerpt, ...call } = outcome.request;
+    return { ...outcome, request: { ...call, records: records.length } };
   };
   const outcomes = await sendNarrowing(ctx, spec, send, sendable);
   const served = [...outcomes].filter(([, result]) => result.outcome === "success");

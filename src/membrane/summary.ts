@@ -10,6 +10,8 @@ export interface RequestSummary {
   path: string;
   /** Excerpt of the JSON sent, at most EXCERPT_LIMIT_BYTES. */
   body?: string;
+  /** How many records a batched call carried (its body is then not kept per delivery). */
+  records?: number;
 }
 
 export interface ResponseSummary {

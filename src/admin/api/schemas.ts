@@ -94,6 +94,11 @@ export const requestSummary = z.object({
   method: z.string(),
   path: z.string().describe("Membrane path and query (secrets masked)"),
   body: z.string().optional().describe("Excerpt of the JSON sent, e-mails and secrets masked"),
+  records: z
+    .int()
+    .positive()
+    .optional()
+    .describe("How many records a batched call (Ometria /push) carried; its body is then not kept"),
 });
 
 export const attempt = z.object({

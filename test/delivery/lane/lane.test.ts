@@ -114,6 +114,20 @@ describe("batching", () => {
     const pushes = await vendorCalls("/push");
     expect(pushes.map((p) => (p.body as unknown[]).length)).toEqual([100, 100, 50]);
     expect((await emulatorState()).pushedRecords).toHaveLength(250);
+    // Each attempt names the call and how many records it carried, not the first records of the body.
+    const { results } = await env.DB.prepare(
+      "SELECT request_summary, outcome FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?1))",
+    )
+      .bind(JSON.stringify(items.map((i) => i.deliveryId)))
+      .all<{ request_summary: string; outcome: string }>();
+    const summaries = results.map((r) => [JSON.parse(r.request_summary), r.outcome]);
+    expect(summaries).toHaveLength(250);
+    for (const [summary, outcome] of summaries) {
+      expect(outcome).toBe("success");
+      expect(summary).toMatchObject({ method: "POST", records: expect.any(Number) });
+      expect(summary).not.toHaveProperty("body");
+    }
+    expect(summaries.filter(([summary]) => summary.records === 50)).toHaveLength(50);
   });
 
   it("fails a record the vendor rejects on its own delivery, and no other", async () => {
