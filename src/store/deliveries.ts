@@ -244,29 +244,7 @@ export async function recordAttempt(
   now: number,
 ): Promise<boolean> {
   const [, moved] = await db.batch([
-    db
-      .prepare(
-        // An erasure may have redacted the event while the call ran: then no excerpt of it is kept.
-        `UPDATE attempts SET finished_at = ?3, outcome = ?4, error_code = ?5,
-           request_summary = CASE WHEN ${EVENT_REDACTED}
-             THEN json_remove(COALESCE(?6, request_summary), '$.body') ELSE COALESCE(?6, request_summary) END,
-           response_status = ?7, response_excerpt = CASE WHEN ${EVENT_REDACTED} THEN NULL ELSE ?8 END,
-           duration_ms = ?9,
-           action_run_id = ?10
-         WHERE delivery_id = ?1 AND number = ?2`,
-      )
-      .bind(
-        id,
-        attempt,
-        now,
-        result.outcome,
-        result.errorCode ?? null,
-        result.request ? JSON.stringify(result.request) : null,
-        result.response?.status ?? null,
-        result.response?.body ?? null,
-        result.durationMs,
-        result.actionRunId ?? null,
-      ),
+    attemptResult(db, [{ id, attempt }], result, now),
     db
       .prepare(
         `UPDATE deliveries SET status = ?2, next_attempt_at = ?3, lease_until = NULL, updated_at = ?4,
@@ -293,6 +271,42 @@ export async function recordAttempt(
   return (moved?.meta.changes ?? 0) > 0;
 }
 
+/** The (delivery id, attempt number) pairs in ?1, a JSON array of `[id, number]`. */
+const PAIRS = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)";
+
+/**
+ * Writes one attempt result on each of these attempts. An erasure may have redacted the event while the call
+ * ran: then no excerpt of it is kept.
+ */
+function attemptResult(
+  db: D1Database,
+  claims: ReadonlyArray<{ id: string; attempt: number }>,
+  result: AttemptResult,
+  now: number,
+): D1PreparedStatement {
+  const redacted = eventRedacted("attempts.delivery_id");
+  return db
+    .prepare(
+      `UPDATE attempts SET finished_at = ?2, outcome = ?3, error_code = ?4,
+         request_summary = CASE WHEN ${redacted}
+           THEN json_remove(COALESCE(?5, request_summary), '$.body') ELSE COALESCE(?5, request_summary) END,
+         response_status = ?6, response_excerpt = CASE WHEN ${redacted} THEN NULL ELSE ?7 END,
+         duration_ms = ?8, action_run_id = ?9
+       WHERE (delivery_id, number) IN (${PAIRS})`,
+    )
+    .bind(
+      JSON.stringify(claims.map((c) => [c.id, c.attempt])),
+      now,
+      result.outcome,
+      result.errorCode ?? null,
+      result.request ? JSON.stringify(result.request) : null,
+      result.response?.status ?? null,
+      result.response?.body ?? null,
+      result.durationMs,
+      result.actionRunId ?? null,
+    );
+}
+
 /**
  * recordAttempt for deliveries that one call served with one successful answer (a batched push), in one
  * transaction: each attempt gets the shared result, each delivery still held by its attempt succeeds, and their
@@ -307,34 +321,14 @@ export async function recordSuccesses(
   if (claims.length === 0) return new Set();
   const pairs = JSON.stringify(claims.map((c) => [c.id, c.attempt]));
   const ids = JSON.stringify(claims.map((c) => c.id));
-  const mine = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)";
-  const redacted = eventRedacted("attempts.delivery_id");
   const [, moved] = await db.batch<{ id: string }>([
-    db
-      .prepare(
-        `UPDATE attempts SET finished_at = ?2, outcome = 'success', error_code = ?3,
-           request_summary = CASE WHEN ${redacted}
-             THEN json_remove(COALESCE(?4, request_summary), '$.body') ELSE COALESCE(?4, request_summary) END,
-           response_status = ?5, response_excerpt = CASE WHEN ${redacted} THEN NULL ELSE ?6 END,
-           duration_ms = ?7, action_run_id = ?8
-         WHERE (delivery_id, number) IN (${mine})`,
-      )
-      .bind(
-        pairs,
-        now,
-        result.errorCode ?? null,
-        result.request ? JSON.stringify(result.request) : null,
-        result.response?.status ?? null,
-        result.response?.body ?? null,
-        result.durationMs,
-        result.actionRunId ?? null,
-      ),
+    attemptResult(db, claims, result, now),
     db
       .prepare(
         `UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, lease_until = NULL, updated_at = ?2,
            last_error_code = NULL, last_error = NULL, completed_at = ?2, held_event_json = NULL,
            reconcile_state = NULL
-         WHERE status = 'in_flight' AND (id, attempts) IN (${mine})
+         WHERE status = 'in_flight' AND (id, attempts) IN (${PAIRS})
          RETURNING id`,
       )
       .bind(pairs, now),
