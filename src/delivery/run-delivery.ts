@@ -7,6 +7,7 @@ import { sendMessages } from "../queue/send";
 import type { ReactionResult, RecipeContext, Reconciliation } from "../reactions/types";
 import {
   type AttemptResult,
+  type ClaimedEvent,
   claimDelivery,
   claimDue,
   type DeliveryRow,
@@ -17,7 +18,7 @@ import {
   recordAttempt,
   saveReconcileState,
 } from "../store/deliveries";
-import { type EventRow, getEvent, refreshEventStatus } from "../store/events";
+import { getEvent, getRawBody, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
 import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
@@ -49,9 +50,9 @@ export interface ClaimedDelivery {
   /** The event, or why the recipe cannot run (event gone or redacted). */
   event: CanonicalEvent | { missing: string };
   /** The person's values (names, address...) a dead letter must not carry. */
-  personal: () => readonly string[];
-  /** The vendor's payload for `$raw`, parsed only when a mapping asks for it. */
-  raw: () => unknown;
+  personal: () => Promise<readonly string[]>;
+  /** The vendor's payload for `$raw`, read and parsed only when a mapping asks for it. */
+  raw: () => Promise<unknown>;
 }
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
@@ -229,7 +230,7 @@ async function claimForAttempt(
   // A redacted event's own deletion delivery still holds what it must send (read after the event, so a
   // redaction between the two reads is seen with its hold).
   const held = row?.redacted_at === null || row === null ? null : await heldEventJson(env.DB, delivery.id);
-  return claimedDelivery(delivery, reaction, attempt, row, held);
+  return claimedDelivery(delivery, reaction, attempt, row, held, async () => row?.raw_body ?? null);
 }
 
 /**
@@ -253,7 +254,9 @@ export async function claimForAttempts(
     if (reaction)
       claims.set(
         delivery.id,
-        claimedDelivery(delivery, reaction, delivery.attempts, event, delivery.held_event_json),
+        claimedDelivery(delivery, reaction, delivery.attempts, event, delivery.held_event_json, () =>
+          getRawBody(ctx.env.DB, delivery.event_id),
+        ),
       );
   }
   await Promise.all(
@@ -275,8 +278,9 @@ function claimedDelivery(
   delivery: DeliveryRow,
   reaction: Reaction,
   attempt: number,
-  row: EventRow | null,
+  row: ClaimedEvent | null,
   held: string | null,
+  rawBody: () => Promise<string | null>,
 ): ClaimedDelivery {
   const input = row === null ? null : row.redacted_at === null ? row.event_json : held;
   const event = !row
@@ -284,10 +288,10 @@ function claimedDelivery(
     : input === null
       ? { missing: "the event was redacted after an erasure request" }
       : (readStoredEvent(input) as CanonicalEvent);
-  // Parsed only for a dead letter: the raw body may be large, and most attempts do not die.
-  const personal = () => personalValues([input, row?.raw_body].map(parseOrNull));
+  // Read and parsed only for a dead letter: the raw body may be large, and most attempts do not die.
+  const personal = async () => personalValues([input, row ? await rawBody() : null].map(parseOrNull));
   // A redacted event's raw body is gone: `$raw` is undefined then, like after retention.
-  const raw = () => rawPayload(row?.raw_body);
+  const raw = async () => rawPayload(row ? await rawBody() : null);
   return { delivery, reaction, attempt, event, personal, raw };
 }
 
@@ -417,7 +421,7 @@ export async function finish(
     return { step: "held", until: now + 1_000 };
   }
   if (status === "dead") {
-    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", personal());
+    await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", await personal());
     if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, result.errorCode ?? "unknown", attempt);
   }
   log(status === "dead" ? "warn" : "info", "delivery.attempt", {

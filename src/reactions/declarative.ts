@@ -40,7 +40,7 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
     ...(spec.pace && { pace: spec.pace }),
     async run(event, _options, ctx): Promise<ReactionResult> {
       // The whole request is mapped before anything is sent: a gap fails the delivery, never a half call.
-      const request = await mapRequest(spec, event, { raw: ctx.raw?.() });
+      const request = await mapRequest(spec, event, { raw: await ctx.raw?.() });
       if ("kind" in request) return request;
       const outcome =
         request.call === "action"

@@ -78,7 +78,7 @@ export interface RecipeContext {
    */
   checkpoint?(saved: unknown): Promise<void>;
   /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
-  raw?: () => unknown;
+  raw?: () => unknown | Promise<unknown>;
   /**
    * Runs `read` once for every delivery that asks for the same `key` at the same time, never answering with a
    * read that started before the caller asked (src/lib/fresh-reads.ts). Absent outside the engine.

@@ -155,11 +155,15 @@ export async function claimDelivery(
   return attempts ?? null;
 }
 
+/** What an attempt reads of its event. */
+export type ClaimedEvent = Pick<EventRow, "id" | "redacted_at" | "event_json">;
+
 /** A delivery taken for an attempt by claimDue, with its event as read in the same transaction. */
 export interface DueClaim {
   /** The row as claimed: in flight, `attempts` counting this attempt. */
   delivery: DeliveryRow;
-  event: EventRow | null;
+  /** What an attempt reads of it; the raw body, which only `$raw` and dead letters need, is read then. */
+  event: ClaimedEvent | null;
 }
 
 /**
@@ -202,11 +206,14 @@ export async function claimDue(
       )
       .bind(JSON.stringify(ids), until, now, requests),
     db
-      .prepare(`SELECT * FROM events WHERE id IN (SELECT event_id FROM deliveries WHERE id IN (${taken}))`)
+      .prepare(
+        `SELECT id, redacted_at, event_json FROM events
+         WHERE id IN (SELECT event_id FROM deliveries WHERE id IN (${taken}))`,
+      )
       .bind(JSON.stringify(ids), until, now),
   ]);
   const byId = new Map(
-    ((events?.results ?? []) as unknown as EventRow[]).map((event) => [event.id, event] as const),
+    ((events?.results ?? []) as unknown as ClaimedEvent[]).map((event) => [event.id, event] as const),
   );
   return ((claimed?.results ?? []) as unknown as DeliveryRow[]).map((delivery) => ({
     delivery,

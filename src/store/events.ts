@@ -200,6 +200,15 @@ export async function getEvent(db: D1Database, id: string): Promise<EventRow | n
   return db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
 }
 
+/** The vendor's body as received, while it is kept (null after retention or an erasure). */
+export async function getRawBody(db: D1Database, id: string): Promise<string | null> {
+  const row = await db
+    .prepare("SELECT raw_body FROM events WHERE id = ?1")
+    .bind(id)
+    .first<{ raw_body: string | null }>();
+  return row?.raw_body ?? null;
+}
+
 export async function setEventStatus(
   db: D1Database,
   id: string,
