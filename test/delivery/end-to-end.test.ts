@@ -10,6 +10,7 @@ import erasure from "../fixtures/kooomo/customer-erasure-requested.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { acceptedId, deliver } from "../support/deliveries";
 import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../support/emulator";
+import { paidOrderPayload } from "../support/orders";
 import { deliveriesOf } from "../support/stored-events";
 import { waitFor } from "../support/wait";
 
@@ -54,13 +55,7 @@ function delivery(rows: DeliveryRow[], reaction: string): DeliveryRow {
   return row;
 }
 
-function paidOrder(id: string, customer: Record<string, unknown> = {}) {
-  return {
-    ...orderPaid,
-    id: `evt_${id}`,
-    data: { ...orderPaid.data, id, number: id, customer: { ...orderPaid.data.customer, ...customer } },
-  };
-}
+const paidOrder = paidOrderPayload;
 
 const stampCalls = async () =>
   (await recordedRequests()).filter((r) => r.vendorPath === "/v3/loyaltyusers/update" && !r.fault);

@@ -13,7 +13,6 @@ import {
   saveReconcileState,
 } from "../../src/store/deliveries";
 import { readStoredEvent } from "../../src/store/stored-event";
-import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { acceptedId, deliver } from "../support/deliveries";
 import {
   emulatorState,
@@ -22,6 +21,7 @@ import {
   recordedRequests,
   resetEmulator,
 } from "../support/emulator";
+import { paidOrderPayload } from "../support/orders";
 import { recordingQueue } from "../support/recording-queue";
 import { deliveriesOf, eventRow, storeUnqueued } from "../support/stored-events";
 import { waitFor } from "../support/wait";
@@ -46,18 +46,8 @@ async function attemptsOf(deliveryId: string) {
   return results.map((a) => [a.outcome, a.error_code]);
 }
 
-function paidOrder(id: string, email: string, customerId?: number) {
-  return {
-    ...orderPaid,
-    id: `evt_${id}`,
-    data: {
-      ...orderPaid.data,
-      id,
-      number: id,
-      customer: { ...orderPaid.data.customer, email, ...(customerId !== undefined && { id: customerId }) },
-    },
-  };
-}
+const paidOrder = (id: string, email: string, customerId?: number) =>
+  paidOrderPayload(id, { email, ...(customerId !== undefined && { id: customerId }) });
 
 async function stampsDelivery(eventId: string, timeoutMs = 20_000): Promise<DeliveryRow> {
   const rows = await waitFor(

@@ -20,6 +20,7 @@ import {
   resetEmulator,
   setEmulatorSettings,
 } from "../support/emulator";
+import { paidOrderPayload } from "../support/orders";
 
 // Each recipe's requests, run against the emulator: its vendor routes and actions enforce the vendors'
 // documented contracts (emulator/src/vendors/*.ts), so a request the docs refuse fails here.
@@ -36,17 +37,7 @@ function event<T extends EventType>(vendor: "kooomo" | "coupontools", payload: u
   ) as CanonicalEvent<T>;
 }
 function paidOrder(id: string, customer: Record<string, unknown> = {}, total?: string) {
-  return event<"order.paid">("kooomo", {
-    ...orderPaid,
-    id: `evt_${id}`,
-    data: {
-      ...orderPaid.data,
-      id,
-      number: id,
-      ...(total && { total }),
-      customer: { ...orderPaid.data.customer, ...customer },
-    },
-  });
+  return event<"order.paid">("kooomo", paidOrderPayload(id, customer, total ? { total } : {}));
 }
 
 async function run(
