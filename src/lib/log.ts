@@ -11,8 +11,11 @@ export function redactEmail(value: string): string {
   return value.replace(EMAIL, (_m, domain: string) => `***@${domain}`);
 }
 
+/** A field whose value is masked whatever it holds. */
+export const isSecretKey = (key: string): boolean => SECRET_KEYS.test(key);
+
 export function redact(value: unknown, key = ""): unknown {
-  if (SECRET_KEYS.test(key) && value !== undefined && value !== null) return "[redacted]";
+  if (isSecretKey(key) && value !== undefined && value !== null) return "[redacted]";
   if (typeof value === "string") return redactEmail(value);
   if (Array.isArray(value)) return value.map((v) => redact(v));
   if (value && typeof value === "object") {

@@ -141,7 +141,8 @@ export class MembraneClient {
       return finish(classifyFailure(error, timeoutMs));
     }
     // A cut-off body is not parsed: half a JSON document would be misread.
-    const parsed = truncated ? text : parseBody(text);
+    const json = truncated ? undefined : parseJson(text);
+    const parsed = json !== undefined ? json.value : text === "" ? null : text;
     const verdict = classifyAnswer({
       call: kind,
       status: response.status,
@@ -150,7 +151,7 @@ export class MembraneClient {
       acceptBody: options.acceptBody,
       nowMs: this.now(),
     });
-    const summary = summarizeResponse(response.status, response.headers, text);
+    const summary = summarizeResponse(response.status, response.headers, text, json);
     const outcome = finish(verdict, truncated ? { ...summary, truncatedAtBytes: readLimit } : summary);
     const actionRunId = kind === "action" ? actionRunIdOf(parsed) : undefined;
     return actionRunId === undefined ? outcome : { ...outcome, actionRunId };
@@ -163,23 +164,37 @@ export async function readCapped(
   limit: number,
 ): Promise<{ text: string; truncated: boolean }> {
   if (!response.body) return { text: "", truncated: false };
+  // A declared length within the limit is read in one go: the runtime ends the body at that length.
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (Number.isInteger(declared) && declared <= limit)
+    return { text: await response.text(), truncated: false };
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
+  const chunks: Uint8Array[] = [];
   let kept = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return { text: text + decoder.decode(), truncated: false };
+    if (done) return { text: decodeChunks(chunks, kept), truncated: false };
     const room = limit - kept;
     if (value.byteLength > room) {
-      text += decoder.decode(value.subarray(0, room));
+      chunks.push(value.subarray(0, room));
       // Nothing more is read: the sender's remaining bytes are dropped with the stream.
       await reader.cancel().catch(() => undefined);
-      return { text, truncated: true };
+      return { text: decodeChunks(chunks, limit), truncated: true };
     }
+    chunks.push(value);
     kept += value.byteLength;
-    text += decoder.decode(value, { stream: true });
   }
+}
+
+/** One UTF-8 decoding of all chunks, so a character split between two chunks stays whole. */
+function decodeChunks(chunks: Uint8Array[], length: number): string {
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function actionRunIdOf(body: unknown): string | undefined {
@@ -188,12 +203,13 @@ function actionRunIdOf(body: unknown): string | undefined {
   return typeof id === "string" && id.length <= 200 ? id : undefined;
 }
 
-function parseBody(text: string): unknown {
-  if (text === "") return null;
+/** The body's JSON value, or undefined when it is empty or not JSON. */
+function parseJson(text: string): { value: unknown } | undefined {
+  if (text === "") return undefined;
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch {
-    return text;
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { redact, redactEmail } from "../lib/log";
+import { isSecretKey, redact, redactEmail } from "../lib/log";
 
 /**
  * What is kept of a Membrane call for the delivery record: enough to see why it failed, never the
@@ -49,22 +49,62 @@ const PERSONAL_FIELDS = new Set([
   "search",
 ]);
 
-function maskPersonal(value: unknown): unknown {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [
-      k,
-      PERSONAL_FIELDS.has(k) && typeof v === "string" ? "[redacted]" : v,
-    ]),
-  );
+/**
+ * `JSON.stringify(redact(value))`, with the top-level PERSONAL_FIELDS masked too, written only until it is
+ * longer than `limit` characters: a summary keeps 2 KB, and a list answer of thousands of users need not be
+ * masked and written whole for that.
+ */
+export function maskedJsonPrefix(value: unknown, limit: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  const put = (text: string) => {
+    parts.push(text);
+    length += text.length;
+  };
+  const write = (v: unknown, key: string, top: boolean): void => {
+    if (isSecretKey(key) && v !== undefined && v !== null) put('"[redacted]"');
+    else if (typeof v === "string") put(JSON.stringify(redactEmail(v)));
+    else if (Array.isArray(v)) {
+      put("[");
+      for (let i = 0; i < v.length && length <= limit; i++) {
+        if (i > 0) put(",");
+        write(v[i], "", false);
+      }
+      put("]");
+    } else if (typeof v === "object" && v !== null) {
+      put("{");
+      let first = true;
+      for (const [k, item] of Object.entries(v)) {
+        if (length > limit) break;
+        if (!first) put(",");
+        first = false;
+        put(`${JSON.stringify(k)}:`);
+        write(top && PERSONAL_FIELDS.has(k) && typeof item === "string" ? "[redacted]" : item, k, false);
+      }
+      put("}");
+    } else put(JSON.stringify(v) ?? "null");
+  };
+  write(value, "", true);
+  return parts.join("");
 }
 
-function maskedBody(text: string): string {
-  try {
-    return JSON.stringify(redact(maskPersonal(JSON.parse(text))));
-  } catch {
-    return redactEmail(text);
+/** The masked excerpt of a body: its JSON value when it is one (`json`, parsed here when not given), else its text. */
+function maskedExcerpt(text: string, json?: { value: unknown }): string {
+  let parsed = json;
+  if (parsed === undefined) {
+    try {
+      parsed = { value: JSON.parse(text) };
+    } catch {
+      parsed = undefined;
+    }
   }
+  // Only the start of a long text is masked. A masked address keeps at least 8 of every 69 characters (a
+  // 64-character local part becomes "***"), so 16× the limit masks to well over the limit: the excerpt is cut
+  // and says so, and an address split at the end of the start lies past the cut.
+  const start = text.slice(0, 16 * EXCERPT_LIMIT_BYTES);
+  return excerpt(
+    parsed === undefined ? redactEmail(start) : maskedJsonPrefix(parsed.value, EXCERPT_LIMIT_BYTES),
+  );
 }
 
 export function summarizeRequest(method: string, url: URL, body: string | undefined): RequestSummary {
@@ -72,12 +112,18 @@ export function summarizeRequest(method: string, url: URL, body: string | undefi
   for (const [key, value] of url.searchParams) query.append(key, String(redact(value, key)));
   const search = query.size > 0 ? `?${query}` : "";
   const summary: RequestSummary = { method, path: url.pathname + search };
-  if (body !== undefined) summary.body = excerpt(maskedBody(body));
+  if (body !== undefined) summary.body = maskedExcerpt(body);
   return summary;
 }
 
-export function summarizeResponse(status: number, headers: Headers, body: string): ResponseSummary {
-  const summary: ResponseSummary = { status, body: excerpt(maskedBody(body)) };
+/** `json`: the body's parsed value when the caller has parsed it already. */
+export function summarizeResponse(
+  status: number,
+  headers: Headers,
+  body: string,
+  json?: { value: unknown },
+): ResponseSummary {
+  const summary: ResponseSummary = { status, body: maskedExcerpt(body, json) };
   const contentType = headers.get("content-type");
   const retryAfter = headers.get("retry-after");
   if (contentType) summary.contentType = contentType;

@@ -220,4 +220,31 @@ describe("the answer is read with a size cap", () => {
     const { text, truncated } = await readCapped(new Response("é".repeat(100)), 1024);
     expect({ text, truncated }).toEqual({ text: "é".repeat(100), truncated: false });
   });
+
+  const chunked = (...chunks: Uint8Array[]) =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+          controller.close();
+        },
+      }),
+    );
+  const utf8 = new TextEncoder().encode("aé€😀z"); // 1 + 2 + 3 + 4 + 1 bytes
+
+  it("keeps a character split between two chunks whole", async () => {
+    for (let cut = 1; cut < utf8.byteLength; cut++) {
+      const read = await readCapped(chunked(utf8.subarray(0, cut), utf8.subarray(cut)), 1024);
+      expect(read).toEqual({ text: "aé€😀z", truncated: false });
+    }
+  });
+
+  it("cuts a streamed body of unknown length at the cap, and one whose declared length is over it", async () => {
+    expect(await readCapped(chunked(utf8.subarray(0, 4), utf8.subarray(4)), 6)).toEqual({
+      text: "aé€",
+      truncated: true,
+    });
+    const declared = new Response("x".repeat(50), { headers: { "content-length": "50" } });
+    expect(await readCapped(declared, 20)).toEqual({ text: "x".repeat(20), truncated: true });
+  });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { redact } from "../../src/lib/log";
 import {
   EXCERPT_LIMIT_BYTES,
   excerpt,
+  maskedJsonPrefix,
   summarizeRequest,
   summarizeResponse,
 } from "../../src/membrane/summary";
@@ -53,4 +55,45 @@ it("masks the Coupontools search term (the customer's e-mail local part) in requ
     JSON.stringify({ loyaltycard: "card-1", search: "ada_lovelace" }),
   );
   expect(summary.body).toBe('{"loyaltycard":"card-1","search":"[redacted]"}');
+});
+
+describe("masked JSON written only as far as the excerpt needs", () => {
+  const value = {
+    records: [
+      { id: 1, email: "ada@example.com", tags: ["a", null, true, 2.5], nested: { api_key: "k", note: "é" } },
+      { id: 2, email: null, password: { any: "thing" }, empty: {}, list: [] },
+    ],
+    token: null,
+    search: "ada_lovelace",
+    total: -3e-7,
+  };
+
+  it("writes what JSON.stringify writes of the redacted value, the top-level search term masked", () => {
+    const expected = JSON.stringify({ ...(redact(value) as object), search: "[redacted]" });
+    expect(maskedJsonPrefix(value, Number.POSITIVE_INFINITY)).toBe(expected);
+    expect(maskedJsonPrefix([value], Number.POSITIVE_INFINITY)).toBe(JSON.stringify(redact([value])));
+  });
+
+  it("stops soon after the limit, and the response excerpt is the same as of the whole masked body", () => {
+    const users = Array.from({ length: 3000 }, (_, n) => ({
+      id: `u${n}`,
+      email: `user${n}@example.com`,
+      stamps: n,
+    }));
+    const written = maskedJsonPrefix({ records: users }, 100);
+    expect(written.length).toBeGreaterThan(100);
+    expect(written.length).toBeLessThan(200);
+    const body = JSON.stringify({ records: users });
+    const summary = summarizeResponse(200, new Headers(), body);
+    expect(summary.body).toBe(excerpt(JSON.stringify(redact({ records: users }))));
+    expect(summary.body).not.toMatch(/user\d+@/);
+    expect(summary.body.endsWith("…[truncated]")).toBe(true);
+  });
+
+  it("masks the addresses of a long text body, however densely they fill it", () => {
+    const dense = Array.from({ length: 2000 }, (_, n) => `${"l".repeat(64)}${n}@ex.co`).join(" ");
+    const masked = summarizeResponse(502, new Headers(), dense).body;
+    expect(masked).not.toMatch(/l{4}/);
+    expect(masked.endsWith("…[truncated]")).toBe(true);
+  });
 });
