@@ -7,11 +7,21 @@ export const money = z.strictObject({
 });
 export type Money = z.infer<typeof money>;
 
-/** Minor-unit digits of a currency (EUR 2, JPY 0, KWD 3), from the platform's ICU data. */
+const digitsByCurrency = new Map<string, number>();
+
+/**
+ * Minor-unit digits of a currency (EUR 2, JPY 0, KWD 3), from the platform's ICU data; kept per currency,
+ * because building a formatter costs more than the rest of an order's record.
+ */
 export function minorDigits(currency: string): number {
-  return (
-    new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2
-  );
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits =
+      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ??
+      2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 /**
