@@ -20,12 +20,22 @@ export const deliverySettings = z.strictObject({
   lease_ms: z.number().int().positive().default(120_000),
   /** Most attempts (or batches) one connection's lane runs at once. */
   lane_concurrency: z.number().int().min(1).max(256).default(32),
+  /**
+   * lane_concurrency for named connections (Membrane connection id -> most at once): more for a vendor that
+   * takes more and answers slowly, fewer for one that refuses parallel calls.
+   */
+  connection_concurrency: z.record(z.string().min(1), z.number().int().min(1).max(256)).default({}),
   /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */
   breaker_failures: z.number().int().min(1).default(5),
   /** How long an open breaker waits before one delivery probes the connection again. */
   breaker_cooldown_seconds: z.number().int().min(1).max(3_600).default(30),
 });
 export type DeliverySettings = z.infer<typeof deliverySettings>;
+
+/** How many attempts (or batches) the lane of `connection` runs at once. */
+export function laneConcurrency(settings: DeliverySettings, connection: string): number {
+  return settings.connection_concurrency[connection] ?? settings.lane_concurrency;
+}
 
 export function loadDeliverySettings(raw: unknown): DeliverySettings {
   return parseSettings("DELIVERY", deliverySettings, raw);

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../config";
+import { laneConcurrency } from "../../config/delivery";
 import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
 import { log } from "../../lib/log";
@@ -115,7 +116,7 @@ export class ConnectionLane extends DurableObject<Env> {
           if (round.started === 0) break;
           continue;
         }
-        await this.waitForRoom(ctx.config.delivery.lane_concurrency, round.wakeAt);
+        await this.waitForRoom(this.concurrency(ctx), round.wakeAt);
       }
       await Promise.all(this.inFlight);
     } catch (error) {
@@ -127,6 +128,10 @@ export class ConnectionLane extends DurableObject<Env> {
     this.applySettled();
     const next = [wakeAt, this.work.nextDue()].filter((t): t is number => t !== undefined);
     if (next.length > 0) await this.wake(Math.min(...next));
+  }
+
+  private concurrency(ctx: DeliveryContext): number {
+    return laneConcurrency(ctx.config.delivery, this.connection);
   }
 
   /**
@@ -157,7 +162,7 @@ export class ConnectionLane extends DurableObject<Env> {
     const gate = admission(this.breaker, now);
     if (gate.admit === "none") return { started: 0, ...(gate.until !== undefined && { wakeAt: gate.until }) };
 
-    const concurrency = ctx.config.delivery.lane_concurrency;
+    const concurrency = this.concurrency(ctx);
     let started = 0;
     let wakeAt: number | undefined;
     const later = (t: number) => {
