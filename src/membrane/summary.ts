@@ -28,19 +28,26 @@ export const EXCERPT_LIMIT_BYTES = 2048;
 const TRUNCATED = "…[truncated]";
 const encoder = new TextEncoder();
 
+/** UTF-8 bytes of the character whose code point is `cp` (a lone surrogate is written as U+FFFD: 3 bytes). */
+const utf8Bytes = (cp: number) => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
 /** Cuts `text` so its UTF-8 form, marker included, fits in `limitBytes`, without splitting a character. */
 export function excerpt(text: string, limitBytes = EXCERPT_LIMIT_BYTES): string {
-  if (encoder.encode(text).byteLength <= limitBytes) return text;
+  // Each UTF-16 unit is at most 3 UTF-8 bytes: short text needs no counting.
+  if (text.length * 3 <= limitBytes) return text;
   const budget = limitBytes - encoder.encode(TRUNCATED).byteLength;
   let used = 0;
   let end = 0;
-  for (const char of text) {
-    const size = encoder.encode(char).byteLength;
-    if (used + size > budget) break;
+  let fitsAt = -1;
+  while (end < text.length) {
+    const cp = text.codePointAt(end) ?? 0;
+    const size = utf8Bytes(cp);
+    if (used + size > budget && fitsAt < 0) fitsAt = end;
     used += size;
-    end += char.length;
+    if (used > limitBytes) return text.slice(0, fitsAt) + TRUNCATED;
+    end += cp > 0xffff ? 2 : 1;
   }
-  return text.slice(0, end) + TRUNCATED;
+  return text;
 }
 
 /** Top-level fields that hold part of a person's identity without looking like one. */

@@ -26,6 +26,27 @@ describe("excerpt", () => {
   });
 });
 
+it("cuts at the last whole character that fits, counting bytes as UTF-8 writes them", () => {
+  const parts = ["a", "é", "€", "😀", "\ud800"]; // 1, 2, 3, 4 bytes, and a lone surrogate (U+FFFD: 3)
+  for (let n = 0; n < 200; n++) {
+    const text = Array.from({ length: 10 + n * 7 }, (_, i) => parts[(i * 7 + n) % parts.length]).join("");
+    const limit = 20 + (n % 40);
+    const cut = excerpt(text, limit);
+    if (bytes(text) <= limit) expect(cut).toBe(text);
+    else {
+      const kept = cut.slice(0, -"…[truncated]".length);
+      expect(text.startsWith(kept)).toBe(true);
+      expect(bytes(cut)).toBeLessThanOrEqual(limit);
+      // One more character would not have fitted.
+      const next = text.slice(
+        kept.length,
+        kept.length + ((text.codePointAt(kept.length) ?? 0) > 0xffff ? 2 : 1),
+      );
+      expect(bytes(`${kept}${next}…[truncated]`)).toBeGreaterThan(limit);
+    }
+  }
+});
+
 describe("summaries", () => {
   it("record method, path and masked query and body of a request", () => {
     const url = new URL(
