@@ -35,6 +35,8 @@ export interface CoupontoolsFailure extends BodyRefusal {
 
 /** The failure a Coupontools body reports, or null when it says OK or has no Coupontools envelope. */
 export function coupontoolsFailure(body: unknown): CoupontoolsFailure | null {
+  // Most answers carry no envelope (an action's `{output}`): not parsed, so no ZodError is built for them.
+  if (typeof body !== "object" || body === null || !("status" in body)) return null;
   const parsed = CoupontoolsStatus.safeParse(body);
   if (!parsed.success || parsed.data.status.status === "OK") return null;
   const errors = parsed.data.status.errors;

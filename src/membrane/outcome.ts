@@ -168,17 +168,22 @@ const asRefusal = (value: string | BodyRefusal | null | undefined): BodyRefusal 
  */
 const VendorStatusSchema = z.object({ response: z.object({ status: z.int() }) });
 const VendorBodySchema = z.object({ response: z.object({ data: z.unknown() }) });
+const CausedSchema = z.object({ data: z.unknown() });
 export function vendorStatusOf(error: MembraneErrorBody): number | undefined {
-  const caused = z.object({ data: z.unknown() }).safeParse(error.causedByError).data?.data;
+  const caused = CausedSchema.safeParse(error.causedByError).data?.data;
   return (
     VendorStatusSchema.safeParse(error.data).data?.response.status ??
     VendorStatusSchema.safeParse(caused).data?.response.status
   );
 }
 
+const hasKey = (body: unknown, key: string): boolean =>
+  typeof body === "object" && body !== null && key in body;
+
 export function classifyAnswer(answer: Answer): Verdict {
   const { status, body } = answer;
-  const membraneError = MembraneErrorBodySchema.safeParse(body).data;
+  // Only an object with a `type` can be one: a refused parse of every vendor answer would cost a ZodError each.
+  const membraneError = hasKey(body, "type") ? MembraneErrorBodySchema.safeParse(body).data : undefined;
   const source: OutcomeSource = membraneError || answer.call === "action" ? "membrane" : "vendor";
 
   if (status >= 200 && status < 300) {

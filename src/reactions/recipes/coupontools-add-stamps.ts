@@ -245,7 +245,8 @@ async function findOrCreate(ctx: RecipeContext, opts: Options, customer: Custome
 const SavedSchema = z.object({ userId: z.string(), baseline: z.number(), stamps: z.int().positive() });
 
 /** An action answer's `output` (docs: `{output, actionRunId}`). */
-const actionOutput = (body: unknown) => z.object({ output: z.unknown() }).safeParse(body).data?.output;
+const ActionAnswerSchema = z.object({ output: z.unknown() });
+const actionOutput = (body: unknown) => ActionAnswerSchema.safeParse(body).data?.output;
 
 /**
  * order.paid -> Coupontools: add stamps to the customer's loyalty card, finding (or creating and linking)
