@@ -105,7 +105,8 @@ async function drain(bridge: string, connection: string, target: number, since: 
     const succeeded = d.succeeded ?? 0;
     const dead = d.dead ?? 0;
     if (succeeded + dead >= target) return { seconds: (performance.now() - since) / 1000, succeeded, dead };
-    if (performance.now() - since > DRAIN_DEADLINE_MS) throw new Error(`${connection} did not drain in time`);
+    if (performance.now() - since > DRAIN_DEADLINE_MS)
+      throw new Error(`${connection} did not drain in time: its deliveries ${JSON.stringify(d)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -158,6 +159,7 @@ const noop = wrangler(
   ],
   { quiet: true },
 );
+let keepState = false;
 try {
   const bridge = stack.bridgeUrl;
   const noopUrl = `http://127.0.0.1:${NOOP_PORT}`;
@@ -242,8 +244,12 @@ try {
   );
 
   console.log(`D1: ${d1Statements()}`);
+} catch (error) {
+  keepState = true;
+  console.error(`bench failed; the local state is kept in ${scratch} to look into`);
+  throw error;
 } finally {
   stack.stop();
   if (noop.exitCode === null) noop.kill("SIGTERM");
-  rmSync(scratch, { recursive: true, force: true });
+  if (!keepState) rmSync(scratch, { recursive: true, force: true });
 }

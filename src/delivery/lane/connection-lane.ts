@@ -344,8 +344,13 @@ export class ConnectionLane extends DurableObject<Env> {
   }
 
   private async wake(at: number): Promise<void> {
+    const now = Date.now();
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+    // An alarm that is already due is set again: one left past due has been seen never to fire, on the edge
+    // (cloudflare-docs#18324) and here (a resumed lane waited behind it for good). Never at `now` itself:
+    // workerd drops an alarm set for the present from inside alarm() (workerd#6866).
+    if (current === null || current > at || current <= now)
+      await this.ctx.storage.setAlarm(Math.max(at, now + 1));
   }
 
   private readState<T>(key: string): T | undefined {
