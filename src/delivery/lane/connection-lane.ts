@@ -12,6 +12,7 @@ import { breakerAlert, emitAlert } from "../alerts";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
+import { alarmToSet } from "./alarm";
 import { type AttemptKind, admission, afterAttempt, type BreakerState, CLOSED, probing } from "./breaker";
 import { type LaneItem, LaneWork } from "./work";
 
@@ -344,13 +345,8 @@ export class ConnectionLane extends DurableObject<Env> {
   }
 
   private async wake(at: number): Promise<void> {
-    const now = Date.now();
-    const current = await this.ctx.storage.getAlarm();
-    // An alarm that is already due is set again: one left past due has been seen never to fire, on the edge
-    // (cloudflare-docs#18324) and here (a resumed lane waited behind it for good). Never at `now` itself:
-    // workerd drops an alarm set for the present from inside alarm() (workerd#6866).
-    if (current === null || current > at || current <= now)
-      await this.ctx.storage.setAlarm(Math.max(at, now + 1));
+    const next = alarmToSet(await this.ctx.storage.getAlarm(), at, Date.now());
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
   }
 
   private readState<T>(key: string): T | undefined {
