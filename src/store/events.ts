@@ -61,11 +61,10 @@ export type InsertResult = { inserted: true; id: string } | { inserted: false; i
  * UNIQUE constraints inside D1's single writer: exactly one insert wins, the others read the winner's id.
  * The key's keyed hash has its own UNIQUE index, so a retry of a delivery whose key an erasure redacted
  * conflicts in the same INSERT: no extra query for fresh deliveries.
- */
-/**
- * Stores a new event. With `queuedAt` it is stored as queued: its caller hands it to the queue right away and
- * calls `markUnqueued` if that fails, so the hot path writes once; were the worker lost in between, the
- * planning sweep (listUnplanned) finds the event queued but never planned.
+ *
+ * With `queuedAt` the event is stored as queued: its caller hands it to the queue right away and calls
+ * `markUnqueued` if that fails, so the hot path writes once; were the worker lost in between, the planning
+ * sweep (listUnplanned) finds the event queued but never planned.
  */
 export async function insertEvent(db: D1Database, e: NewEvent): Promise<InsertResult> {
   const queuedAt = e.queuedAt ?? null;
