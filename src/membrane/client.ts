@@ -164,9 +164,11 @@ export async function readCapped(
   limit: number,
 ): Promise<{ text: string; truncated: boolean }> {
   if (!response.body) return { text: "", truncated: false };
-  // A declared length within the limit is read in one go: the runtime ends the body at that length.
+  // A declared length within the limit is read in one go: the runtime ends the body at that length. Not for an
+  // encoded body: the length is then of the compressed bytes, and fetch hands over the decompressed ones.
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (Number.isInteger(declared) && declared <= limit)
+  const encoding = response.headers.get("content-encoding") ?? "identity";
+  if (Number.isInteger(declared) && declared <= limit && encoding === "identity")
     return { text: await response.text(), truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -247,4 +247,11 @@ describe("the answer is read with a size cap", () => {
     const declared = new Response("x".repeat(50), { headers: { "content-length": "50" } });
     expect(await readCapped(declared, 20)).toEqual({ text: "x".repeat(20), truncated: true });
   });
+
+  it("does not trust a declared length for an encoded body (it counts compressed bytes)", async () => {
+    const encoded = new Response("x".repeat(50), {
+      headers: { "content-length": "10", "content-encoding": "gzip" },
+    });
+    expect(await readCapped(encoded, 20)).toEqual({ text: "x".repeat(20), truncated: true });
+  });
 });
