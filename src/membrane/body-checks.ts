@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasKey } from "../lib/has-key";
 import type { BodyCheck, BodyRefusal } from "./outcome";
 
 const texts = z
@@ -36,7 +37,7 @@ export interface CoupontoolsFailure extends BodyRefusal {
 /** The failure a Coupontools body reports, or null when it says OK or has no Coupontools envelope. */
 export function coupontoolsFailure(body: unknown): CoupontoolsFailure | null {
   // Most answers carry no envelope (an action's `{output}`): not parsed, so no ZodError is built for them.
-  if (typeof body !== "object" || body === null || !("status" in body)) return null;
+  if (!hasKey(body, "status")) return null;
   const parsed = CoupontoolsStatus.safeParse(body);
   if (!parsed.success || parsed.data.status.status === "OK") return null;
   const errors = parsed.data.status.errors;

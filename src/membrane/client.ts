@@ -1,3 +1,4 @@
+import { hasKey } from "../lib/has-key";
 import { parseMembraneConfig } from "./config";
 import { type BodyCheck, type CallOutcome, classifyAnswer, classifyFailure, type Verdict } from "./outcome";
 import { type ResponseSummary, summarizeRequest, summarizeResponse } from "./summary";
@@ -200,7 +201,7 @@ function decodeChunks(chunks: Uint8Array[], length: number): string {
 }
 
 function actionRunIdOf(body: unknown): string | undefined {
-  if (typeof body !== "object" || body === null || !("actionRunId" in body)) return undefined;
+  if (!hasKey(body, "actionRunId")) return undefined;
   const id = body.actionRunId;
   return typeof id === "string" && id.length <= 200 ? id : undefined;
 }
@@ -216,7 +217,7 @@ function parseJson(text: string): { value: unknown } | undefined {
 }
 
 function serviceBindingFetch(binding: unknown): FetchLike | undefined {
-  if (typeof binding !== "object" || binding === null || !("fetch" in binding)) return undefined;
+  if (!hasKey(binding, "fetch")) return undefined;
   const fetcher = binding as Fetcher;
   return typeof fetcher.fetch === "function" ? (input, init) => fetcher.fetch(input, init) : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasKey } from "../lib/has-key";
 import { redactEmail } from "../lib/log";
 import type { RequestSummary, ResponseSummary } from "./summary";
 
@@ -176,9 +177,6 @@ export function vendorStatusOf(error: MembraneErrorBody): number | undefined {
     VendorStatusSchema.safeParse(caused).data?.response.status
   );
 }
-
-const hasKey = (body: unknown, key: string): boolean =>
-  typeof body === "object" && body !== null && key in body;
 
 export function classifyAnswer(answer: Answer): Verdict {
   const { status, body } = answer;
