@@ -46,6 +46,8 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly slots = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
+  /** Work arrived (or a resume) while a pump ran: the pump's last round may not have seen it. */
+  private arrived = false;
   private connection = "";
   /** Whether the connection is paused, and until when that answer is trusted (one D1 read per second). */
   private pause: { paused: boolean; until: number } = { paused: false, until: 0 };
@@ -76,6 +78,7 @@ export class ConnectionLane extends DurableObject<Env> {
       this.writeState("connection", connection);
     }
     this.work.add(items);
+    this.arrived = true;
     await this.wake(Math.min(...items.map((i) => i.dueAt)));
   }
 
@@ -83,6 +86,7 @@ export class ConnectionLane extends DurableObject<Env> {
   async nudge(): Promise<void> {
     this.pause = { paused: false, until: 0 };
     this.work.releasePaused(Date.now());
+    this.arrived = true;
     await this.wake(Date.now());
   }
 
@@ -106,15 +110,21 @@ export class ConnectionLane extends DurableObject<Env> {
     if (this.pumping) return;
     this.pumping = true;
     let wakeAt: number | undefined;
+    // Whether the last round found nothing it could start; otherwise the budget ran out with work left.
+    let idle = false;
     try {
       this.context ??= deliveryContext(this.env);
       const ctx = this.context;
       const stopAt = Date.now() + PUMP_BUDGET_MS;
       while (Date.now() < stopAt) {
+        this.arrived = false;
         const round = await this.startEligible(ctx);
         wakeAt = round.wakeAt;
         if (this.inFlight.size === 0) {
-          if (round.started === 0) break;
+          if (round.started === 0) {
+            idle = true;
+            break;
+          }
           continue;
         }
         await this.waitForRoom(this.concurrency(ctx), round.wakeAt);
@@ -123,11 +133,20 @@ export class ConnectionLane extends DurableObject<Env> {
     } catch (error) {
       log("error", "lane.pump_failed", { connection: this.connection, error: String(error) });
       wakeAt = Date.now() + 5_000;
+      idle = true;
     } finally {
       this.pumping = false;
     }
     this.applySettled();
-    const next = [wakeAt, this.work.nextDue()].filter((t): t is number => t !== undefined);
+    const now = Date.now();
+    if (!idle || this.arrived) {
+      await this.wake(now);
+      return;
+    }
+    // Work that is due but could not start waits for what the round named (a pause recheck, the breaker's
+    // probe, a pace slot) or for work due later, which may be an older state it is ordered behind. Waking at
+    // its own (past) due time instead would run the alarm in a loop, doing nothing, as long as it waits.
+    const next = [wakeAt, this.work.nextDue(now)].filter((t): t is number => t !== undefined);
     if (next.length > 0) await this.wake(Math.min(...next));
   }
 

@@ -104,10 +104,13 @@ export class LaneWork {
       .map(toItem);
   }
 
-  /** When the next waiting (not running) work is due, if any. */
-  nextDue(): number | undefined {
+  /** When the next waiting (not running) work is due, if any; with `after`, the next due later than it. */
+  nextDue(after = Number.MIN_SAFE_INTEGER): number | undefined {
     const row = this.sql
-      .exec<{ next: number | null }>("SELECT min(due_at) AS next FROM work WHERE running = 0")
+      .exec<{ next: number | null }>(
+        "SELECT min(due_at) AS next FROM work WHERE running = 0 AND due_at > ?",
+        after,
+      )
       .one();
     return row.next ?? undefined;
   }

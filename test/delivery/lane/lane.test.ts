@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config";
@@ -328,6 +329,22 @@ describe("isolation", () => {
       { what: "everything to settle", timeoutMs: 20_000 },
     );
     expect(after.filter((d) => d.status === "dead")).toEqual([]);
+  });
+
+  it("a paused connection's lane sleeps until its next look, instead of waking again and again", async () => {
+    await adminJson("/pauses", { body: { kind: "connection", name: "coupontools-demo" } });
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    const items = await plan("paid-order-stamps", [paidOrder(565_000)]);
+    await lane.enqueue("coupontools-demo", items);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Its work is due, but the lane looks again at its pause recheck (5 s), not at that work's past due time.
+    const alarm = await runInDurableObject(lane, (_, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now() + 3_000);
+    expect(await lane.status()).toMatchObject({ waiting: 1, running: 0 });
+
+    await adminJson("/pauses/connection/coupontools-demo", { method: "DELETE" });
+    const [row] = await settledRows(items);
+    expect(row?.status).toBe("succeeded");
   });
 
   it("paces a connection's calls to its vendor limit: no more than 8 custom-event pushes in any second", async () => {
