@@ -58,6 +58,8 @@ export class ConnectionLane extends DurableObject<Env> {
    */
   private readonly settled: Array<() => void> = [];
   private breakerChanged = false;
+  /** The delivery sent as the half-open breaker's probe. */
+  private probe: string | undefined;
   /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
   private context?: DeliveryContext;
 
@@ -222,7 +224,10 @@ export class ConnectionLane extends DurableObject<Env> {
         }
         const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
         const chosen = items.splice(0, take);
-        if (gate.admit === "probe") this.breaker = probing(this.breaker);
+        if (gate.admit === "probe") {
+          this.breaker = probing(this.breaker);
+          this.probe = chosen[0]?.deliveryId;
+        }
         this.start(ctx, reaction, chosen);
         started += chosen.length;
         if (gate.admit === "probe") return { started };
@@ -263,6 +268,7 @@ export class ConnectionLane extends DurableObject<Env> {
       .catch((error) => {
         // D1 or the call failed outside the engine's own handling: look at these again shortly.
         log("error", "lane.run_failed", { connection: this.connection, error: String(error) });
+        for (const item of items) this.probeNotSent(item, Date.now());
         const at = Date.now() + 5_000;
         this.settled.push(() => {
           for (const item of items) this.work.reschedule(item.deliveryId, at);
@@ -285,6 +291,7 @@ export class ConnectionLane extends DurableObject<Env> {
   private settle(item: LaneItem, step: DeliveryStep | undefined): void {
     const now = Date.now();
     const later = (write: (work: LaneWork) => void) => this.settled.push(() => write(this.work));
+    if (step?.step !== "attempted" && step?.step !== "outcome_unknown") this.probeNotSent(item, now);
     if (!step) {
       later((work) => work.reschedule(item.deliveryId, now + 5_000));
       return;
@@ -333,6 +340,18 @@ export class ConnectionLane extends DurableObject<Env> {
       this.writeState("breaker", this.breaker);
       this.breakerChanged = false;
     }
+  }
+
+  /**
+   * The half-open breaker's probe ended without an attempt (its delivery was gone, not due, held or paused):
+   * another one goes as the probe. Otherwise nothing would ever close or reopen the breaker, and the
+   * connection's work would wait for good.
+   */
+  private probeNotSent(item: LaneItem, now: number): void {
+    if (this.breaker.state !== "half_open" || item.deliveryId !== this.probe) return;
+    const { failures, openedAt, reason } = this.breaker;
+    this.breaker = { state: "open", failures, openedAt, probeAt: now, reason };
+    this.breakerChanged = true;
   }
 
   private observe(outcome: AttemptKind, reason: string, code?: string): void {

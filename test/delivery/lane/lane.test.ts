@@ -282,6 +282,35 @@ describe("circuit breaker", () => {
     expect(users).toHaveLength(6);
   });
 
+  it("sends another probe when the probe's delivery was finished meanwhile, instead of waiting for good", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 1_000 });
+    // Distinct event times, so the probe is the first of them (work goes in event order).
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 6 }, (_, i) =>
+        withCustomer(paidOrder(545_000 + i, `2025-03-14T09:26:5${i}Z`), 9_050 + i, `probe${i}@example.com`),
+      ),
+    );
+    await lane.enqueue("coupontools-demo", items);
+    await waitFor(
+      () => lane.status(),
+      (s) => s.breaker.state === "open",
+      { what: "the breaker to open" },
+    );
+    // Coupontools recovers, and something else finished the delivery that will be the probe (a replay, say).
+    await resetEmulator();
+    const [first, ...rest] = items;
+    if (!first) throw new Error("no items");
+    await env.DB.prepare("UPDATE deliveries SET status = 'succeeded' WHERE id = ?")
+      .bind(first.deliveryId)
+      .run();
+
+    const settled = await settledRows(rest, 20_000);
+    expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
+    expect((await lane.status()).breaker).toEqual({ state: "closed", failures: 0 });
+  });
+
   it("does not open on permanent failures of single deliveries", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 400, times: 6 });
