@@ -131,6 +131,11 @@ type Row = Record<string, SqlStorageValue>;
 const hitKey = (connectionId: string, bucket: string) => JSON.stringify([connectionId, bucket]);
 
 const text = (v: SqlStorageValue | undefined) => (v === null || v === undefined ? null : String(v));
+/**
+ * The integer row id a client's id names, when it is written as the emulator writes ids (String(id)):
+ * the same match as `CAST(id AS TEXT) = ?`, but one the primary key can answer instead of a scan.
+ */
+const rowId = (id: string): number | undefined => (/^(0|[1-9]\d{0,14})$/.test(id) ? Number(id) : undefined);
 const toLoyaltyUser = (r: Row): LoyaltyUser => ({
   id: String(r.id),
   loyaltycard: text(r.loyaltycard),
@@ -282,9 +287,9 @@ export class EmulatorStore {
   linkLoyaltyUser(connectionId: string, loyaltycard: string, userId: string): boolean {
     const user = this.sql
       .exec(
-        "SELECT id FROM loyalty_users WHERE connection_id = ? AND CAST(id AS TEXT) = ?",
+        "SELECT id FROM loyalty_users WHERE connection_id = ? AND id = ?",
         connectionId,
-        userId,
+        rowId(userId) ?? null,
       )
       .toArray()[0];
     if (!user) return false;
@@ -305,21 +310,23 @@ export class EmulatorStore {
     userId: string,
     stamps: number,
   ): LoyaltyUser | undefined {
+    const id = rowId(userId);
+    if (id === undefined) return undefined;
     const changed = this.sql.exec(
       `UPDATE loyalty_links SET stamps = stamps + ?
-       WHERE connection_id = ? AND loyaltycard = ? AND CAST(user_id AS TEXT) = ?`,
+       WHERE connection_id = ? AND loyaltycard = ? AND user_id = ?`,
       stamps,
       connectionId,
       loyaltycard,
-      userId,
+      id,
     ).rowsWritten;
     if (changed === 0) return undefined;
     const row = this.sql
       .exec(
-        `${LOYALTY_ROWS} WHERE u.connection_id = ? AND l.loyaltycard = ? AND CAST(u.id AS TEXT) = ?`,
+        `${LOYALTY_ROWS} WHERE u.connection_id = ? AND l.loyaltycard = ? AND u.id = ?`,
         connectionId,
         loyaltycard,
-        userId,
+        id,
       )
       .toArray()[0];
     return row && toLoyaltyUser(row);

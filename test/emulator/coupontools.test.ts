@@ -138,6 +138,19 @@ describe("loyalty users (v3), as docs.coupontools.com api/v3/loyalty describes t
     ]);
   });
 
+  it("update finds a user by its id as answered, and no other spelling of it", async () => {
+    const ada = await userOnCard("card-1", "ada@example.com");
+    for (const user of [`0${ada}`, `${ada}.0`, ` ${ada}`, "ada"])
+      expect(
+        (await coupontools("/v3/loyaltyusers/update", { loyaltycard: "card-1", user, amount: 1 })).body,
+        user,
+      ).toEqual(failed(505, "This user does not hold this loyalty card."));
+    expect(
+      (await coupontools("/v3/loyaltyusers/link", { loyaltycard: "card-2", user: `0${ada}` })).body,
+    ).toEqual(failed(200, "Loyalty user not found."));
+    expect((await emulatorState()).loyaltyUsers).toMatchObject([{ loyaltycard: "card-1", stamps: 0 }]);
+  });
+
   it("the amount field's name is a setting: another name is a missing parameter", async () => {
     const ada = await userOnCard("card-1", "ada@example.com");
     await setEmulatorSettings({ stampsField: "points" });
