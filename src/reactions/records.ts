@@ -34,14 +34,45 @@ export function recordsIn(body: unknown, depth = 0): Json[] {
     .flatMap(([, value]) => recordsIn(value, depth + 1));
 }
 
-/** The id of the record whose e-mail is exactly `email` (case-insensitive), if any. */
-export function userIdByEmail(body: unknown, email: string): string | undefined {
-  const wanted = email.toLowerCase();
-  for (const record of recordsIn(body)) {
-    const found = EMAIL_KEYS.map((k) => record[k]).find((v) => typeof v === "string");
-    if (typeof found === "string" && found.toLowerCase() === wanted) return idOf(record);
+/** A record's e-mail: the first of EMAIL_KEYS that holds a string. */
+function emailOf(record: Json): string | undefined {
+  for (const key of EMAIL_KEYS) {
+    const value = record[key];
+    if (typeof value === "string") return value;
   }
   return undefined;
+}
+
+interface Index {
+  byEmail: Map<string, Json>;
+  byId: Map<string, Json>;
+}
+
+/**
+ * The records of an answer by lower-case e-mail and by id (the first of each), built once per answer: deliveries
+ * that share one list read (src/lib/fresh-reads.ts) get the same answer object, and each looks up one customer
+ * in it, so scanning the whole list per delivery cost O(users) each.
+ */
+const indexes = new WeakMap<object, Index>();
+
+function indexOf(body: unknown): Index {
+  const cached = typeof body === "object" && body !== null ? indexes.get(body) : undefined;
+  if (cached) return cached;
+  const index: Index = { byEmail: new Map(), byId: new Map() };
+  for (const record of recordsIn(body)) {
+    const email = emailOf(record)?.toLowerCase();
+    if (email !== undefined && !index.byEmail.has(email)) index.byEmail.set(email, record);
+    const id = idOf(record);
+    if (id !== undefined && !index.byId.has(id)) index.byId.set(id, record);
+  }
+  if (typeof body === "object" && body !== null) indexes.set(body, index);
+  return index;
+}
+
+/** The id of the record whose e-mail is exactly `email` (case-insensitive), if any. */
+export function userIdByEmail(body: unknown, email: string): string | undefined {
+  const record = indexOf(body).byEmail.get(email.toLowerCase());
+  return record && idOf(record);
 }
 
 /** The id of the one record an answer describes (a create answer), if it names one. */
@@ -59,7 +90,7 @@ export function createdId(body: unknown): string | undefined {
  * shows one. Tolerant: the list/search answer shapes are not public.
  */
 export function balanceOf(body: unknown, userId: string, field: string): number | undefined {
-  const record = recordsIn(body).find((r) => idOf(r) === userId);
+  const record = indexOf(body).byId.get(userId);
   const value = record?.[field];
   if (typeof value === "number" && Number.isInteger(value)) return value;
   if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
