@@ -6,13 +6,7 @@ import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
 import type { EntityKeys } from "../reactions/types";
 import { planDeliveries } from "../store/deliveries";
-import {
-  getEvent,
-  markPlanningDue,
-  refreshEventStatus,
-  setEventStatus,
-  setVerification,
-} from "../store/events";
+import { getEvent, markPlanningDue, setEventStatus, setVerification } from "../store/events";
 import { getPause } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
@@ -139,7 +133,6 @@ export async function planEvent(
   if (fresh.length > 0) {
     await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(fresh.map((d) => d.id)));
   }
-  await refreshEventStatus(env.DB, eventId);
   log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });
 }
 

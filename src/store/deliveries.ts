@@ -55,44 +55,48 @@ export interface PlannedDelivery {
   eventSeq: number;
 }
 
-/** Plans one delivery per reaction; UNIQUE (event_id, reaction) makes a repeat a no-op. Returns every delivery of the event. */
+/**
+ * Plans one delivery per reaction; UNIQUE (event_id, reaction) makes a repeat a no-op. Returns every delivery
+ * of the event, and brings the event's status up to date from them, all in one D1 round trip.
+ */
 export async function planDeliveries(
   db: D1Database,
   eventId: string,
   planned: readonly PlannedDelivery[],
   now: number,
 ): Promise<DeliveryRow[]> {
-  if (planned.length > 0) {
-    await db.batch(
-      planned.map((p) =>
-        db
-          .prepare(
-            `INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, created_at, updated_at,
-               entity_key, event_seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?8)
-             ON CONFLICT (event_id, reaction) DO NOTHING`,
-          )
-          .bind(
-            `${eventId}:${p.reaction}`,
-            eventId,
-            p.reaction,
-            p.recipe,
-            p.connectionId,
-            now,
-            p.entityKey ?? null,
-            p.eventSeq,
-          ),
+  const inserts = planned.map((p) =>
+    db
+      .prepare(
+        `INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, created_at, updated_at,
+           entity_key, event_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?8)
+         ON CONFLICT (event_id, reaction) DO NOTHING`,
+      )
+      .bind(
+        `${eventId}:${p.reaction}`,
+        eventId,
+        p.reaction,
+        p.recipe,
+        p.connectionId,
+        now,
+        p.entityKey ?? null,
+        p.eventSeq,
       ),
-    );
-  }
-  return listDeliveries(db, eventId);
+  );
+  const results = await db.batch<DeliveryRow>([
+    ...inserts,
+    listDeliveriesStatement(db, eventId),
+    refreshStatusesWhere(db, "id = ?1", eventId),
+  ]);
+  return results[inserts.length]?.results ?? [];
 }
 
+const listDeliveriesStatement = (db: D1Database, eventId: string) =>
+  db.prepare("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY reaction").bind(eventId);
+
 export async function listDeliveries(db: D1Database, eventId: string): Promise<DeliveryRow[]> {
-  const { results } = await db
-    .prepare("SELECT * FROM deliveries WHERE event_id = ?1 ORDER BY reaction")
-    .bind(eventId)
-    .all<DeliveryRow>();
+  const { results } = await listDeliveriesStatement(db, eventId).all<DeliveryRow>();
   return results;
 }
 
