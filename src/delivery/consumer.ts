@@ -2,6 +2,7 @@ import type { Env } from "../env";
 import { log } from "../lib/log";
 import { type DeliveryMessage, delaySeconds, deliveryMessage, eventMessage } from "../queue/messages";
 import { getDeliveries } from "../store/deliveries";
+import { type EventRow, getEvents } from "../store/events";
 import { type DeliveryContext, deliveryContext } from "./context";
 import { laneOf } from "./lane/connection-lane";
 import { laneItem } from "./lane/items";
@@ -34,10 +35,20 @@ export async function consumeBatch(
       deliveries.push(message as (typeof deliveries)[number]);
     else others.push(message);
   }
-  await Promise.all([
-    handOverToLanes(ctx, deliveries),
-    ...others.map((message) => consumeMessage(ctx, message)),
-  ]);
+  await Promise.all([handOverToLanes(ctx, deliveries), planEvents(ctx, others)]);
+}
+
+/** EVENTS_QUEUE messages: their events are read in one D1 round trip, then each is planned on its own. */
+async function planEvents(ctx: DeliveryContext, messages: readonly Message<unknown>[]): Promise<void> {
+  const ids = messages.flatMap((m) => eventMessage.safeParse(m.body).data?.eventId ?? []);
+  let rows: Map<string, EventRow> | undefined;
+  try {
+    rows = new Map((await getEvents(ctx.env.DB, ids)).map((row) => [row.id, row]));
+  } catch (error) {
+    // Each planning reads its own event then, and fails or retries on its own.
+    log("warn", "queue.events_prefetch_failed", { error: String(error) });
+  }
+  await Promise.all(messages.map((message) => consumeMessage(ctx, message, rows)));
 }
 
 /**
@@ -79,11 +90,16 @@ async function handOverToLanes(
   );
 }
 
-async function consumeMessage(ctx: DeliveryContext, message: Message<unknown>): Promise<void> {
+async function consumeMessage(
+  ctx: DeliveryContext,
+  message: Message<unknown>,
+  rows: ReadonlyMap<string, EventRow> | undefined,
+): Promise<void> {
   try {
     const event = eventMessage.safeParse(message.body);
     if (event.success) {
-      await planEvent(ctx, event.data.eventId, message.attempts);
+      const { eventId } = event.data;
+      await planEvent(ctx, eventId, message.attempts, rows && (rows.get(eventId) ?? null));
       message.ack();
       return;
     }

@@ -6,7 +6,7 @@ import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
 import type { EntityKeys } from "../reactions/types";
 import { planDeliveries } from "../store/deliveries";
-import { getEvent, markPlanningDue, setEventStatus, setVerification } from "../store/events";
+import { type EventRow, getEvent, markPlanningDue, setEventStatus, setVerification } from "../store/events";
 import { getPause } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
@@ -35,9 +35,11 @@ export async function planEvent(
   ctx: DeliveryContext,
   eventId: string,
   messageAttempts: number,
+  /** The event's row when the caller read it already (null: it does not exist). */
+  stored?: EventRow | null,
 ): Promise<void> {
   const { env } = ctx;
-  const row = await getEvent(env.DB, eventId);
+  const row = stored === undefined ? await getEvent(env.DB, eventId) : stored;
   if (!row) {
     log("warn", "plan.event_missing", { event_id: eventId });
     return;

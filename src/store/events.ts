@@ -143,7 +143,6 @@ export async function markQueued(db: D1Database, ids: readonly string[], at: num
   );
 }
 
-/** Events stored but never handed to the queue, older than `olderThan` (so in-flight requests are left alone). */
 /** The queue refused events stored as queued: the outbox sweep (listUnqueued) sends them again. */
 export async function markUnqueued(db: D1Database, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -157,6 +156,7 @@ export async function markUnqueued(db: D1Database, ids: readonly string[]): Prom
     .run();
 }
 
+/** Events stored but never handed to the queue, older than `olderThan` (so in-flight requests are left alone). */
 export async function listUnqueued(db: D1Database, olderThan: number, limit: number): Promise<string[]> {
   const { results } = await db
     .prepare(
@@ -197,6 +197,16 @@ export async function markPlanningDue(db: D1Database, ids: readonly string[], at
 
 export async function getEvent(db: D1Database, id: string): Promise<EventRow | null> {
   return db.prepare("SELECT * FROM events WHERE id = ?1").bind(id).first<EventRow>();
+}
+
+/** The events of these ids that exist, in one statement. */
+export async function getEvents(db: D1Database, ids: readonly string[]): Promise<EventRow[]> {
+  if (ids.length === 0) return [];
+  const { results } = await db
+    .prepare("SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?1))")
+    .bind(JSON.stringify(ids))
+    .all<EventRow>();
+  return results;
 }
 
 /** The vendor's body as received, while it is kept (null after retention or an erasure). */
