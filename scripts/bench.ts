@@ -14,6 +14,13 @@ import { treeCpuMs } from "./bench/cpu.ts";
 import { type LoadResult, load } from "./bench/load.ts";
 import { ROOT, readDevVars, startLocalStack, waitUntilUp, wrangler } from "./lib/local-stack.ts";
 
+/**
+ * wrangler dev streams every invocation's spans (one per D1, storage or subrequest call) to its local trace
+ * collector (X_LOCAL_OBSERVABILITY); under load that cost up to half a core next to the bridge's own, and the
+ * edge has no such collector. The bench runs every worker without it; BENCH_LOCAL_TRACES=1 keeps it.
+ */
+const LOCAL_TRACES = process.env.BENCH_LOCAL_TRACES === "1";
+if (!LOCAL_TRACES) process.env.X_LOCAL_OBSERVABILITY = "false";
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const DRAIN_DEADLINE_MS = 300_000;
@@ -172,7 +179,8 @@ try {
 
   console.log(`hookbridge bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model}`);
   console.log(
-    `${ORDERS} paid orders, concurrency ${CONCURRENCY}, loopback, wrangler dev (local workerd), state in ${scratchRoot}\n`,
+    `${ORDERS} paid orders, concurrency ${CONCURRENCY}, loopback, wrangler dev (local workerd, local traces ` +
+      `${LOCAL_TRACES ? "on" : "off"}), state in ${scratchRoot}\n`,
   );
 
   // 1. Ingest, reactions paused so the fan-out does not compete with it.

@@ -31,7 +31,8 @@ export function usesEmulator(vars: Record<string, string>): boolean {
   return new RegExp(`^https?://(127\\.0\\.0\\.1|localhost):${EMULATOR_PORT}/?$`).test(url);
 }
 
-const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
+/** Read when a process starts, so that a script may set variables for the processes it starts. */
+const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" });
 
 export function wrangler(
   args: string[],
@@ -39,7 +40,7 @@ export function wrangler(
 ): ChildProcess {
   return spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
-    env: { ...wranglerEnv, ...options.env },
+    env: { ...wranglerEnv(), ...options.env },
     stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
   });
 }
@@ -50,7 +51,7 @@ export function migrateLocalDatabase(persistTo?: string): void {
   if (persistTo) args.push("--persist-to", persistTo);
   const result = spawnSync(process.execPath, args, {
     cwd: ROOT,
-    env: { ...wranglerEnv, CI: "true" }, // no confirmation prompt
+    env: { ...wranglerEnv(), CI: "true" }, // no confirmation prompt
     stdio: ["ignore", "ignore", "inherit"],
   });
   if (result.status !== 0) throw new Error("applying the local D1 migrations failed");
