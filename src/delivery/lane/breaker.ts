@@ -1,3 +1,5 @@
+import type { LaneItem } from "./work";
+
 /**
  * A connection's circuit breaker. After `failures` consecutive transient failures (429, 5xx, timeouts) the
  * connection opens: its work waits, unattempted, until `cooldownMs` has passed; then one delivery goes out as a
@@ -50,4 +52,23 @@ export function probing(breaker: BreakerState): BreakerState {
   return breaker.state === "open"
     ? { state: "half_open", failures: breaker.failures, openedAt: breaker.openedAt, reason: breaker.reason }
     : breaker;
+}
+
+/**
+ * Ready work in the order a probe takes it: deliveries that already failed as a probe go last (in their reaction,
+ * and reactions with none left go last), so that successive probes spread over the waiting deliveries instead of
+ * spending every attempt of the oldest one while the others keep theirs.
+ */
+export function probeOrder(
+  ready: ReadonlyMap<string, readonly LaneItem[]>,
+  failedProbes: ReadonlySet<string>,
+): Map<string, LaneItem[]> {
+  const fresh = (item: LaneItem) => !failedProbes.has(item.deliveryId);
+  const groups = [...ready].map(([name, items]): [string, LaneItem[]] => [
+    name,
+    [...items.filter(fresh), ...items.filter((i) => !fresh(i))],
+  ]);
+  // Stable: otherwise in the lane's order (event order within a reaction).
+  groups.sort(([, a], [, b]) => Number(!a.some(fresh)) - Number(!b.some(fresh)));
+  return new Map(groups);
 }

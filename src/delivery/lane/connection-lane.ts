@@ -13,7 +13,15 @@ import { type DeliveryContext, deliveryContext } from "../context";
 import { runBatch } from "../run-batch";
 import { type DeliveryStep, runDelivery } from "../run-delivery";
 import { alarmToSet } from "./alarm";
-import { type AttemptKind, admission, afterAttempt, type BreakerState, CLOSED, probing } from "./breaker";
+import {
+  type AttemptKind,
+  admission,
+  afterAttempt,
+  type BreakerState,
+  CLOSED,
+  probeOrder,
+  probing,
+} from "./breaker";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -60,6 +68,8 @@ export class ConnectionLane extends DurableObject<Env> {
   private breakerChanged = false;
   /** The delivery sent as the half-open breaker's probe. */
   private probe: string | undefined;
+  /** Deliveries whose probe failed since the breaker last closed: the next probe is another one (probeOrder). */
+  private readonly failedProbes = new Set<string>();
   /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
   private context?: DeliveryContext;
 
@@ -209,7 +219,8 @@ export class ConnectionLane extends DurableObject<Env> {
       ready.set(item.reaction, group);
     }
 
-    for (const [name, items] of ready) {
+    const order = gate.admit === "probe" ? probeOrder(ready, this.failedProbes) : ready;
+    for (const [name, items] of order) {
       const reaction = ctx.config.reactions.find((r) => r.name === name);
       const pace = reaction?.recipe.pace;
       const batch = reaction?.recipe.batch;
@@ -303,6 +314,7 @@ export class ConnectionLane extends DurableObject<Env> {
         return;
       case "attempted": {
         this.observe(
+          item,
           step.outcome === "unknown" ? "transient" : step.outcome,
           step.reason ?? step.code ?? "",
           step.code,
@@ -320,7 +332,7 @@ export class ConnectionLane extends DurableObject<Env> {
         return;
       }
       case "outcome_unknown":
-        this.observe("transient", "an attempt's outcome is unknown", "outcome_unknown");
+        this.observe(item, "transient", "an attempt's outcome is unknown", "outcome_unknown");
         later((work) => work.remove(item.deliveryId));
         return;
       case "paused":
@@ -354,7 +366,7 @@ export class ConnectionLane extends DurableObject<Env> {
     this.breakerChanged = true;
   }
 
-  private observe(outcome: AttemptKind, reason: string, code?: string): void {
+  private observe(item: LaneItem, outcome: AttemptKind, reason: string, code?: string): void {
     const config = loadConfig(this.env);
     const settings = config.delivery;
     const previous = this.breaker;
@@ -363,6 +375,8 @@ export class ConnectionLane extends DurableObject<Env> {
       failures: settings.breaker_failures,
       cooldownMs: settings.breaker_cooldown_seconds * 1000,
     });
+    if (this.breaker.state === "closed") this.failedProbes.clear();
+    else if (before === "half_open" && item.deliveryId === this.probe) this.failedProbes.add(item.deliveryId);
     if (this.breaker.state !== before) {
       log(this.breaker.state === "open" ? "warn" : "info", "lane.breaker", {
         connection: this.connection,

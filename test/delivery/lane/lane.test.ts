@@ -311,6 +311,28 @@ describe("circuit breaker", () => {
     expect((await lane.status()).breaker).toEqual({ state: "closed", failures: 0 });
   });
 
+  it("spreads successive probes over the waiting deliveries instead of spending the oldest one's attempts", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 1_000 });
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 6 }, (_, i) =>
+        withCustomer(paidOrder(547_000 + i, `2025-03-14T09:27:0${i}Z`), 9_070 + i, `spread${i}@example.com`),
+      ),
+    );
+    await lane.enqueue("coupontools-demo", items);
+    // Each delivery's first attempt, then two probes (one per 2 s cool-down), all failing.
+    const attempts = await waitFor(
+      async () => (await rows(items.map((i) => i.deliveryId))).map((d) => d.attempts),
+      (list) => list.reduce((a, b) => a + b, 0) >= items.length + 2,
+      { what: "two probes after the first attempts", timeoutMs: 15_000 },
+    );
+    expect(Math.max(...attempts)).toBe(2);
+    await resetEmulator();
+    const settled = await settledRows(items, 20_000);
+    expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
+  });
+
   it("does not open on permanent failures of single deliveries", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 400, times: 6 });
