@@ -282,17 +282,29 @@ describe("circuit breaker", () => {
     expect(users).toHaveLength(6);
   });
 
-  it("sends another probe when the probe's delivery was finished meanwhile, instead of waiting for good", async () => {
+  /**
+   * Six stamps deliveries of their own customers handed to the Coupontools lane while every Coupontools call
+   * fails. Their event times differ (minute `minute`, seconds 0-5), so work goes to them in that order.
+   */
+  async function failingStamps(base: number, minute: number) {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 1_000 });
-    // Distinct event times, so the probe is the first of them (work goes in event order).
     const items = await plan(
       "paid-order-stamps",
       Array.from({ length: 6 }, (_, i) =>
-        withCustomer(paidOrder(545_000 + i, `2025-03-14T09:26:5${i}Z`), 9_050 + i, `probe${i}@example.com`),
+        withCustomer(
+          paidOrder(base + i, `2025-03-14T09:${minute}:0${i}Z`),
+          base + i,
+          `failing${base + i}@example.com`,
+        ),
       ),
     );
     await lane.enqueue("coupontools-demo", items);
+    return { lane, items };
+  }
+
+  it("sends another probe when the probe's delivery was finished meanwhile, instead of waiting for good", async () => {
+    const { lane, items } = await failingStamps(545_000, 26);
     await waitFor(
       () => lane.status(),
       (s) => s.breaker.state === "open",
@@ -312,15 +324,7 @@ describe("circuit breaker", () => {
   });
 
   it("spreads successive probes over the waiting deliveries instead of spending the oldest one's attempts", async () => {
-    const lane = laneOf(bridgeEnv, "coupontools-demo");
-    await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 1_000 });
-    const items = await plan(
-      "paid-order-stamps",
-      Array.from({ length: 6 }, (_, i) =>
-        withCustomer(paidOrder(547_000 + i, `2025-03-14T09:27:0${i}Z`), 9_070 + i, `spread${i}@example.com`),
-      ),
-    );
-    await lane.enqueue("coupontools-demo", items);
+    const { items } = await failingStamps(547_000, 27);
     // Each delivery's first attempt, then two probes (one per 2 s cool-down), all failing.
     const attempts = await waitFor(
       async () => (await rows(items.map((i) => i.deliveryId))).map((d) => d.attempts),
