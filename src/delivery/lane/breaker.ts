@@ -54,6 +54,13 @@ export function probing(breaker: BreakerState): BreakerState {
     : breaker;
 }
 
+/** The state once a probe has ended without an attempt (its delivery was finished or gone): probe again now. */
+export function probeLost(breaker: BreakerState, now: number): BreakerState {
+  if (breaker.state !== "half_open") return breaker;
+  const { failures, openedAt, reason } = breaker;
+  return { state: "open", failures, openedAt, probeAt: now, reason };
+}
+
 /**
  * Ready work in the order a probe takes it: deliveries that already failed as a probe go last (in their reaction,
  * and reactions with none left go last), so that successive probes spread over the waiting deliveries instead of

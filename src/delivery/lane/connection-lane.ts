@@ -19,6 +19,7 @@ import {
   afterAttempt,
   type BreakerState,
   CLOSED,
+  probeLost,
   probeOrder,
   probing,
 } from "./breaker";
@@ -361,8 +362,7 @@ export class ConnectionLane extends DurableObject<Env> {
    */
   private probeNotSent(item: LaneItem, now: number): void {
     if (this.breaker.state !== "half_open" || item.deliveryId !== this.probe) return;
-    const { failures, openedAt, reason } = this.breaker;
-    this.breaker = { state: "open", failures, openedAt, probeAt: now, reason };
+    this.breaker = probeLost(this.breaker, now);
     this.breakerChanged = true;
   }
 

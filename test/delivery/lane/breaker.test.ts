@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { probeOrder } from "../../../src/delivery/lane/breaker";
+import { CLOSED, probeLost, probeOrder } from "../../../src/delivery/lane/breaker";
 import type { LaneItem } from "../../../src/delivery/lane/work";
 
 const item = (deliveryId: string, reaction: string): LaneItem => ({
@@ -38,4 +38,16 @@ it("puts deliveries whose probe failed last, and a reaction with nothing else to
   ]);
   // Everything failed once: the oldest goes again.
   expect(ids(probeOrder(ready, new Set(["a", "b", "c", "d"])))[0]).toEqual(["stamps", ["a", "b", "c"]]);
+});
+
+it("a probe lost without an attempt opens the breaker again with its probe due now; other states stay", () => {
+  const halfOpen = { state: "half_open", failures: 5, openedAt: 1_000, reason: "503" } as const;
+  expect(probeLost(halfOpen, 9_000)).toEqual({
+    state: "open",
+    failures: 5,
+    openedAt: 1_000,
+    probeAt: 9_000,
+    reason: "503",
+  });
+  expect(probeLost(CLOSED, 9_000)).toBe(CLOSED);
 });
