@@ -40,7 +40,11 @@ export async function consumeBatch(
 
 /** EVENTS_QUEUE messages: their events are read in one D1 round trip, then each is planned on its own. */
 async function planEvents(ctx: DeliveryContext, messages: readonly Message<unknown>[]): Promise<void> {
-  const ids = messages.flatMap((m) => eventMessage.safeParse(m.body).data?.eventId ?? []);
+  const parsed = messages.map((message) => ({
+    message,
+    eventId: eventMessage.safeParse(message.body).data?.eventId,
+  }));
+  const ids = parsed.flatMap((p) => p.eventId ?? []);
   let rows: Map<string, EventRow> | undefined;
   try {
     rows = new Map((await getEvents(ctx.env.DB, ids)).map((row) => [row.id, row]));
@@ -48,7 +52,7 @@ async function planEvents(ctx: DeliveryContext, messages: readonly Message<unkno
     // Each planning reads its own event then, and fails or retries on its own.
     log("warn", "queue.events_prefetch_failed", { error: String(error) });
   }
-  await Promise.all(messages.map((message) => consumeMessage(ctx, message, rows)));
+  await Promise.all(parsed.map(({ message, eventId }) => consumeMessage(ctx, message, eventId, rows)));
 }
 
 /**
@@ -90,15 +94,15 @@ async function handOverToLanes(
   );
 }
 
+/** Plans one EVENTS_QUEUE message's event (`eventId` undefined: the message is unreadable). */
 async function consumeMessage(
   ctx: DeliveryContext,
   message: Message<unknown>,
+  eventId: string | undefined,
   rows: ReadonlyMap<string, EventRow> | undefined,
 ): Promise<void> {
   try {
-    const event = eventMessage.safeParse(message.body);
-    if (event.success) {
-      const { eventId } = event.data;
+    if (eventId !== undefined) {
       await planEvent(ctx, eventId, message.attempts, rows && (rows.get(eventId) ?? null));
       message.ack();
       return;
