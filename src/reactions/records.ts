@@ -56,7 +56,9 @@ interface Index {
 const indexes = new WeakMap<object, Index>();
 
 function indexOf(body: unknown): Index {
-  const cached = typeof body === "object" && body !== null ? indexes.get(body) : undefined;
+  // Only an object can be a WeakMap key; another answer is indexed afresh (it holds no records anyway).
+  const key = typeof body === "object" && body !== null ? body : undefined;
+  const cached = key && indexes.get(key);
   if (cached) return cached;
   const index: Index = { byEmail: new Map(), byId: new Map() };
   for (const record of recordsIn(body)) {
@@ -65,7 +67,7 @@ function indexOf(body: unknown): Index {
     const id = idOf(record);
     if (id !== undefined && !index.byId.has(id)) index.byId.set(id, record);
   }
-  if (typeof body === "object" && body !== null) indexes.set(body, index);
+  if (key) indexes.set(key, index);
   return index;
 }
 
