@@ -30,10 +30,12 @@ interface ConfigModule {
 const ENTRY = `
 import { loadConfig } from "./src/config";
 import { loadAdminThrottleSettings } from "./src/config/admin";
+import { loadLogLevel } from "./src/config/log-level";
 import { ConfigError } from "./src/errors";
 export function checkVars(vars) {
   const config = loadConfig(vars);
   loadAdminThrottleSettings(vars.ADMIN_THROTTLE);
+  loadLogLevel(vars.LOG_LEVEL);
   const declarative = config.reactions.filter((r) => r.recipe.key.startsWith("declarative.")).length;
   const filtered = config.reactions.filter((r) => r.when).length;
   return \`\${Object.keys(config.routes).length} routes, \${config.reactions.length} reactions (\${declarative} declarative, \${filtered} filtered)\`;

@@ -22,5 +22,7 @@ export interface Env {
   RETENTION?: unknown;
   /** [vars.ADMIN_THROTTLE]: failed admin attempts allowed per client (src/config/admin.ts). */
   ADMIN_THROTTLE?: unknown;
+  /** "info" (default), "warn" or "error": the least severe log lines written (src/config/log-level.ts). */
+  LOG_LEVEL?: unknown;
   [secret: string]: unknown;
 }

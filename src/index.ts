@@ -1,15 +1,18 @@
 import { env } from "cloudflare:workers";
 import { createApp } from "./app";
+import { loadLogLevel } from "./config/log-level";
 import { validateAtStartup } from "./config/startup";
 import { runScheduled } from "./cron";
 import { consumeBatch } from "./delivery/consumer";
 import type { Env } from "./env";
+import { setLogLevel } from "./lib/log";
 
 export { AuthThrottle } from "./admin/auth-throttle";
 export { ConnectionLane } from "./delivery/lane/connection-lane";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.
 validateAtStartup(env as unknown as Env);
+setLogLevel(loadLogLevel((env as unknown as Env).LOG_LEVEL));
 
 const app = createApp();
 

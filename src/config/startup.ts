@@ -3,6 +3,7 @@ import { ConfigError } from "../errors";
 import { parseMembraneConfig } from "../membrane/config";
 import { type BridgeConfig, loadConfig } from ".";
 import { adminToken, loadAdminThrottleSettings } from "./admin";
+import { loadLogLevel } from "./log-level";
 import { redactionSalt } from "./redaction-salt";
 
 /** Head-room on top of an attempt's worst-case call time before its lease may be taken over. */
@@ -16,6 +17,7 @@ export function validateAtStartup(env: Env): BridgeConfig {
   const config = loadConfig(env);
   adminToken(env);
   loadAdminThrottleSettings(env.ADMIN_THROTTLE);
+  loadLogLevel(env.LOG_LEVEL);
   // The ingress hashes every de-duplication key with it (src/ingress/dedupe-key.ts): no delivery is stored without.
   redactionSalt(env);
   const callsMembrane =

@@ -424,7 +424,8 @@ export async function finish(
     await sendDeadLetter(ctx, delivery, result.errorCode ?? "unknown", result.error ?? "", await personal());
     if (!listensToAlerts(reaction)) await alertDead(ctx, delivery, result.errorCode ?? "unknown", attempt);
   }
-  log(status === "dead" ? "warn" : "info", "delivery.attempt", {
+  // A failed attempt is a warning even when it will be retried, so LOG_LEVEL=warn still shows it.
+  log(result.outcome === "success" ? "info" : "warn", "delivery.attempt", {
     event_id: delivery.event_id,
     delivery_id: delivery.id,
     reaction: delivery.reaction,

@@ -24,7 +24,19 @@ export function redact(value: unknown, key = ""): unknown {
   return value;
 }
 
-export function log(level: "info" | "warn" | "error", msg: string, fields: LogFields = {}): void {
+/** From least to most severe: a threshold keeps its own level and those after it. */
+export const LOG_LEVELS = ["info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+let threshold = 0;
+
+/** Drops lines below `level` from now on; the worker sets it once at start-up from LOG_LEVEL (src/index.ts). */
+export function setLogLevel(level: LogLevel): void {
+  threshold = LOG_LEVELS.indexOf(level);
+}
+
+export function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
+  if (LOG_LEVELS.indexOf(level) < threshold) return;
   const line = JSON.stringify({ level, msg, ...(redact(fields) as LogFields) });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

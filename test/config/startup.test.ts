@@ -28,6 +28,18 @@ it("refuses a lease shorter than the longest attempt can take", () => {
   );
 });
 
+describe("LOG_LEVEL", () => {
+  it("takes info, warn and error, and refuses any other value naming LOG_LEVEL and the levels", () => {
+    for (const level of ["info", "warn", "error", undefined])
+      expect(() => validateAtStartup({ ...bridgeEnv, LOG_LEVEL: level } as Env)).not.toThrow();
+    const debug = { ...bridgeEnv, LOG_LEVEL: "debug" } as Env;
+    expect(() => validateAtStartup(debug)).toThrow(ConfigError);
+    expect(() => validateAtStartup(debug)).toThrow(
+      /LOG_LEVEL must be one of info, warn, error \(got "debug"\)/,
+    );
+  });
+});
+
 describe("ADMIN_TOKEN", () => {
   it("refuses a token shorter than 32 characters, naming ADMIN_TOKEN and the minimum", () => {
     const short = { ...bridgeEnv, ADMIN_TOKEN: "x".repeat(31) } as Env;

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { consumeBatch } from "../../src/delivery/consumer";
 import type { Env } from "../../src/env";
-import { log, redact } from "../../src/lib/log";
+import { log, redact, setLogLevel } from "../../src/lib/log";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { deliver, secrets } from "../support/deliveries";
 import { resetEmulator } from "../support/emulator";
@@ -49,7 +49,10 @@ describe("log lines", () => {
       });
     }
   });
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    setLogLevel("info");
+    vi.restoreAllMocks();
+  });
 
   it("are one JSON object each", () => {
     log("info", "test.line", { email: "someone@example.com", a: 1 });
@@ -60,6 +63,17 @@ describe("log lines", () => {
       email: "***@example.com",
       a: 1,
     });
+  });
+
+  it("below the LOG_LEVEL are dropped, the others kept", () => {
+    setLogLevel("warn");
+    log("info", "test.info");
+    log("warn", "test.warn");
+    log("error", "test.error");
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(["test.warn", "test.error"]);
+    setLogLevel("error");
+    log("warn", "test.warn");
+    expect(lines).toHaveLength(2);
   });
 
   it("never carry a customer's e-mail, a webhook secret or a Membrane token through ingress and delivery", async () => {
