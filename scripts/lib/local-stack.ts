@@ -82,10 +82,11 @@ export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 
 
 /**
  * Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer.
- * `persistTo` keeps all local state in that folder instead of .wrangler/state (the demo starts from nothing).
+ * `persistTo` keeps all local state in that folder instead of .wrangler/state (the demo starts from nothing);
+ * `vars` override the bridge's [vars] of the same name (plain strings).
  */
 export async function startLocalStack(
-  options: { quiet?: boolean; persistTo?: string } = {},
+  options: { quiet?: boolean; persistTo?: string; vars?: Record<string, string> } = {},
 ): Promise<LocalStack> {
   const vars = readDevVars();
   migrateLocalDatabase(options.persistTo);
@@ -130,6 +131,8 @@ export async function startLocalStack(
     ];
     for (const file of envFiles()) bridgeArgs.push("--env-file", file);
     if (options.persistTo) bridgeArgs.push("--persist-to", options.persistTo);
+    for (const [name, value] of Object.entries(options.vars ?? {}))
+      bridgeArgs.push("--var", `${name}:${value}`);
     const bridge = wrangler(bridgeArgs, options);
     children.push(bridge);
     const bridgeUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
