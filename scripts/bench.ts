@@ -109,16 +109,43 @@ interface Drained {
   seconds: number;
   succeeded: number;
   dead: number;
+  /** The workers' CPU while it drained, in % of one core (CpuMeter). */
+  cpu: string;
+}
+
+/**
+ * The bridge's and the emulator's CPU from now on, in % of one core each: which of the two a drain waits for
+ * (each runs its isolate on one thread; the machine has two cores for both and the bench).
+ */
+type CpuMeter = { read(): string };
+function cpuMeter(pids: Record<string, number>): CpuMeter {
+  const started = performance.now();
+  const from = Object.entries(pids).map(([name, pid]) => ({ name, pid, ms: treeCpuMs(pid) }));
+  return {
+    read: () => {
+      const seconds = (performance.now() - started) / 1000;
+      return from
+        .map(({ name, pid, ms }) => `${name} ${((treeCpuMs(pid) - ms) / seconds / 10).toFixed(0)} %`)
+        .join(", ");
+    },
+  };
 }
 
 /** Waits until `target` deliveries of the connection are finished (succeeded or dead). */
-async function drain(bridge: string, connection: string, target: number, since: number): Promise<Drained> {
+async function drain(
+  bridge: string,
+  connection: string,
+  target: number,
+  since: number,
+  cpu?: CpuMeter,
+): Promise<Drained> {
   for (;;) {
     const stats = (await admin(bridge, "/stats")) as Stats;
     const d = stats.connections[connection]?.deliveries ?? {};
     const succeeded = d.succeeded ?? 0;
     const dead = d.dead ?? 0;
-    if (succeeded + dead >= target) return { seconds: (performance.now() - since) / 1000, succeeded, dead };
+    if (succeeded + dead >= target)
+      return { seconds: (performance.now() - since) / 1000, succeeded, dead, cpu: cpu?.read() ?? "" };
     if (performance.now() - since > DRAIN_DEADLINE_MS)
       throw new Error(`${connection} did not drain in time: its deliveries ${JSON.stringify(d)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -227,8 +254,9 @@ try {
   let since = performance.now();
   await resume(bridge, "coupontools-demo");
   await resume(bridge, "ometria-demo");
+  const workers = { bridge: bridgePid, emulator: stack.pids.emulator ?? 0 };
   const [stamps, pushes] = await Promise.all([
-    drain(bridge, "coupontools-demo", total, since),
+    drain(bridge, "coupontools-demo", total, since, cpuMeter(workers)),
     drain(bridge, "ometria-demo", total, since),
   ]);
   console.log("fan-out drain (after the load stopped)");
@@ -236,6 +264,7 @@ try {
   console.log(
     `  paid-order-stamps (unpaced)        ${(total / stamps.seconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150; ${outcome(stamps)})`,
   );
+  console.log(`    cpu of a core meanwhile: ${stamps.cpu}`);
   // The emulator keeps only its last 500 requests, so requests per push are not counted here; the lane tests
   // show the batching itself (250 pushes in 3 requests).
   console.log(
@@ -256,11 +285,12 @@ try {
   since = performance.now();
   await resume(bridge, "ometria-demo");
   await resume(bridge, "coupontools-demo");
-  const failing = await drain(bridge, "coupontools-demo", total + more, since);
+  const failing = await drain(bridge, "coupontools-demo", total + more, since, cpuMeter(workers));
   const breaker = ((await admin(bridge, "/stats")) as Stats).connections["ometria-demo"]?.breaker.state;
   console.log(
-    `  paid-order-stamps, Ometria failing ${(more / failing.seconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150; Ometria's breaker: ${breaker}; ${failing.dead - stamps.dead} more dead)\n`,
+    `  paid-order-stamps, Ometria failing ${(more / failing.seconds).toFixed(0).padStart(6)} deliveries/s   (target ≥ 150; Ometria's breaker: ${breaker}; ${failing.dead - stamps.dead} more dead)`,
   );
+  console.log(`    cpu of a core meanwhile: ${failing.cpu}\n`);
 
   console.log(`D1: ${d1Statements()}`);
 } catch (error) {
