@@ -114,7 +114,7 @@ interface Drained {
 }
 
 /**
- * The bridge's and the emulator's CPU from now on, in % of one core each: which of the two a drain waits for
+ * The bridge's and the emulator's CPU from now on, in % of one core each: how busy each was while a drain ran
  * (each runs its isolate on one thread; the machine has two cores for both and the bench).
  */
 type CpuMeter = { read(): string };
