@@ -175,7 +175,9 @@ async function sendNarrowing(
           reason: "the vendor rejected this record (its push errors list says why)",
         }
       : outcome;
-  for (const item of items) results.set(item, toAttemptResult(result, ctx.now() - started));
+  // One result object for the whole call: finishServed records the deliveries sharing it in one round trip.
+  const attempt = toAttemptResult(result, ctx.now() - started);
+  for (const item of items) results.set(item, attempt);
   return results;
 }
 

@@ -186,5 +186,6 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   expect(stampCount).toBeLessThanOrEqual(9);
   // Claim, the baseline saved before the call, the attempt recorded.
   expect(stampTrips).toBeLessThanOrEqual(3);
-  expect(pushCount).toBeLessThanOrEqual(8);
+  // A batch of 100 is claimed in one round trip and its successes recorded in one: 6 statements in all.
+  expect(pushCount).toBeLessThanOrEqual(0.1);
 });
