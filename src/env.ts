@@ -8,6 +8,8 @@ export interface Env {
   DEAD_LETTERS: Queue<DeadLetterMessage>;
   /** One lane per Membrane connection (src/delivery/lane/); typed where it is used, so this file stays low. */
   LANES: DurableObjectNamespace;
+  /** The relays each lane sends its Membrane calls through (src/delivery/lane/relay/); typed where used. */
+  RELAYS: DurableObjectNamespace;
   /** Failed admin-token attempts per client (src/admin/auth-throttle.ts); typed where it is used. */
   AUTH_THROTTLE: DurableObjectNamespace;
   /** Local development and tests only: the Membrane emulator, reached instead of MEMBRANE_API_URL. */

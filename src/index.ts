@@ -9,6 +9,7 @@ import { setLogLevel } from "./lib/log";
 
 export { AuthThrottle } from "./admin/auth-throttle";
 export { ConnectionLane } from "./delivery/lane/connection-lane";
+export { CallRelay } from "./delivery/lane/relay/call-relay";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.
 validateAtStartup(env as unknown as Env);

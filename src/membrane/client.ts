@@ -216,6 +216,11 @@ function parseJson(text: string): { value: unknown } | undefined {
   }
 }
 
+/** How the worker reaches Membrane: through a `MEMBRANE` service binding when one exists, else the network. */
+export function membraneFetch(env: Record<string, unknown>): FetchLike {
+  return serviceBindingFetch(env.MEMBRANE) ?? ((input, init) => fetch(input, init));
+}
+
 function serviceBindingFetch(binding: unknown): FetchLike | undefined {
   if (!hasKey(binding, "fetch")) return undefined;
   const fetcher = binding as Fetcher;

@@ -4,6 +4,8 @@ import { laneConcurrency } from "../../config/delivery";
 import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
 import { log } from "../../lib/log";
+import { membraneClientFromEnv } from "../../membrane/client";
+import { parseMembraneConfig } from "../../membrane/config";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
@@ -23,6 +25,9 @@ import {
   probeOrder,
   probing,
 } from "./breaker";
+import { relayOf } from "./relay/call-relay";
+import { RelayPool, relaysFor } from "./relay/relay-pool";
+import { relayedFetch } from "./relay/relayed-fetch";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -126,8 +131,7 @@ export class ConnectionLane extends DurableObject<Env> {
     // Whether the last round found nothing it could start; otherwise the budget ran out with work left.
     let idle = false;
     try {
-      this.context ??= deliveryContext(this.env);
-      const ctx = this.context;
+      const ctx = this.deliveryContext();
       const stopAt = Date.now() + PUMP_BUDGET_MS;
       while (Date.now() < stopAt) {
         this.arrived = false;
@@ -161,6 +165,26 @@ export class ConnectionLane extends DurableObject<Env> {
     // its own (past) due time instead would run the alarm in a loop, doing nothing, as long as it waits.
     const next = [wakeAt, this.work.nextDue(now)].filter((t): t is number => t !== undefined);
     if (next.length > 0) await this.wake(Math.min(...next));
+  }
+
+  /**
+   * The lane's delivery context, built once: its Membrane calls go out through the lane's relays, so the lane
+   * has as many calls waiting for an answer as its concurrency, not the 6 of one object (relay/relay-pool.ts).
+   */
+  private deliveryContext(): DeliveryContext {
+    if (this.context) return this.context;
+    const config = loadConfig(this.env);
+    const pool = new RelayPool(relaysFor(laneConcurrency(config.delivery, this.connection)));
+    const fetch = relayedFetch(
+      pool,
+      (index) => relayOf(this.env, this.connection, index),
+      parseMembraneConfig(this.env).timeoutMs,
+    );
+    this.context = deliveryContext(this.env, {
+      config,
+      membrane: membraneClientFromEnv(this.env, { fetch }),
+    });
+    return this.context;
   }
 
   private concurrency(ctx: DeliveryContext): number {
