@@ -96,6 +96,9 @@ export default defineConfig(async () => {
               breaker_cooldown_seconds: 2,
               // An ambiguous stamps call is reconciled after 2 s (a timed-out test call lands within 2.5 s).
               ambiguous_settle_seconds: 2,
+              // The least a lane alarm may spend: lanes hand over to a new alarm every few deliveries, so every
+              // lane test also runs across those handovers.
+              pump_subrequests: 100,
             },
             MEMBRANE_TIMEOUT_MS: "1500",
           },

@@ -25,6 +25,12 @@ export const deliverySettings = z.strictObject({
    * takes more and answers slowly, fewer for one that refuses parallel calls.
    */
   connection_concurrency: z.record(z.string().min(1), z.number().int().min(1).max(256)).default({}),
+  /**
+   * Subrequests (Membrane calls through relays, D1 round trips) one lane alarm may make before it hands over to
+   * the next: Workers Paid allows 10,000 per invocation by default ([limits] subrequests raises it), Workers Free
+   * 1,000 to Cloudflare services. Each attempt is counted at its most (its recipe's maxCalls, and 4 D1 trips).
+   */
+  pump_subrequests: z.number().int().min(100).max(10_000_000).default(8_000),
   /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */
   breaker_failures: z.number().int().min(1).default(5),
   /** How long an open breaker waits before one delivery probes the connection again. */

@@ -5,6 +5,7 @@ import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { consumeBatch } from "../../src/delivery/consumer";
 import { deliveryContext } from "../../src/delivery/context";
+import { D1_TRIPS_PER_ATTEMPT } from "../../src/delivery/lane/subrequests";
 import { planEvent } from "../../src/delivery/plan-event";
 import { runBatch } from "../../src/delivery/run-batch";
 import { runDelivery } from "../../src/delivery/run-delivery";
@@ -167,7 +168,9 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   const reaction = ctx.config.reactions.find((r) => r.name === "orders-to-ometria");
   if (!reaction) throw new Error("missing");
   counter.count = 0;
+  counter.trips = 0;
   const steps = await runBatch(ctx, reaction, pushes);
+  const pushBatchTrips = counter.trips;
   expect([...steps.values()].every((s) => s.step === "attempted" && s.status === "succeeded")).toBe(true);
   const pushCount = counter.count / pushes.length;
   expect((await deliveriesOf(eventId)).map((d) => d.status)).toContain("succeeded");
@@ -186,6 +189,8 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   expect(stampCount).toBeLessThanOrEqual(9);
   // Claim, the baseline saved before the call, the attempt recorded.
   expect(stampTrips).toBeLessThanOrEqual(3);
+  // A lane's subrequest budget counts each attempt and each batch at D1_TRIPS_PER_ATTEMPT round trips.
+  expect(Math.max(stampTrips, pushBatchTrips)).toBeLessThanOrEqual(D1_TRIPS_PER_ATTEMPT);
   // A batch of 100 is claimed in one round trip and its successes recorded in one: 6 statements in all.
   expect(pushCount).toBeLessThanOrEqual(0.1);
 });

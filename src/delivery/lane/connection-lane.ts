@@ -28,6 +28,7 @@ import {
 import { relayOf } from "./relay/call-relay";
 import { RelayPool, relaysFor } from "./relay/relay-pool";
 import { relayedFetch } from "./relay/relayed-fetch";
+import { subrequestsOf } from "./subrequests";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -60,6 +61,9 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly slots = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
+  /** Subrequests the running pump has made, counted at their most (subrequestsOf), and the units it started. */
+  private spent = 0;
+  private units = 0;
   /** Work arrived (or a resume) while a pump ran: the pump's last round may not have seen it. */
   private arrived = false;
   private connection = "";
@@ -133,7 +137,10 @@ export class ConnectionLane extends DurableObject<Env> {
     try {
       const ctx = this.deliveryContext();
       const stopAt = Date.now() + PUMP_BUDGET_MS;
-      while (Date.now() < stopAt) {
+      this.spent = 0;
+      this.units = 0;
+      // Past either budget, the next alarm (a new invocation, with its own subrequests) goes on.
+      while (Date.now() < stopAt && this.spent < ctx.config.delivery.pump_subrequests) {
         this.arrived = false;
         const round = await this.startEligible(ctx);
         wakeAt = round.wakeAt;
@@ -212,6 +219,7 @@ export class ConnectionLane extends DurableObject<Env> {
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
     if (now >= this.pause.until) {
+      this.spent += 1;
       const paused = (await getPause(ctx.env.DB, "connection", this.connection)) !== null;
       this.pause = { paused, until: now + 1_000 };
     }
@@ -250,6 +258,13 @@ export class ConnectionLane extends DurableObject<Env> {
       const pace = reaction?.recipe.pace;
       const batch = reaction?.recipe.batch;
       while (items.length > 0 && this.inFlight.size < concurrency) {
+        const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
+        const cost = subrequestsOf(reaction, Math.min(take, items.length));
+        // The first unit of an alarm always goes, whatever it may cost: otherwise nothing would ever move.
+        if (this.units > 0 && this.spent + cost > ctx.config.delivery.pump_subrequests) {
+          this.spent = ctx.config.delivery.pump_subrequests;
+          return { started, ...(wakeAt !== undefined && { wakeAt }) };
+        }
         if (pace) {
           const slot = this.slots.get(pace.key) ?? 0;
           if (slot > now) {
@@ -258,7 +273,8 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           this.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
         }
-        const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
+        this.spent += cost;
+        this.units += 1;
         const chosen = items.splice(0, take);
         if (gate.admit === "probe") {
           this.breaker = probing(this.breaker);
@@ -274,6 +290,7 @@ export class ConnectionLane extends DurableObject<Env> {
 
   /** Closes a delivery whose entity has a newer state waiting or already sent, without sending it. */
   private async supersede(ctx: DeliveryContext, item: LaneItem): Promise<void> {
+    this.spent += 2;
     const reason = `superseded: a newer state of ${item.entity} is sent instead, so this older one is not sent after it`;
     await markSuperseded(ctx.env.DB, item.deliveryId, Date.now(), reason);
     await refreshEventStatus(ctx.env.DB, item.eventId);
