@@ -190,12 +190,12 @@ export async function claimDue(
   );
   // The rows this claim took: in flight with exactly this lease and time (a concurrent claim cannot match both).
   const taken = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))
-    AND status = 'in_flight' AND lease_until = ?2 AND updated_at = ?3`;
+    AND +status = 'in_flight' AND lease_until = ?2 AND updated_at = ?3`;
   const [claimed, , events] = await db.batch<Record<string, unknown>>([
     db
       .prepare(
         `UPDATE deliveries SET status = 'in_flight', attempts = attempts + 1, lease_until = ?2, updated_at = ?3
-         WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('pending', 'retrying')
+         WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN ('pending', 'retrying')
            AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)
            AND reaction IN (SELECT key FROM json_each(?4)) AND NOT ${DELIVERY_PAUSED}
          RETURNING *`,
@@ -339,7 +339,7 @@ export async function recordSuccesses(
         `UPDATE deliveries SET status = 'succeeded', next_attempt_at = NULL, lease_until = NULL, updated_at = ?2,
            last_error_code = NULL, last_error = NULL, completed_at = ?2, held_event_json = NULL,
            reconcile_state = NULL
-         WHERE status = 'in_flight' AND (id, attempts) IN (${PAIRS})
+         WHERE +status = 'in_flight' AND (id, attempts) IN (${PAIRS})
          RETURNING id`,
       )
       .bind(pairs, now),
@@ -361,7 +361,7 @@ export async function extendLeases(db: D1Database, ids: readonly string[], until
   await db
     .prepare(
       `UPDATE deliveries SET lease_until = ?2
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status = 'in_flight' AND lease_until < ?2`,
+       WHERE id IN (SELECT value FROM json_each(?1)) AND +status = 'in_flight' AND lease_until < ?2`,
     )
     .bind(JSON.stringify(ids), until)
     .run();

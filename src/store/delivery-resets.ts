@@ -25,7 +25,7 @@ export async function resetDeliveries(
     .prepare(
       `UPDATE deliveries SET status = 'pending', retry_base = attempts, next_attempt_at = NULL,
          lease_until = NULL, completed_at = NULL, updated_at = ?3
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status IN (SELECT value FROM json_each(?2))
+       WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN (SELECT value FROM json_each(?2))
          AND (?4 OR NOT (status = 'dead' AND last_error_code IS 'outcome_unknown'))
        RETURNING *`,
     )

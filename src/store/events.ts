@@ -189,7 +189,7 @@ export async function markPlanningDue(db: D1Database, ids: readonly string[], at
   await db
     .prepare(
       `UPDATE events SET queued_at = ?2
-       WHERE id IN (SELECT value FROM json_each(?1)) AND status IN ('accepted', 'queued')`,
+       WHERE id IN (SELECT value FROM json_each(?1)) AND +status IN ('accepted', 'queued')`,
     )
     .bind(JSON.stringify(ids), at)
     .run();
@@ -261,12 +261,12 @@ export function refreshStatusesWhere(db: D1Database, where: string, param: strin
     .prepare(
       `UPDATE events SET
          status = CASE
-           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status = 'dead') THEN 'failed'
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND +status = 'dead') THEN 'failed'
            WHEN NOT EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status <> 'succeeded')
            THEN 'done'
            ELSE 'processing' END,
          status_reason = CASE
-           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND status = 'dead')
+           WHEN EXISTS (SELECT 1 FROM deliveries WHERE event_id = events.id AND +status = 'dead')
            THEN 'a reaction was dead-lettered' END
        WHERE ${where} AND status NOT IN ('unrecognized', 'rejected')`,
     )

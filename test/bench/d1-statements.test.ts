@@ -25,10 +25,16 @@ interface Counter {
   count: number;
   /** Round trips to D1 (a batch is one, whatever it holds). */
   trips: number;
+  /** Rows SQLite read, as D1 reports them (`meta.rows_read`; `first()` and `raw()` report none). */
+  rowsRead: number;
 }
 
 function counting(db: D1Database): Counter {
-  const counter: Counter = { db, count: 0, trips: 0 };
+  const counter: Counter = { db, count: 0, trips: 0, rowsRead: 0 };
+  const read = <T extends { meta?: { rows_read?: number } }>(result: T): T => {
+    counter.rowsRead += result.meta?.rows_read ?? 0;
+    return result;
+  };
   const inner = new WeakMap<object, D1PreparedStatement>();
   const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
     const wrapped = {
@@ -38,15 +44,15 @@ function counting(db: D1Database): Counter {
         counter.trips++;
         return stmt.first(...(args as [string]));
       },
-      run: () => {
+      run: async () => {
         counter.count++;
         counter.trips++;
-        return stmt.run();
+        return read(await stmt.run());
       },
-      all: () => {
+      all: async () => {
         counter.count++;
         counter.trips++;
-        return stmt.all();
+        return read(await stmt.all());
       },
       raw: (...args: unknown[]) => {
         counter.count++;
@@ -59,10 +65,12 @@ function counting(db: D1Database): Counter {
   };
   counter.db = {
     prepare: (sql: string) => wrap(db.prepare(sql)),
-    batch: (statements: D1PreparedStatement[]) => {
+    batch: async (statements: D1PreparedStatement[]) => {
       counter.count += statements.length;
       counter.trips++;
-      return db.batch(statements.map((s) => inner.get(s) ?? s));
+      const results = await db.batch(statements.map((s) => inner.get(s) ?? s));
+      for (const result of results) read(result);
+      return results;
     },
     exec: (sql: string) => {
       counter.count++;
@@ -193,4 +201,42 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   expect(Math.max(stampTrips, pushBatchTrips)).toBeLessThanOrEqual(D1_TRIPS_PER_ATTEMPT);
   // A batch of 100 is claimed in one round trip and its successes recorded in one: 6 statements in all.
   expect(pushCount).toBeLessThanOrEqual(0.1);
+});
+
+it("reads a bounded number of rows per planned event and delivery, however many other deliveries wait or died", async () => {
+  // 2,000 events whose deliveries wait for a retry and 2,000 whose deliveries died: a statement that finds its
+  // rows through the deliveries' status index instead of their ids reads all of them.
+  for (const [status, from] of [
+    ["retrying", 0],
+    ["dead", 2_000],
+  ] as const) {
+    await env.DB.batch([
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + 1999)
+         INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json, raw_headers)
+         SELECT 'seed-' || i, 'kooomo', 'kooomo', 'seed-' || i, 'order.paid', 'processing', 'verified', i, '{}', '{}' FROM n`,
+      ).bind(from),
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1 + 1999)
+         INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, next_attempt_at, created_at, updated_at)
+         SELECT 'seed-' || i || ':orders-to-ometria', 'seed-' || i, 'orders-to-ometria', 'ometria.push-order',
+           'ometria-demo', ?2, 4102444800000, i, i FROM n`,
+      ).bind(from, status),
+    ]);
+  }
+  const counter = counting(env.DB);
+  const countingEnv = { ...bridgeEnv, DB: counter.db, DELIVERIES_QUEUE: recordingQueue().queue };
+  const accepted = await send(countingEnv, 1, "msg_rows_1");
+  const { id: eventId } = await accepted.json<{ id: string }>();
+  const ctx = deliveryContext(countingEnv, { config: loadConfig(bridgeEnv) });
+  counter.rowsRead = 0;
+  await planEvent(ctx, eventId, 1);
+  const planRows = counter.rowsRead;
+  counter.rowsRead = 0;
+  const stamp = await runDelivery(ctx, { deliveryId: `${eventId}:paid-order-stamps` });
+  expect(stamp).toMatchObject({ step: "attempted", status: "succeeded" });
+  const stampRows = counter.rowsRead;
+  console.log(`rows read with 4,000 other deliveries: planning ${planRows}, stamps delivery ${stampRows}`);
+  expect(planRows).toBeLessThan(100);
+  expect(stampRows).toBeLessThan(100);
 });
