@@ -173,7 +173,9 @@ function d1Statements(): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colours vitest prints
   const plain = `${run.stdout}`.replace(/\u001b\[[0-9;]*m/g, "");
   const lines = plain.split("\n").filter((l) => l.startsWith("D1 statements:") || l.startsWith("rows read"));
-  return lines.length === 2 ? lines.map((l) => l.trim()).join("\n") : `could not count (vitest exited ${run.status})`;
+  return lines.length === 2
+    ? lines.map((l) => l.trim()).join("\n")
+    : `could not count (vitest exited ${run.status})`;
 }
 
 const row = (label: string, r: LoadResult, cpuMs: number) =>

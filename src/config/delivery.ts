@@ -28,7 +28,8 @@ export const deliverySettings = z.strictObject({
   /**
    * Subrequests (Membrane calls through relays, D1 round trips) one lane alarm may make before it hands over to
    * the next: Workers Paid allows 10,000 per invocation by default ([limits] subrequests raises it), Workers Free
-   * 1,000 to Cloudflare services. Each attempt is counted at its most (its recipe's maxCalls, and 4 D1 trips).
+   * 1,000 to Cloudflare services. What the alarm made is counted; what its running deliveries may still make
+   * is reserved at its most (src/delivery/lane/subrequests.ts).
    */
   pump_subrequests: z.number().int().min(100).max(10_000_000).default(8_000),
   /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */

@@ -28,7 +28,7 @@ import {
 import { relayOf } from "./relay/call-relay";
 import { RelayPool, relaysFor } from "./relay/relay-pool";
 import { relayedFetch } from "./relay/relayed-fetch";
-import { subrequestsOf } from "./subrequests";
+import { countingEnv, subrequestsOf } from "./subrequests";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -61,9 +61,15 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly slots = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
-  /** Subrequests the running pump has made, counted at their most (subrequestsOf), and the units it started. */
+  /**
+   * The running alarm's subrequests: those made (counted as they leave: D1, queues, relayed calls), those the
+   * units still in flight may yet make at most (subrequestsOf), and the units it started. `budgetSpent` once
+   * a unit could not start for want of them.
+   */
   private spent = 0;
+  private reserved = 0;
   private units = 0;
+  private budgetSpent = false;
   /** Work arrived (or a resume) while a pump ran: the pump's last round may not have seen it. */
   private arrived = false;
   private connection = "";
@@ -139,14 +145,16 @@ export class ConnectionLane extends DurableObject<Env> {
       const stopAt = Date.now() + PUMP_BUDGET_MS;
       this.spent = 0;
       this.units = 0;
+      this.budgetSpent = false;
       // Past either budget, the next alarm (a new invocation, with its own subrequests) goes on.
-      while (Date.now() < stopAt && this.spent < ctx.config.delivery.pump_subrequests) {
+      while (Date.now() < stopAt && !this.budgetSpent) {
         this.arrived = false;
         const round = await this.startEligible(ctx);
         wakeAt = round.wakeAt;
         if (this.inFlight.size === 0) {
           if (round.started === 0) {
-            idle = true;
+            // Work that could not start for want of subrequests goes on in the next alarm, at once.
+            idle = !this.budgetSpent;
             break;
           }
           continue;
@@ -182,16 +190,26 @@ export class ConnectionLane extends DurableObject<Env> {
     if (this.context) return this.context;
     const config = loadConfig(this.env);
     const pool = new RelayPool(relaysFor(laneConcurrency(config.delivery, this.connection)));
+    // Each relayed call, D1 round trip and queue send is one subrequest of the running alarm.
+    const count = () => {
+      this.spent += 1;
+    };
     const fetch = relayedFetch(
       pool,
-      (index) => relayOf(this.env, this.connection, index),
+      (index) => {
+        count();
+        return relayOf(this.env, this.connection, index);
+      },
       parseMembraneConfig(this.env).timeoutMs,
     );
-    this.context = deliveryContext(this.env, {
-      config,
-      membrane: membraneClientFromEnv(this.env, { fetch }),
-    });
+    const env = countingEnv(this.env, count);
+    this.context = deliveryContext(env, { config, membrane: membraneClientFromEnv(env, { fetch }) });
     return this.context;
+  }
+
+  /** Subrequests one alarm may make ([vars.DELIVERY] pump_subrequests). */
+  private budget(ctx: DeliveryContext): number {
+    return ctx.config.delivery.pump_subrequests;
   }
 
   private concurrency(ctx: DeliveryContext): number {
@@ -219,7 +237,6 @@ export class ConnectionLane extends DurableObject<Env> {
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
     if (now >= this.pause.until) {
-      this.spent += 1;
       const paused = (await getPause(ctx.env.DB, "connection", this.connection)) !== null;
       this.pause = { paused, until: now + 1_000 };
     }
@@ -237,7 +254,11 @@ export class ConnectionLane extends DurableObject<Env> {
     const ordered = ctx.config.reactions.filter((r) => r.recipe.entity);
     const byMode = (mode: "supersede" | "serialize") =>
       ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
-    for (const item of this.work.superseded(byMode("supersede"), ROUND)) await this.supersede(ctx, item);
+    // Two D1 round trips each, within what the alarm has left.
+    const room = Math.floor((this.budget(ctx) - this.spent - this.reserved) / 2);
+    const superseded = this.work.superseded(byMode("supersede"), Math.min(ROUND, Math.max(0, room)));
+    for (const item of superseded) await this.supersede(ctx, item);
+    if (room <= 0) this.budgetSpent = true;
     const ready = new Map<string, LaneItem[]>();
     const chosen = new Set<string>();
     for (const item of this.work.eligible(now, ROUND, byMode("serialize"))) {
@@ -261,8 +282,8 @@ export class ConnectionLane extends DurableObject<Env> {
         const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
         const cost = subrequestsOf(reaction, Math.min(take, items.length));
         // The first unit of an alarm always goes, whatever it may cost: otherwise nothing would ever move.
-        if (this.units > 0 && this.spent + cost > ctx.config.delivery.pump_subrequests) {
-          this.spent = ctx.config.delivery.pump_subrequests;
+        if (this.units > 0 && this.spent + this.reserved + cost > this.budget(ctx)) {
+          this.budgetSpent = true;
           return { started, ...(wakeAt !== undefined && { wakeAt }) };
         }
         if (pace) {
@@ -273,14 +294,13 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           this.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
         }
-        this.spent += cost;
         this.units += 1;
         const chosen = items.splice(0, take);
         if (gate.admit === "probe") {
           this.breaker = probing(this.breaker);
           this.probe = chosen[0]?.deliveryId;
         }
-        this.start(ctx, reaction, chosen);
+        this.start(ctx, reaction, chosen, cost);
         started += chosen.length;
         if (gate.admit === "probe") return { started };
       }
@@ -290,7 +310,6 @@ export class ConnectionLane extends DurableObject<Env> {
 
   /** Closes a delivery whose entity has a newer state waiting or already sent, without sending it. */
   private async supersede(ctx: DeliveryContext, item: LaneItem): Promise<void> {
-    this.spent += 2;
     const reason = `superseded: a newer state of ${item.entity} is sent instead, so this older one is not sent after it`;
     await markSuperseded(ctx.env.DB, item.deliveryId, Date.now(), reason);
     await refreshEventStatus(ctx.env.DB, item.eventId);
@@ -298,8 +317,15 @@ export class ConnectionLane extends DurableObject<Env> {
     log("info", "lane.superseded", { delivery_id: item.deliveryId, entity: item.entity });
   }
 
-  private start(ctx: DeliveryContext, reaction: Reaction | undefined, items: LaneItem[]): void {
+  private start(
+    ctx: DeliveryContext,
+    reaction: Reaction | undefined,
+    items: LaneItem[],
+    /** The most subrequests it may make, reserved until it ends. */
+    cost: number,
+  ): void {
     this.work.markRunning(items.map((i) => i.deliveryId));
+    this.reserved += cost;
     const run = async () => {
       const steps =
         reaction?.recipe.batch && items.length > 0
@@ -327,7 +353,10 @@ export class ConnectionLane extends DurableObject<Env> {
           for (const item of items) this.work.reschedule(item.deliveryId, at);
         });
       })
-      .finally(() => this.inFlight.delete(task));
+      .finally(() => {
+        this.reserved -= cost;
+        this.inFlight.delete(task);
+      });
     this.inFlight.add(task);
   }
 

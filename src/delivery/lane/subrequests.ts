@@ -1,18 +1,81 @@
 import type { Reaction } from "../../config/reactions";
+import type { Env } from "../../env";
 
 /**
- * D1 round trips of one attempt (or batch) besides its calls, at most: claim, baseline, record, event status.
- * test/bench/d1-statements.test.ts holds the stamps delivery and the push batch to it.
+ * D1 round trips and queue sends one attempt may make besides its calls: a claim by the slow path (6), the
+ * baseline saved before the call, the record (2), and a dead letter's raw payload, queue send and alert.
  */
-export const D1_TRIPS_PER_ATTEMPT = 4;
+const OTHER_PER_ATTEMPT = 12;
 
 /**
- * The most subrequests a unit (a delivery, or a batch of `records`) can make: its recipe's calls, or a batch's
- * sends when it is halved down to single records (2n - 1) with a lease extension before each further send.
+ * A generous bound on the subrequests a unit (a delivery, or a batch of `records`) can make: its recipe's calls,
+ * or a batch's sends halved down to single records (2n - 1) with a lease extension before each further send and
+ * every record then finished on its own. Reserved while the unit runs; what it really made is counted.
  */
 export function subrequestsOf(reaction: Reaction | undefined, records: number): number {
-  if (!reaction) return D1_TRIPS_PER_ATTEMPT;
-  const calls = reaction.recipe.batch ? 2 * records - 1 : reaction.recipe.maxCalls;
-  const extensions = reaction.recipe.batch ? calls - 1 : 0;
-  return calls + extensions + D1_TRIPS_PER_ATTEMPT;
+  if (!reaction?.recipe.batch) return (reaction?.recipe.maxCalls ?? 0) + OTHER_PER_ATTEMPT;
+  const sends = 2 * records - 1;
+  return sends + (sends - 1) + OTHER_PER_ATTEMPT * records;
+}
+
+/**
+ * The bindings a lane's deliveries use, each call counted with `count`: D1 round trips (a batch is one) and
+ * queue sends. The lane's Membrane calls are counted where they leave (relayed-fetch).
+ */
+export function countingEnv(env: Env, count: () => void): Env {
+  // D1's batch takes its own statements, not these wrappers.
+  const unwrapped = new WeakMap<object, D1PreparedStatement>();
+  const statement = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = new Proxy(stmt, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== "function") return value;
+        if (key === "bind")
+          return (...values: unknown[]) => statement(target.bind(...values) as D1PreparedStatement);
+        if (key === "first" || key === "run" || key === "all" || key === "raw")
+          return (...args: unknown[]) => {
+            count();
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        return value.bind(target);
+      },
+    });
+    unwrapped.set(wrapped, stmt);
+    return wrapped;
+  };
+  const db: D1Database = new Proxy(env.DB, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target);
+      if (key === "prepare") return (sql: string) => statement(target.prepare(sql));
+      if (key === "batch")
+        return (statements: D1PreparedStatement[]) => {
+          count();
+          return target.batch(statements.map((s) => unwrapped.get(s) ?? s));
+        };
+      if (key === "exec")
+        return (sql: string) => {
+          count();
+          return target.exec(sql);
+        };
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const queue = <Q extends Queue<never>>(q: Q): Q =>
+    new Proxy(q, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (key === "send" || key === "sendBatch") count();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return {
+    ...env,
+    DB: db,
+    EVENTS_QUEUE: queue(env.EVENTS_QUEUE),
+    DELIVERIES_QUEUE: queue(env.DELIVERIES_QUEUE),
+    DEAD_LETTERS: queue(env.DEAD_LETTERS),
+  };
 }

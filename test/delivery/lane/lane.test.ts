@@ -232,6 +232,25 @@ describe("per-entity order", () => {
   });
 });
 
+describe("subrequest budget", () => {
+  // The tests run with pump_subrequests = 100 (vitest.config.ts): a lane alarm hands over every few deliveries.
+  it("goes on in the next alarm when one runs out with nothing in flight: 20 stamps of one customer, one at a time", async () => {
+    const orders = Array.from({ length: 20 }, (_, i) =>
+      withCustomer(
+        paidOrder(580_000 + i, `2025-03-14T09:${String(i).padStart(2, "0")}:00Z`),
+        9_500,
+        "chain@example.com",
+      ),
+    );
+    const items = await plan("paid-order-stamps", orders);
+    await laneOf(bridgeEnv, "coupontools-demo").enqueue("coupontools-demo", items);
+    const settled = await settledRows(items, 25_000);
+    expect(settled.every((d) => d.status === "succeeded")).toBe(true);
+    const users = (await emulatorState()).loyaltyUsers.filter((u) => u.email === "chain@example.com");
+    expect(users.map((u) => u.stamps)).toEqual([20]);
+  });
+});
+
 describe("circuit breaker", () => {
   it("opens after consecutive transient failures, spends no attempts while open, probes, then closes", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");

@@ -11,7 +11,8 @@ export const relaysFor = (concurrency: number) => Math.ceil(concurrency / RELAY_
 
 /**
  * Which of a lane's relays may take a call now: at most RELAY_CALLS waiting for headers on each, the least
- * busy first. A call that finds them all full waits for a free one, as it would on the edge, in order.
+ * busy first. A call that finds them all full waits for a free one, as it would on the edge; waiters are woken
+ * in order, though a call arriving just as a slot frees may take it first (no slot is ever lost).
  */
 export class RelayPool {
   private readonly waiting: number[];

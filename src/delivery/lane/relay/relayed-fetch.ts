@@ -2,13 +2,15 @@ import type { FetchLike } from "../../../membrane/client";
 import { RELAY_ERROR_HEADER, RELAY_TIMEOUT_HEADER } from "./call-relay";
 import type { RelayPool } from "./relay-pool";
 
-/** The relay's own timeout is a little longer than the caller's, so the caller's decides. */
+/** The relay's own timeout is a little longer than the client's configured one, so the caller's decides. */
 const RELAY_GRACE_MS = 1_000;
 
 /**
  * The fetch of a lane's Membrane client: each call goes out through one of the lane's relays (call-relay.ts),
  * holding a relay slot until its response headers arrive, as the edge counts them. The caller's signal (its
- * timeout) ends the wait for headers here whatever the runtime does with it on a Durable Object call.
+ * timeout) ends the wait for headers here whatever the runtime does with it on a Durable Object call; a body
+ * that then comes too slowly is cut by the relay's own timeout, and reads as a network error, not a timeout
+ * (both are transient and ambiguous). A call waiting for a free relay waits whatever its signal says.
  */
 export function relayedFetch(
   pool: RelayPool,
@@ -23,10 +25,7 @@ export function relayedFetch(
       const call = relay(index).fetch(url, { ...init, headers });
       const answer = await untilAborted(call, init.signal).catch((error: unknown) => {
         // An answer that comes after the caller gave up is dropped unread.
-        void call.then(
-          (late) => late.body?.cancel(),
-          () => undefined,
-        );
+        void call.then((late) => late.body?.cancel()).catch(() => undefined);
         throw error;
       });
       const failed = answer.headers.get(RELAY_ERROR_HEADER);
