@@ -236,12 +236,11 @@ export function membraneClientFromEnv(
   options: { fetch?: FetchLike; now?: () => number } = {},
 ): MembraneClient {
   const config = parseMembraneConfig(env);
-  const fetchFn = options.fetch ?? serviceBindingFetch(env.MEMBRANE);
   return new MembraneClient({
     apiUrl: config.apiUrl,
     timeoutMs: config.timeoutMs,
     tokens: tokenSourceFor(config.auth, options.now),
-    ...(fetchFn ? { fetch: fetchFn } : {}),
+    fetch: options.fetch ?? membraneFetch(env),
     ...(options.now ? { now: options.now } : {}),
   });
 }
