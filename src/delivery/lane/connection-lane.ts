@@ -28,7 +28,7 @@ import {
 import { relayOf } from "./relay/call-relay";
 import { RelayPool, relaysFor } from "./relay/relay-pool";
 import { relayedFetch } from "./relay/relayed-fetch";
-import { countingEnv, subrequestsOf } from "./subrequests";
+import { countingEnv, SubrequestBudget, subrequestsOf } from "./subrequests";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -61,15 +61,6 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly slots = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
-  /**
-   * The running alarm's subrequests: those made (counted as they leave: D1, queues, relayed calls), those the
-   * units still in flight may yet make at most (subrequestsOf), and the units it started. `budgetSpent` once
-   * a unit could not start for want of them.
-   */
-  private spent = 0;
-  private reserved = 0;
-  private units = 0;
-  private budgetSpent = false;
   /** Work arrived (or a resume) while a pump ran: the pump's last round may not have seen it. */
   private arrived = false;
   private connection = "";
@@ -86,8 +77,11 @@ export class ConnectionLane extends DurableObject<Env> {
   private probe: string | undefined;
   /** Deliveries whose probe failed since the breaker last closed: the next probe is another one (probeOrder). */
   private readonly failedProbes = new Set<string>();
-  /** Built once per instance: it holds the parsed config and the Membrane client (and its cached token). */
-  private context?: DeliveryContext;
+  /**
+   * Built once per instance: the delivery context (the parsed config, the Membrane client and its cached token)
+   * and the running alarm's subrequests, which its bindings and calls count.
+   */
+  private prepared?: { ctx: DeliveryContext; budget: SubrequestBudget };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -141,20 +135,18 @@ export class ConnectionLane extends DurableObject<Env> {
     // Whether the last round found nothing it could start; otherwise the budget ran out with work left.
     let idle = false;
     try {
-      const ctx = this.deliveryContext();
+      const { ctx, budget } = this.prepare();
       const stopAt = Date.now() + PUMP_BUDGET_MS;
-      this.spent = 0;
-      this.units = 0;
-      this.budgetSpent = false;
+      budget.restart();
       // Past either budget, the next alarm (a new invocation, with its own subrequests) goes on.
-      while (Date.now() < stopAt && !this.budgetSpent) {
+      while (Date.now() < stopAt && !budget.exhausted) {
         this.arrived = false;
-        const round = await this.startEligible(ctx);
+        const round = await this.startEligible(ctx, budget);
         wakeAt = round.wakeAt;
         if (this.inFlight.size === 0) {
           if (round.started === 0) {
             // Work that could not start for want of subrequests goes on in the next alarm, at once.
-            idle = !this.budgetSpent;
+            idle = !budget.exhausted;
             break;
           }
           continue;
@@ -183,17 +175,16 @@ export class ConnectionLane extends DurableObject<Env> {
   }
 
   /**
-   * The lane's delivery context, built once: its Membrane calls go out through the lane's relays, so the lane
+   * The lane's delivery context and subrequest budget, built once: its Membrane calls go out through the lane's relays, so the lane
    * has as many calls waiting for an answer as its concurrency, not the 6 of one object (relay/relay-pool.ts).
    */
-  private deliveryContext(): DeliveryContext {
-    if (this.context) return this.context;
+  private prepare(): { ctx: DeliveryContext; budget: SubrequestBudget } {
+    if (this.prepared) return this.prepared;
     const config = loadConfig(this.env);
     const pool = new RelayPool(relaysFor(laneConcurrency(config.delivery, this.connection)));
     // Each relayed call, D1 round trip and queue send is one subrequest of the running alarm.
-    const count = () => {
-      this.spent += 1;
-    };
+    const budget = new SubrequestBudget(config.delivery.pump_subrequests);
+    const count = () => budget.count();
     const fetch = relayedFetch(
       pool,
       (index) => {
@@ -203,13 +194,9 @@ export class ConnectionLane extends DurableObject<Env> {
       parseMembraneConfig(this.env).timeoutMs,
     );
     const env = countingEnv(this.env, count);
-    this.context = deliveryContext(env, { config, membrane: membraneClientFromEnv(env, { fetch }) });
-    return this.context;
-  }
-
-  /** Subrequests one alarm may make ([vars.DELIVERY] pump_subrequests). */
-  private budget(ctx: DeliveryContext): number {
-    return ctx.config.delivery.pump_subrequests;
+    const ctx = deliveryContext(env, { config, membrane: membraneClientFromEnv(env, { fetch }) });
+    this.prepared = { ctx, budget };
+    return this.prepared;
   }
 
   private concurrency(ctx: DeliveryContext): number {
@@ -232,7 +219,10 @@ export class ConnectionLane extends DurableObject<Env> {
   }
 
   /** Starts every delivery that may go now; says when to look again for those that may not. */
-  private async startEligible(ctx: DeliveryContext): Promise<{ started: number; wakeAt?: number }> {
+  private async startEligible(
+    ctx: DeliveryContext,
+    budget: SubrequestBudget,
+  ): Promise<{ started: number; wakeAt?: number }> {
     this.applySettled();
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
@@ -255,10 +245,9 @@ export class ConnectionLane extends DurableObject<Env> {
     const byMode = (mode: "supersede" | "serialize") =>
       ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
     // Two D1 round trips each, within what the alarm has left.
-    const room = Math.floor((this.budget(ctx) - this.spent - this.reserved) / 2);
-    const superseded = this.work.superseded(byMode("supersede"), Math.min(ROUND, Math.max(0, room)));
-    for (const item of superseded) await this.supersede(ctx, item);
-    if (room <= 0) this.budgetSpent = true;
+    const room = budget.room(2);
+    for (const item of this.work.superseded(byMode("supersede"), Math.min(ROUND, room)))
+      await this.supersede(ctx, item);
     const ready = new Map<string, LaneItem[]>();
     const chosen = new Set<string>();
     for (const item of this.work.eligible(now, ROUND, byMode("serialize"))) {
@@ -281,11 +270,7 @@ export class ConnectionLane extends DurableObject<Env> {
       while (items.length > 0 && this.inFlight.size < concurrency) {
         const take = gate.admit === "probe" ? 1 : batch && reaction ? batch.limits(reaction.options).max : 1;
         const cost = subrequestsOf(reaction, Math.min(take, items.length));
-        // The first unit of an alarm always goes, whatever it may cost: otherwise nothing would ever move.
-        if (this.units > 0 && this.spent + this.reserved + cost > this.budget(ctx)) {
-          this.budgetSpent = true;
-          return { started, ...(wakeAt !== undefined && { wakeAt }) };
-        }
+        if (!budget.fits(cost)) return { started, ...(wakeAt !== undefined && { wakeAt }) };
         if (pace) {
           const slot = this.slots.get(pace.key) ?? 0;
           if (slot > now) {
@@ -294,13 +279,13 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           this.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
         }
-        this.units += 1;
+        budget.reserve(cost);
         const chosen = items.splice(0, take);
         if (gate.admit === "probe") {
           this.breaker = probing(this.breaker);
           this.probe = chosen[0]?.deliveryId;
         }
-        this.start(ctx, reaction, chosen, cost);
+        this.start(ctx, reaction, chosen, () => budget.release(cost));
         started += chosen.length;
         if (gate.admit === "probe") return { started };
       }
@@ -321,11 +306,10 @@ export class ConnectionLane extends DurableObject<Env> {
     ctx: DeliveryContext,
     reaction: Reaction | undefined,
     items: LaneItem[],
-    /** The most subrequests it may make, reserved until it ends. */
-    cost: number,
+    /** Frees what the budget reserved for it, once it ends. */
+    ended: () => void,
   ): void {
     this.work.markRunning(items.map((i) => i.deliveryId));
-    this.reserved += cost;
     const run = async () => {
       const steps =
         reaction?.recipe.batch && items.length > 0
@@ -354,7 +338,7 @@ export class ConnectionLane extends DurableObject<Env> {
         });
       })
       .finally(() => {
-        this.reserved -= cost;
+        ended();
         this.inFlight.delete(task);
       });
     this.inFlight.add(task);

@@ -19,6 +19,56 @@ export function subrequestsOf(reaction: Reaction | undefined, records: number): 
 }
 
 /**
+ * One lane alarm's subrequests: those made (`count`, as they leave), and the most its running units may still
+ * make (reserved from their start to their end). A unit that would pass the limit waits for the next alarm,
+ * except the alarm's first, which always goes: otherwise nothing would ever move.
+ */
+export class SubrequestBudget {
+  private spent = 0;
+  private reserved = 0;
+  private units = 0;
+  /** A unit could not start (or supersedes could not run) for want of subrequests. */
+  exhausted = false;
+
+  constructor(private readonly limit: number) {}
+
+  /** A new alarm: a new invocation, with subrequests of its own (nothing runs between two alarms). */
+  restart(): void {
+    this.spent = 0;
+    this.units = 0;
+    this.exhausted = false;
+  }
+
+  count(): void {
+    this.spent += 1;
+  }
+
+  /** Whether a unit that may make `cost` can start now. */
+  fits(cost: number): boolean {
+    if (this.units === 0 || this.spent + this.reserved + cost <= this.limit) return true;
+    this.exhausted = true;
+    return false;
+  }
+
+  /** A unit starts: `cost` is reserved until `release`. */
+  reserve(cost: number): void {
+    this.units += 1;
+    this.reserved += cost;
+  }
+
+  release(cost: number): void {
+    this.reserved -= cost;
+  }
+
+  /** How many of something costing `each` fit in what is left; exhausted when none does. */
+  room(each: number): number {
+    const room = Math.max(0, Math.floor((this.limit - this.spent - this.reserved) / each));
+    if (room === 0) this.exhausted = true;
+    return room;
+  }
+}
+
+/**
  * The bindings a lane's deliveries use, each call counted with `count`: D1 round trips (a batch is one) and
  * queue sends. The lane's Membrane calls are counted where they leave (relayed-fetch).
  */

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config";
-import { countingEnv, subrequestsOf } from "../../../src/delivery/lane/subrequests";
+import { countingEnv, SubrequestBudget, subrequestsOf } from "../../../src/delivery/lane/subrequests";
 import type { Env } from "../../../src/env";
 
 const bridgeEnv = env as unknown as Env;
@@ -41,5 +41,35 @@ describe("subrequestsOf", () => {
     expect(subrequestsOf(stamps, 1)).toBe(18);
     // 100 records: 199 sends, 198 lease extensions, and each record finished on its own.
     expect(subrequestsOf(pushes, 100)).toBe(199 + 198 + 1_200);
+  });
+});
+
+describe("SubrequestBudget", () => {
+  it("lets an alarm's first unit go whatever it costs, then only what fits beside what was made and reserved", () => {
+    const budget = new SubrequestBudget(100);
+    expect(budget.fits(500)).toBe(true);
+    budget.reserve(500);
+    expect(budget.fits(1)).toBe(false);
+    expect(budget.exhausted).toBe(true);
+
+    budget.release(500);
+    budget.restart();
+    expect(budget.exhausted).toBe(false);
+    budget.reserve(60);
+    for (let i = 0; i < 30; i++) budget.count();
+    // 30 made and 60 reserved: 10 left.
+    expect(budget.fits(10)).toBe(true);
+    expect(budget.room(2)).toBe(5);
+    expect(budget.fits(11)).toBe(false);
+    budget.release(60);
+    expect(budget.fits(70)).toBe(true);
+    expect(budget.room(2)).toBe(35);
+  });
+
+  it("says it is exhausted when not even one more of something fits", () => {
+    const budget = new SubrequestBudget(100);
+    for (let i = 0; i < 99; i++) budget.count();
+    expect(budget.room(2)).toBe(0);
+    expect(budget.exhausted).toBe(true);
   });
 });
