@@ -188,6 +188,8 @@ export async function claimDue(
   const requests = JSON.stringify(
     Object.fromEntries(Object.entries(options.requests).map(([name, r]) => [name, JSON.stringify(r)])),
   );
+  // `+status` here and below keeps SQLite on the primary key: without statistics it takes the status index and
+  // reads every delivery of that status (test/bench/d1-statements.test.ts bounds the rows read).
   // The rows this claim took: in flight with exactly this lease and time (a concurrent claim cannot match both).
   const taken = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))
     AND +status = 'in_flight' AND lease_until = ?2 AND updated_at = ?3`;
