@@ -22,3 +22,11 @@ it("refuses a connection concurrency outside 1-256, naming the setting", () => {
     /DELIVERY\.connection_concurrency\.coupontools-demo/,
   );
 });
+
+it("takes pump_subrequests from 100 (8,000 by default) and refuses less, or a fraction, naming the setting", () => {
+  expect(loadDeliverySettings({}).pump_subrequests).toBe(8_000);
+  expect(loadDeliverySettings({ pump_subrequests: 800 }).pump_subrequests).toBe(800);
+  for (const bad of [99, 0, 800.5, "800"]) {
+    expect(() => loadDeliverySettings({ pump_subrequests: bad })).toThrow(/DELIVERY\.pump_subrequests/);
+  }
+});
