@@ -44,7 +44,8 @@ function emailOf(record: Json): string | undefined {
 }
 
 interface Index {
-  byEmail: Map<string, Json>;
+  /** Every record of each e-mail, in answer order. */
+  byEmail: Map<string, Json[]>;
   byId: Map<string, Json>;
 }
 
@@ -63,7 +64,7 @@ function indexOf(body: unknown): Index {
   const index: Index = { byEmail: new Map(), byId: new Map() };
   for (const record of recordsIn(body)) {
     const email = emailOf(record)?.toLowerCase();
-    if (email !== undefined && !index.byEmail.has(email)) index.byEmail.set(email, record);
+    if (email !== undefined) index.byEmail.set(email, [...(index.byEmail.get(email) ?? []), record]);
     const id = idOf(record);
     if (id !== undefined && !index.byId.has(id)) index.byId.set(id, record);
   }
@@ -71,10 +72,25 @@ function indexOf(body: unknown): Index {
   return index;
 }
 
-/** The id of the record whose e-mail is exactly `email` (case-insensitive), if any. */
+/** The ids of the records whose e-mail is exactly `email` (case-insensitive), in answer order. */
+export function userIdsByEmail(body: unknown, email: string): string[] {
+  const records = indexOf(body).byEmail.get(email.toLowerCase()) ?? [];
+  return [...new Set(records.map(idOf).filter((id) => id !== undefined))];
+}
+
+/** The id of the customer's record (lowestId of several), if any. */
 export function userIdByEmail(body: unknown, email: string): string | undefined {
-  const record = indexOf(body).byEmail.get(email.toLowerCase());
-  return record && idOf(record);
+  return lowestId(userIdsByEmail(body, email));
+}
+
+/**
+ * The one id to go on with when an e-mail has several: the lowest, as numbers when both are whole numbers
+ * (ids that count up make it the oldest), else as text. A fixed rule, so every delivery picks the same one.
+ */
+export function lowestId(ids: readonly string[]): string | undefined {
+  const lower = (a: string, b: string) =>
+    /^\d+$/.test(a) && /^\d+$/.test(b) ? (BigInt(a) <= BigInt(b) ? a : b) : a <= b ? a : b;
+  return ids.reduce<string | undefined>((best, id) => (best === undefined ? id : lower(best, id)), undefined);
 }
 
 /** The id of the one record an answer describes (a create answer), if it names one. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { balanceOf, createdId, userIdByEmail } from "../../src/reactions/records";
+import { balanceOf, createdId, lowestId, userIdByEmail, userIdsByEmail } from "../../src/reactions/records";
 
 describe("reading user records from answers whose shape is not documented", () => {
   const list = {
@@ -12,12 +12,31 @@ describe("reading user records from answers whose shape is not documented", () =
     ],
   };
 
-  it("finds a user by e-mail whatever its case, the first of two with one address", () => {
+  it("finds a user by e-mail whatever its case, the lowest id of two with one address", () => {
     expect(userIdByEmail(list, "ada@EXAMPLE.com")).toBe("7");
     expect(userIdByEmail(list, "bob@example.com")).toBe("8");
     expect(userIdByEmail(list, "carol@example.com")).toBeUndefined();
     // A record with that e-mail but no id names no user.
     expect(userIdByEmail(list, "nobody@example.com")).toBeUndefined();
+  });
+
+  it("lists every user of one e-mail, and picks the lowest id by a fixed rule", () => {
+    expect(userIdsByEmail(list, "ADA@example.com")).toEqual(["7", "9"]);
+    expect(userIdsByEmail(list, "bob@example.com")).toEqual(["8"]);
+    expect(userIdsByEmail(list, "carol@example.com")).toEqual([]);
+    // As numbers when both are whole numbers (10 after 9), else as text; the same whatever the order.
+    expect(lowestId(["10", "9"])).toBe("9");
+    expect(lowestId(["9", "10"])).toBe("9");
+    expect(lowestId(["u-b", "u-a"])).toBe("u-a");
+    expect(lowestId(["123456789012345678901", "123456789012345678900"])).toBe("123456789012345678900");
+    expect(lowestId([])).toBeUndefined();
+    const later = {
+      users: [
+        { id: 12, email: "z@example.com" },
+        { id: 11, email: "Z@example.com" },
+      ],
+    };
+    expect(userIdByEmail(later, "z@example.com")).toBe("11");
   });
 
   it("reads a balance by id, as a number or a string of digits, and nothing else", () => {
