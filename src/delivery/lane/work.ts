@@ -37,6 +37,8 @@ export class LaneWork {
     sql.exec(
       "CREATE INDEX IF NOT EXISTS work_entity ON work (reaction, entity, seq) WHERE entity IS NOT NULL",
     );
+    // eligible() looks for an entity's other work across reactions.
+    sql.exec("CREATE INDEX IF NOT EXISTS work_entity_any ON work (entity, seq) WHERE entity IS NOT NULL");
     // The newest state of each entity that went out: an older one arriving later is superseded, not sent.
     sql.exec(`CREATE TABLE IF NOT EXISTS applied (
       reaction TEXT NOT NULL, entity TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT NOT NULL,
@@ -62,9 +64,10 @@ export class LaneWork {
   }
 
   /**
-   * Work that may start now, in event order: due, not running, and none of its entity's running. For the
-   * reactions in `serializing` (every delivery applied, in order) only the entity's oldest delivery in the
-   * lane qualifies, even while that one waits for its retry. One query however long the lane.
+   * Work that may start now, in event order: due, not running, and none of its entity's running, whichever
+   * reaction runs it (two stamp reactions on one card write the same loyalty user). For the reactions in
+   * `serializing` (every delivery applied, in order) only the entity's oldest delivery in the lane qualifies,
+   * even while that one waits for its retry. One query however long the lane.
    */
   eligible(now: number, limit: number, serializing: readonly string[]): LaneItem[] {
     return this.sql
@@ -72,7 +75,7 @@ export class LaneWork {
         `SELECT w.* FROM work w INDEXED BY work_order
          WHERE w.running = 0 AND w.due_at <= ?
            AND (w.entity IS NULL OR NOT EXISTS (
-             SELECT 1 FROM work o WHERE o.reaction = w.reaction AND o.entity = w.entity AND o.delivery_id <> w.delivery_id
+             SELECT 1 FROM work o WHERE o.entity = w.entity AND o.delivery_id <> w.delivery_id
                AND (o.running = 1 OR (w.reaction IN (SELECT value FROM json_each(?))
                  AND (o.seq < w.seq OR (o.seq = w.seq AND o.delivery_id < w.delivery_id))))))
          ORDER BY w.seq, w.due_at LIMIT ?`,
