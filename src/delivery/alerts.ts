@@ -6,6 +6,7 @@ import { type EventData, isOperational, type OperationalEventType } from "../eve
 import { keyedHash } from "../lib/crypto";
 import { uuidv7 } from "../lib/ids";
 import { log } from "../lib/log";
+import type { RecipeFinding } from "../reactions/types";
 import { insertEvent } from "../store/events";
 import type { BreakerState } from "./lane/breaker";
 import { enqueueEvents } from "./outbox";
@@ -45,6 +46,31 @@ export function deadDeliveryAlert(
       connection: delivery.connection_id,
       code,
       attempts,
+    },
+  };
+}
+
+/**
+ * The alert for what a recipe found upstream (src/reactions/types.ts RecipeFinding). Keyed by what was found,
+ * not by the delivery: every order of a customer with two loyalty users finds them, and one alert tells it.
+ */
+export function findingAlert(
+  finding: RecipeFinding,
+  delivery: { id: string; event_id: string; reaction: string; connection_id: string },
+): Alert<"hookbridge.duplicate_loyalty_user"> {
+  const userIds = [...finding.userIds].sort();
+  return {
+    type: "hookbridge.duplicate_loyalty_user",
+    key: `${delivery.connection_id}:${finding.loyaltyCardId}:${userIds.join(",")}`,
+    subject: delivery.connection_id,
+    data: {
+      connection: delivery.connection_id,
+      reaction: delivery.reaction,
+      delivery_id: delivery.id,
+      event_id: delivery.event_id,
+      loyalty_card_id: finding.loyaltyCardId,
+      chosen_user_id: finding.chosenUserId,
+      user_ids: userIds,
     },
   };
 }

@@ -20,8 +20,9 @@ import {
 } from "../store/deliveries";
 import { getEvent, getRawBody, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
+import { recordReconciliation } from "../store/reconciliations";
 import { readStoredEvent } from "../store/stored-event";
-import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, listensToAlerts } from "./alerts";
+import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, findingAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
 import { rawPayload } from "./raw-payload";
@@ -71,13 +72,22 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       toAttemptResult({ kind: "missing_data", reason: event.missing }, 0),
     );
   // An earlier attempt's outcome was ambiguous: check the vendor before anything is sent again.
+  let resume: unknown;
   if (delivery.reconcile_state !== null && reaction.recipe.reconcile) {
-    const checked = await reconcileFirst(ctx, reaction, event, delivery.reconcile_state, started);
-    if (checked !== "run") return finish(ctx, claimed, ctx.now(), checked);
+    const checked = await reconcileFirst(ctx, claimed, event, delivery.reconcile_state, started);
+    if (!("run" in checked)) return finish(ctx, claimed, ctx.now(), checked);
+    resume = checked.resume;
   }
-  const result = await runRecipe(ctx, reaction, event, claimed.raw, (saved) =>
-    saveReconcileState(ctx.env.DB, delivery.id, claimed.attempt, JSON.stringify(saved)),
-  );
+  const result = await runRecipe(ctx, claimed, event, {
+    checkpoint: (saved) =>
+      saveReconcileState(
+        ctx.env.DB,
+        delivery.id,
+        claimed.attempt,
+        saved === undefined ? null : JSON.stringify(saved),
+      ),
+    ...(resume !== undefined && { resume }),
+  });
   return finish(ctx, claimed, ctx.now(), attemptOf(reaction, result, ctx.now() - started));
 }
 
@@ -104,28 +114,40 @@ function attemptOf(reaction: Reaction, result: ReactionResult, durationMs: numbe
   };
 }
 
-/** What the next attempt does after reconciling: run the recipe again, or finish with this result. */
+/**
+ * What the next attempt does after reconciling: run the recipe again (from what the verdict says to resume
+ * from), or finish with this result. Each verdict is recorded, so the stats show how often each comes.
+ */
 async function reconcileFirst(
   ctx: DeliveryContext,
-  reaction: Reaction,
+  claimed: ClaimedDelivery,
   event: CanonicalEvent,
   state: string,
   started: number,
-): Promise<"run" | FinishResult> {
+): Promise<{ run: true; resume?: unknown } | FinishResult> {
+  const { reaction, delivery } = claimed;
   const reconcile = reaction.recipe.reconcile;
-  if (!reconcile) return "run";
+  if (!reconcile) return { run: true };
   let found: Reconciliation;
   try {
-    found = await reconcile(event, reaction.options, recipeContext(ctx, reaction), JSON.parse(state));
+    found = await reconcile(event, reaction.options, recipeContext(ctx, claimed), JSON.parse(state));
   } catch (error) {
     log("error", "delivery.reconcile_crashed", { reaction: reaction.name, error: String(error) });
     found = { verdict: "unknown", reason: `reconciliation failed: ${String(error)}` };
   }
   const durationMs = ctx.now() - started;
-  log("info", "delivery.reconciled", { reaction: reaction.name, verdict: found.verdict });
+  log("info", "delivery.reconciled", { reaction: reaction.name, verdict: found.verdict, check: found.check });
+  await recordReconciliation(ctx.env.DB, {
+    deliveryId: delivery.id,
+    attempt: claimed.attempt,
+    reaction: reaction.name,
+    check: found.check ?? "outcome",
+    verdict: found.verdict,
+    at: ctx.now(),
+  });
   switch (found.verdict) {
     case "not_applied":
-      return "run";
+      return { run: true, ...(found.resume !== undefined && { resume: found.resume }) };
     case "applied":
       return {
         outcome: "success",
@@ -146,10 +168,17 @@ async function reconcileFirst(
   }
 }
 
-const recipeContext = (ctx: DeliveryContext, reaction: Reaction): RecipeContext => ({
+const recipeContext = (
+  ctx: DeliveryContext,
+  { reaction, delivery }: Pick<ClaimedDelivery, "reaction" | "delivery">,
+): RecipeContext => ({
   membrane: ctx.membrane,
   connectionId: reaction.connection,
   shared: (key, read) => ctx.reads.read(`${reaction.connection}\u0000${key}`, read),
+  report: (finding) =>
+    listensToAlerts(reaction)
+      ? Promise.resolve()
+      : emitAlert(ctx.env, ctx.config.reactions, findingAlert(finding, delivery), ctx.now()),
 });
 
 /**
@@ -297,16 +326,16 @@ function claimedDelivery(
 
 async function runRecipe(
   ctx: DeliveryContext,
-  reaction: Reaction,
+  claimed: ClaimedDelivery,
   event: CanonicalEvent,
-  raw: () => unknown,
-  checkpoint: RecipeContext["checkpoint"],
+  extra: Pick<RecipeContext, "checkpoint" | "resume">,
 ): Promise<ReactionResult> {
+  const { reaction } = claimed;
   try {
     return await reaction.recipe.run(event, reaction.options, {
-      ...recipeContext(ctx, reaction),
-      raw,
-      ...(checkpoint && { checkpoint }),
+      ...recipeContext(ctx, claimed),
+      raw: claimed.raw,
+      ...extra,
     });
   } catch (error) {
     // A recipe bug, not a vendor failure: retrying the same code on the same event cannot help.

@@ -106,12 +106,25 @@ export const erasureAlertData = z.strictObject({
   code: z.string().optional(),
 });
 
+export const duplicateUserData = z.strictObject({
+  connection: id,
+  reaction: id,
+  delivery_id: id,
+  event_id: id,
+  loyalty_card_id: id,
+  /** The user the delivery went on with (the lowest id: a fixed rule, so every delivery picks the same). */
+  chosen_user_id: id,
+  /** Every user on the card with the customer's e-mail (the address itself is never carried). */
+  user_ids: z.array(id).min(2),
+});
+
 export const operationalEventSchemas = {
   "hookbridge.delivery_dead": deliveryDeadData,
   "hookbridge.breaker_opened": breakerData,
   "hookbridge.breaker_closed": breakerData,
   "hookbridge.erasure_completed": erasureAlertData,
   "hookbridge.erasure_stuck": erasureAlertData,
+  "hookbridge.duplicate_loyalty_user": duplicateUserData,
 } as const;
 export type OperationalEventType = keyof typeof operationalEventSchemas;
 export const isOperational = (type: string): type is OperationalEventType =>

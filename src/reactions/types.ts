@@ -59,10 +59,29 @@ export function unlessAmbiguous(outcome: CallOutcome, saved?: unknown): Reaction
  * delivery succeeds), was not (it runs again), cannot be told (an operator decides), or the reading itself
  * failed transiently (looked at again later, still unsent).
  */
-export type Reconciliation =
-  | { verdict: "applied" | "not_applied"; detail?: string }
+export type Reconciliation = (
+  | { verdict: "applied"; detail?: string }
+  /** Nothing was applied that a run would repeat: the recipe runs (again), from `resume` when given. */
+  | { verdict: "not_applied"; detail?: string; resume?: unknown }
   | { verdict: "unknown"; reason: string }
-  | { verdict: "retry"; outcome: CallOutcome };
+  | { verdict: "retry"; outcome: CallOutcome }
+) & {
+  /** What was read to decide (e.g. `stamp balance`): counted per verdict in the stats. */
+  check?: string;
+};
+
+/**
+ * Something a recipe found upstream that an operator must see, though its delivery goes on: raised as a
+ * `hookbridge.*` alert. Ids only, never personal data.
+ */
+export type RecipeFinding = {
+  kind: "duplicate_loyalty_user";
+  loyaltyCardId: string;
+  /** The user the delivery went on with, by the recipe's fixed rule. */
+  chosenUserId: string;
+  /** Every user of the card with the customer's e-mail, the chosen one included. */
+  userIds: readonly string[];
+};
 
 /** Keys derived from personal data (an e-mail) for an entity: a keyed hash, never the value itself. */
 export interface EntityKeys {
@@ -74,9 +93,14 @@ export interface RecipeContext {
   connectionId: string;
   /**
    * Keeps `saved` with the delivery before a non-idempotent call goes out, so that if the worker is lost
-   * mid-call the next attempt reconciles instead of leaving it to an operator. Absent outside the engine.
+   * mid-call the next attempt reconciles instead of leaving it to an operator; `undefined` clears it (the call
+   * about to go out cannot be checked later). Absent outside the engine.
    */
   checkpoint?(saved: unknown): Promise<void>;
+  /** What the last reconciliation said to resume from (its `not_applied` verdict's `resume`). */
+  resume?: unknown;
+  /** Raises what an operator must see (an alert); the delivery goes on. Absent outside the engine. */
+  report?(finding: RecipeFinding): Promise<void>;
   /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
   raw?: () => unknown | Promise<unknown>;
   /**
@@ -120,6 +144,12 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
    * entity's state between attempts is sound.
    */
   entityOrder?: "supersede" | "serialize";
+  /**
+   * With "serialize": the upstream space its entities live in (e.g. one loyalty card). A lane serializes one
+   * entity across every reaction it runs, but two lanes know nothing of each other, so start-up refuses two
+   * serializing reactions of one scope on different connections (src/config/reactions.ts).
+   */
+  serializationScope?(options: Options): string;
   /** Present when the vendor takes many records in one call: the lane then sends them together. */
   batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;

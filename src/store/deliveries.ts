@@ -417,7 +417,8 @@ export async function saveReconcileState(
   db: D1Database,
   id: string,
   attempt: number,
-  state: string,
+  /** null: nothing to check (the call about to go out cannot be checked later). */
+  state: string | null,
 ): Promise<void> {
   await db
     .prepare(

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { loadConfig } from "../../../config";
 import { listPauses } from "../../../store/pauses";
+import { reconciliationCounts } from "../../../store/reconciliations";
 import { readStats } from "../../../store/stats";
 import { readLanes } from "../../operations/lanes";
 import { pausableNames } from "../../operations/pauses";
@@ -27,6 +28,13 @@ export const statsRoute = defineRoute({
       z.string(),
       z.object({ paused: z.boolean(), events: counts(eventStatus), deliveries: counts(deliveryStatus) }),
     ),
+    reconciliations: z
+      .record(z.string(), z.record(z.string(), z.record(z.string(), z.int().nonnegative())))
+      .describe(
+        "Verdicts of the checks made after a lost answer, per reaction and check (e.g. `stamp balance`): " +
+          "applied, not_applied, unknown, retry (the reading failed). A stamp balance back at its baseline " +
+          "counts as not_applied even if a redemption took the stamps away in between",
+      ),
     connections: z.record(
       z.string(),
       z.object({
@@ -51,7 +59,11 @@ export const statsRoute = defineRoute({
   handle: async (_input, c) => {
     const now = Date.now();
     const config = loadConfig(c.env);
-    const [stats, pauses] = await Promise.all([readStats(c.env.DB, now), listPauses(c.env.DB)]);
+    const [stats, pauses, reconciliations] = await Promise.all([
+      readStats(c.env.DB, now),
+      listPauses(c.env.DB),
+      reconciliationCounts(c.env.DB),
+    ]);
     const connectionIds = [
       ...new Set([...pausableNames(config, "connection"), ...Object.keys(stats.connections)]),
     ].sort();
@@ -66,6 +78,7 @@ export const statsRoute = defineRoute({
       deliveries: stats.deliveries,
       dead_letter_depth: stats.deadLetterDepth,
       oldest_pending_delivery_age_ms: stats.oldestPendingAgeMs,
+      reconciliations,
       routes: Object.fromEntries(
         [...routeNames]
           .sort()
