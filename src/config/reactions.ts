@@ -154,8 +154,31 @@ export function parseReactions(raw: unknown, routeNames: readonly string[]): Rea
       options: options.data,
     });
   }
+  checkSerializationScopes(reactions, problems);
   if (problems.length > 0) throw new ConfigError(`invalid reaction config: ${problems.join("; ")}`);
   return reactions;
+}
+
+/**
+ * A lane orders an entity's deliveries across its own reactions only (src/delivery/lane/work.ts). Two
+ * serializing reactions writing the same scope (e.g. one loyalty card) through different connections run in
+ * two lanes, which could work on one customer at once: two users, or a reading spoilt by the other's stamps.
+ */
+function checkSerializationScopes(reactions: readonly Reaction[], problems: string[]): void {
+  const byScope = new Map<string, Reaction[]>();
+  for (const r of reactions) {
+    const scope = r.recipe.entityOrder === "serialize" ? r.recipe.serializationScope?.(r.options) : undefined;
+    if (scope !== undefined) byScope.set(scope, [...(byScope.get(scope) ?? []), r]);
+  }
+  for (const [scope, group] of byScope) {
+    const connections = [...new Set(group.map((r) => r.connection))];
+    if (connections.length < 2) continue;
+    problems.push(
+      `${group.map((r) => `reactions.${r.name}`).join(", ")}: each writes ${scope} through another ` +
+        `connection (${connections.join(", ")}); one connection's lane runs one customer's deliveries one at ` +
+        "a time, two lanes cannot: give them the same connection",
+    );
+  }
 }
 
 function parseDeclarative(

@@ -47,6 +47,24 @@ describe("reaction config", () => {
     );
   });
 
+  it("refuses two stamp reactions on one card through different connections (two lanes), takes them on one", () => {
+    const other = {
+      ...stamps,
+      connection: "ct-2",
+      options: { loyalty_card_id: "card-1", stamp_rule: { per: "order", stamps: 2 } },
+    };
+    expect(problems({ a: stamps, b: other })).toMatch(
+      /reactions\.a, reactions\.b: each writes coupontools-loyalty-card:card-1 through another connection \(ct-1, ct-2\).*give them the same connection/,
+    );
+    // One connection: one lane orders one customer's deliveries of both reactions.
+    expect(parseReactions({ a: stamps, b: { ...other, connection: "ct-1" } }, routes)).toHaveLength(2);
+    // Other cards, or a disabled reaction, share nothing.
+    expect(
+      parseReactions({ a: stamps, b: { ...other, options: { loyalty_card_id: "card-2" } } }, routes),
+    ).toHaveLength(2);
+    expect(parseReactions({ a: stamps, b: { ...other, enabled: false } }, routes)).toHaveLength(1);
+  });
+
   it("names the reaction and the field of every problem", () => {
     expect(problems({ s: { ...stamps, recipe: "coupontools.nope" } })).toMatch(
       /reactions\.s\.recipe: unknown recipe/,
