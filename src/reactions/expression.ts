@@ -12,24 +12,117 @@ import { type EventType, eventDataSchemas } from "../events/types";
  */
 export interface Expression {
   source: string;
-  /** Evaluates against the event; `bindings` become `$name` variables (e.g. `$raw`). Throws on a type error. */
+  /**
+   * Evaluates against the event; `bindings` become `$name` variables (e.g. `$raw`). Throws on a type error,
+   * and an ExpressionLimitError when the evaluation passes one of EXPRESSION_LIMITS.
+   */
   evaluate(input: unknown, bindings?: Record<string, unknown>): Promise<unknown>;
   /** The simple field paths the expression reads from the event (leading name steps, e.g. data.total). */
   paths: readonly string[][];
+}
+
+/**
+ * Bounds of one evaluation. JSONata can loop (a recursive lambda), and a loop would spin until the CPU limit
+ * kills the invocation with every other delivery in it; a wall-clock timeout cannot help, as `Date.now()` does
+ * not advance on Workers without I/O. So evaluations count instead. Measured (JSONata 2.2): the shipped
+ * expressions take 13-34 steps at depth 4-12 (wrangler.toml's vip-coupon-by-email `when` 13, `input` 18;
+ * alerts-to-chat's body 22-34), a mapping over a list 6-16 per item; a step costs ~0.5 us, ~0.8 us counted.
+ */
+export const EXPRESSION_LIMITS = {
+  /**
+   * Over 1000 times the shipped expressions' (a mapping over 3000 items fits), and a runaway stops
+   * within tens of milliseconds of CPU: a batch of a hundred of them stays far under the 30 s CPU limit.
+   */
+  steps: 50_000,
+  /**
+   * Nested evaluations (a recursive call that is not in tail position nests 3): about 80 times the shipped
+   * expressions'. JSONata's evaluator is async, so the JS stack does not overflow (300 000 deep ran in
+   * workerd); this bound names a recursion that does not end before the step limit does, and caps the
+   * memory its unfinished calls hold.
+   */
+  depth: 1_000,
+  /**
+   * Items in one sequence (JSONata's own guardrail, checked before a range or $append allocates): a range
+   * such as [1..$n] or a doubling $append builds millions of items in a few steps, tens of MB of the
+   * isolate's 128 MB; no array of a 1 MB event comes near this. Strings are not capped.
+   */
+  sequence: 100_000,
+} as const;
+
+export type ExpressionLimitCode = "step_limit" | "depth_limit" | "sequence_limit";
+
+/** An evaluation stopped at one of EXPRESSION_LIMITS: the same expression stops again on the same event. */
+export class ExpressionLimitError extends Error {
+  constructor(
+    readonly code: ExpressionLimitCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ExpressionLimitError";
+  }
+}
+
+const tooManySteps = () =>
+  new ExpressionLimitError(
+    "step_limit",
+    `more than ${EXPRESSION_LIMITS.steps} evaluation steps (a runaway or endlessly recursive expression)`,
+  );
+
+/**
+ * JSONata calls the function bound to this symbol before each evaluation step, as (expr, input, environment).
+ * It binds only the string keys of `bindings` (a symbol-keyed hook there is ignored), so the hook is assigned
+ * once per compiled expression and the count is a per-evaluation binding: concurrent evaluations of one
+ * expression count apart.
+ */
+const EVALUATE_ENTRY = Symbol.for("jsonata.__evaluate_entry");
+/** Variable names end at a space: no expression can read or rebind this one. */
+const STEPS_BINDING = "evaluation steps";
+type StepCount = { steps: number };
+
+function countStep(_expr: unknown, _input: unknown, environment: jsonata.Environment): void {
+  const count = environment.lookup(STEPS_BINDING) as StepCount;
+  if (++count.steps > EXPRESSION_LIMITS.steps) throw tooManySteps();
+}
+
+/** JSONata's own guardrail errors as ours; `$eval` wraps what its expression threw (D3121). */
+function asLimitError(error: unknown): ExpressionLimitError | undefined {
+  if (error instanceof ExpressionLimitError) return error;
+  const e = error as { code?: unknown; error?: unknown } | null;
+  if (e?.code === "D3121") return asLimitError(e.error);
+  if (e?.code === "D1011")
+    return new ExpressionLimitError(
+      "depth_limit",
+      `nested more than ${EXPRESSION_LIMITS.depth} deep (a recursion that does not end)`,
+    );
+  if (e?.code === "D2015")
+    return new ExpressionLimitError(
+      "sequence_limit",
+      `a sequence of more than ${EXPRESSION_LIMITS.sequence} items`,
+    );
+  return undefined;
 }
 
 /** Parses an expression, or says why it does not parse (JSONata's code, message and position). */
 export function compileExpression(source: string): Expression | { error: string } {
   let compiled: ReturnType<typeof jsonata>;
   try {
-    compiled = jsonata(source);
+    compiled = jsonata(source, { stack: EXPRESSION_LIMITS.depth, sequence: EXPRESSION_LIMITS.sequence });
   } catch (error) {
     const e = error as { code?: string; message?: string; position?: number };
     return { error: `does not parse (${e.code ?? "error"} at ${e.position ?? "?"}): ${e.message ?? error}` };
   }
+  // The typings name variables by string; JSONata's frames take a symbol too.
+  compiled.assign(EVALUATE_ENTRY as unknown as string, countStep);
   return {
     source,
-    evaluate: (input, bindings) => compiled.evaluate(input, bindings),
+    evaluate: async (input, bindings) => {
+      const count: StepCount = { steps: 0 };
+      try {
+        return await compiled.evaluate(input, { ...bindings, [STEPS_BINDING]: count });
+      } catch (error) {
+        throw asLimitError(error) ?? error;
+      }
+    },
     paths: eventPaths(compiled.ast()),
   };
 }
