@@ -4,7 +4,7 @@ import type { EventType } from "../events/types";
 import type { HttpMethod } from "../membrane/client";
 import type { PaceRule } from "../pacing/pacer";
 import { runAction } from "./calls";
-import type { Expression, PathTemplate } from "./expression";
+import { type Expression, ExpressionLimitError, type PathTemplate } from "./expression";
 import { missingData, type ReactionResult, type Recipe, unlessAmbiguous } from "./types";
 
 /** What a declarative reaction in wrangler.toml calls, its expressions already parsed and checked. */
@@ -78,6 +78,9 @@ async function mapRequest(
     return { call: "request", method: call.method, path, ...(body !== undefined && { body }) };
   } catch (error) {
     if (error instanceof MappingGap) return missingData(error.message);
+    // A runaway expression stops at a limit and would stop again: this delivery fails, the others run.
+    if (error instanceof ExpressionLimitError)
+      return missingData(`mapping stopped (${error.code}): ${error.message}`);
     // A JSONata error on this event (e.g. adding a string to a number): the same event fails again.
     const e = error as { code?: unknown; message?: unknown };
     if (typeof e.code === "string") return missingData(`mapping failed (${e.code}): ${String(e.message)}`);

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { type BridgeConfig, loadConfig } from "../../src/config";
 import { parseReactions } from "../../src/config/reactions";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
@@ -199,5 +199,69 @@ describe("a declarative reaction", () => {
     ]);
     expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery", "dead_delivery", "dead_delivery"]);
     expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
+  });
+});
+
+// Finite runaways (about 1.8 million steps, a second without the limits), so that code without the limits fails
+// these tests instead of spinning.
+const runaway = (result: string) => `($f := function($n){ $n > 0 ? $f($n - 1) : ${result} }; $f(200000))`;
+const STEADY = {
+  connection: "coupontools-demo",
+  on: ["order.paid"],
+  action: { key: "create-directory-user", input: '{"directoryId": "steady", "email": data.customer.email}' },
+};
+
+describe("a runaway expression", () => {
+  it("in a mapping fails its delivery with the reason, nothing is sent; a reaction beside it delivers", async () => {
+    const { ctx, deadLetters } = harness({
+      runaway: {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        action: {
+          key: "create-directory-user",
+          input: `{"directoryId": ${runaway('"vip"')}, "email": data.customer.email}`,
+        },
+      },
+      steady: STEADY,
+    });
+    const { eventId, deliveries } = await deliverOnce(ctx, paidOrder("decl-runaway", "114.85"));
+    expect(deliveries.map((d) => [d.reaction, d.status, d.last_error_code, d.last_error])).toEqual([
+      [
+        "runaway",
+        "dead",
+        "event_data_missing",
+        "mapping stopped (step_limit): more than 50000 evaluation steps (a runaway or endlessly recursive expression)",
+      ],
+      ["steady", "succeeded", null, null],
+    ]);
+    expect((await attemptsOf(eventId)).map((a) => a.outcome).sort()).toEqual(["permanent", "success"]);
+    expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery"]);
+    const acts = (await recordedRequests()).filter((r) => r.path.startsWith("/act"));
+    expect(acts.map((r) => (r.body as { input: unknown }).input)).toEqual([
+      { directoryId: "steady", email: orderPaid.data.customer.email },
+    ]);
+  });
+
+  it("in a `when` filter counts as false and is logged with its code; a reaction beside it is planned", async () => {
+    const warnings: string[] = [];
+    const spy = vi
+      .spyOn(console, "warn")
+      .mockImplementation((line: unknown) => void warnings.push(String(line)));
+    try {
+      const { ctx } = harness({ "runaway-filter": { ...STEADY, when: runaway("true") }, steady: STEADY });
+      const { eventId, deliveries } = await deliverOnce(ctx, paidOrder("decl-runaway-when", "114.85"));
+      expect(deliveries.map((d) => [d.reaction, d.status])).toEqual([["steady", "succeeded"]]);
+      expect(warnings.map((line) => JSON.parse(line)).filter((l) => l.msg === "plan.filter_failed")).toEqual([
+        {
+          level: "warn",
+          msg: "plan.filter_failed",
+          event_id: eventId,
+          reaction: "runaway-filter",
+          code: "step_limit",
+        },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
