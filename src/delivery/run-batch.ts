@@ -183,5 +183,5 @@ async function sendNarrowing(
 
 /** A 400/413/422 for the whole payload may come from one record: worth narrowing down. */
 function rejectsPayload(outcome: CallOutcome): boolean {
-  return outcome.kind === "permanent" && [400, 413, 422].includes(outcome.status);
+  return outcome.kind === "permanent" && [400, 413, 422].includes(outcome.status ?? 0);
 }

@@ -1,4 +1,6 @@
 import { hasKey } from "../lib/has-key";
+import { redactEmail } from "../lib/log";
+import { dotSegmentIn } from "../lib/url-path";
 import { parseMembraneConfig } from "./config";
 import { type BodyCheck, type CallOutcome, classifyAnswer, classifyFailure, type Verdict } from "./outcome";
 import { type ResponseSummary, summarizeRequest, summarizeResponse } from "./summary";
@@ -70,7 +72,11 @@ export class MembraneClient {
     this.now = options.now ?? Date.now;
   }
 
-  /** `{METHOD} {base}/connections/{id}/proxy/{path}`: the vendor's own answer, passed through by Membrane. */
+  /**
+   * `{METHOD} {base}/connections/{id}/proxy/{path}`: the vendor's own answer, passed through by Membrane. A URL
+   * that would not stay under `/connections/{id}/proxy/` is never sent (unsafeProxyPath): it carries the
+   * workspace's token, which Membrane's own API takes as well.
+   */
   proxy(request: ProxyRequest): Promise<CallOutcome> {
     const path = request.path.replace(/^\/+/, "");
     const url = new URL(
@@ -78,6 +84,17 @@ export class MembraneClient {
     );
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.append(name, String(value));
+    }
+    const unsafe = unsafeProxyPath(this.apiUrl, request.connectionId, request.path, url);
+    if (unsafe !== undefined) {
+      const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+      return Promise.resolve({
+        kind: "permanent",
+        code: "unsafe_proxy_path",
+        reason: unsafe,
+        request: summarizeRequest(request.method, url, payload),
+        durationMs: 0,
+      });
     }
     return this.call("proxy", request.method, url, request.body, request);
   }
@@ -157,6 +174,35 @@ export class MembraneClient {
     const actionRunId = kind === "action" ? actionRunIdOf(parsed) : undefined;
     return actionRunId === undefined ? outcome : { ...outcome, actionRunId };
   }
+}
+
+/**
+ * Why a proxy URL must not be sent, or undefined. The URL parser resolves dot segments (`..`, `%2e%2e`, ...)
+ * before anything is sent, so `{base}/connections/{id}/proxy/../..` reaches Membrane's own API; and a dot
+ * segment that stays under the proxy (`/v4/directory/../users`) still reaches another vendor resource than
+ * the one written. Both are refused: the vendor path may hold no dot segment in any decoding (dotSegmentIn),
+ * and the URL's path must start with the base URL's own path, then `/connections/{id}/proxy/`.
+ */
+export function unsafeProxyPath(
+  apiUrl: string,
+  connectionId: string,
+  vendorPath: string,
+  url: URL,
+): string | undefined {
+  const shown = `"${clipPath(vendorPath)}"`;
+  const dots = dotSegmentIn(vendorPath);
+  if (dots !== undefined)
+    return `The proxy path ${shown} holds the dot segment "${dots}", which would send the call to another path; not sent`;
+  const prefix = `${new URL(apiUrl).pathname.replace(/\/+$/, "")}/connections/${encodeURIComponent(connectionId)}/proxy/`;
+  if (!url.pathname.startsWith(prefix))
+    return `The proxy URL for path ${shown} resolves to "${clipPath(url.pathname)}", outside ${clipPath(prefix)}; not sent`;
+  return undefined;
+}
+
+/** A path for a reason: e-mails masked as in the summaries, also when URL-encoded (`%40`), and cut short. */
+function clipPath(path: string): string {
+  const masked = redactEmail(path.replace(/%40/gi, "@"));
+  return masked.length > 120 ? `${masked.slice(0, 120)}…` : masked;
 }
 
 /** Reads at most `limit` bytes of the body as UTF-8, then cancels the stream; `truncated` if more was sent. */

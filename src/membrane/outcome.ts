@@ -64,7 +64,9 @@ export type PermanentCode =
   | "insufficient_credit"
   | "action_failed"
   | "vendor_rejected"
-  | "unexpected_status";
+  | "unexpected_status"
+  /** Refused by the client before sending: the proxy URL would leave `/connections/{id}/proxy/` or hold a dot segment. */
+  | "unsafe_proxy_path";
 
 /** A vendor's refusal read from its body: its text and, when it gives one, its own error code. */
 export interface BodyRefusal {
@@ -95,8 +97,9 @@ export type Verdict =
       kind: "permanent";
       code: PermanentCode;
       reason: string;
-      status: number;
-      source: OutcomeSource;
+      /** Absent when nothing was sent (`unsafe_proxy_path`), as is `source`. */
+      status?: number;
+      source?: OutcomeSource;
       membraneError?: MembraneErrorBody;
       /** The vendor's own error code, when its body names one (Coupontools `error_code`). */
       vendorCode?: string;

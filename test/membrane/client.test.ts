@@ -255,3 +255,77 @@ describe("the answer is read with a size cap", () => {
     expect(await readCapped(encoded, 20)).toEqual({ text: "x".repeat(20), truncated: true });
   });
 });
+
+describe("a proxy path that would leave /connections/{id}/proxy/ is never sent", () => {
+  /** A client whose fetch only records what it was asked to send. */
+  function recordingClient(apiUrl: string) {
+    const sent: string[] = [];
+    const client = new MembraneClient({
+      apiUrl,
+      tokens: new StaticToken("t"),
+      fetch: async (input) => {
+        sent.push(input);
+        return Response.json({ ok: true });
+      },
+    });
+    return { client, sent };
+  }
+
+  for (const apiUrl of ["https://membrane.test", "https://example.com/membrane/"]) {
+    it(`refuses dot segments, plain or encoded, permanently and with the path named (${apiUrl})`, async () => {
+      const { client, sent } = recordingClient(apiUrl);
+      const base = new URL(apiUrl).pathname.replace(/\/$/, "");
+      for (const path of [
+        "/../users",
+        "/%2e%2e/users",
+        "/.%2E/users",
+        "/v4/directory/../users",
+        "/a\\..\\..\\x",
+      ]) {
+        const outcome = await client.proxy({
+          connectionId: "coupontools-demo",
+          method: "POST",
+          path,
+          body: {},
+        });
+        expect(outcome, path).toMatchObject({ kind: "permanent", code: "unsafe_proxy_path", durationMs: 0 });
+        expect(outcome).not.toHaveProperty("status");
+        expect(outcome).not.toHaveProperty("response");
+        if (outcome.kind !== "permanent") throw new Error("expected a refusal");
+        expect(outcome.reason).toContain(`"${path}"`);
+        expect(outcome.reason).toMatch(/not sent$/);
+        expect(outcome.request.path.startsWith(`${base}/connections/`)).toBe(true);
+      }
+      expect(sent).toEqual([]);
+      // The same client sends a path that stays under the proxy.
+      const fine = await client.proxy({
+        connectionId: "coupontools-demo",
+        method: "GET",
+        path: "/v4/directory/d1/users",
+      });
+      expect(fine.kind).toBe("success");
+      expect(sent).toEqual([
+        `${apiUrl.replace(/\/$/, "")}/connections/coupontools-demo/proxy/v4/directory/d1/users`,
+      ]);
+    });
+  }
+
+  it("refuses a connection id that resolves the URL out of /connections/{id}/proxy/", async () => {
+    const { client, sent } = recordingClient("https://example.com/membrane");
+    const outcome = await client.proxy({ connectionId: "..", method: "GET", path: "/users" });
+    expect(outcome).toMatchObject({ kind: "permanent", code: "unsafe_proxy_path" });
+    expect(outcome.kind === "permanent" && outcome.reason).toBe(
+      'The proxy URL for path "/users" resolves to "/membrane/proxy/users", outside /membrane/connections/../proxy/; not sent',
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it("masks an e-mail in the reason, also URL-encoded", async () => {
+    const { client } = recordingClient("https://membrane.test");
+    const path = `/users/${encodeURIComponent("ada@example.com")}/..`;
+    const outcome = await client.proxy({ connectionId: "c", method: "GET", path });
+    expect(outcome).toMatchObject({ kind: "permanent", code: "unsafe_proxy_path" });
+    expect(JSON.stringify(outcome)).not.toContain("ada");
+    expect(outcome.kind === "permanent" && outcome.reason).toContain('"/users/***@example.com/.."');
+  });
+});
