@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
+import { redactEmail } from "../lib/log";
+import { dotSegmentIn } from "../lib/url-path";
 import type { HttpMethod } from "../membrane/client";
 import type { PaceRule } from "../pacing/pacer";
 import { runAction } from "./calls";
@@ -116,11 +118,27 @@ async function fillPath(template: PathTemplate, event: CanonicalEvent, bindings:
       continue;
     }
     const value = await part.expression.evaluate(event, bindings);
+    const field = `path {${part.expression.source}}`;
     if (typeof value !== "string" && typeof value !== "number")
-      throw new MappingGap(`path {${part.expression.source}} yields no value for this event`);
-    path += encodeURIComponent(String(value));
+      throw new MappingGap(`${field} yields no value for this event`);
+    const text = String(value);
+    // An empty part leaves `//` in the path, which a server on the way may merge into one: another resource.
+    if (text === "") throw new MappingGap(`${field} yields an empty value for this event`);
+    // encodeURIComponent keeps `.` and `..`, and the URL parser resolves them (also `%2e`, which a decoding
+    // on the way may make of `%252e`): a value must not pick another path, Membrane's own API among them.
+    const dots = dotSegmentIn(text);
+    if (dots !== undefined) throw new MappingGap(dotSegmentReason(field, text, dots));
+    path += encodeURIComponent(text);
   }
   return path;
+}
+
+function dotSegmentReason(field: string, value: string, dots: string): string {
+  const tail = "it would send the call to another path";
+  if (value === dots) return `${field} yields the dot segment "${dots}"; ${tail}`;
+  const masked = redactEmail(value);
+  const shown = masked.length > 60 ? `${masked.slice(0, 60)}…` : masked;
+  return `${field} yields "${shown}", which holds the dot segment "${dots}" (decoded, read as a path); ${tail}`;
 }
 
 /** JSONata marks its result arrays with extra properties; a JSON round trip leaves the plain value. */

@@ -200,6 +200,78 @@ describe("a declarative reaction", () => {
     expect(deadLetters.map((m) => m.body.kind)).toEqual(["dead_delivery", "dead_delivery", "dead_delivery"]);
     expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
   });
+
+  it("fails a delivery whose path value is a dot segment, plain or encoded, naming the field; nothing is sent", async () => {
+    // encodeURIComponent keeps "..", and the URL parser resolves it (and %2e%2e): /{data.order_id}/users
+    // would reach {MEMBRANE_API_URL}/connections/coupontools-demo/users, Membrane's own API, with the token.
+    const { ctx, deadLetters } = harness({
+      "out-of-proxy": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: { method: "POST", path: "/{data.order_id}/users", body: "{}" },
+      },
+      "up-the-directory": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: { method: "POST", path: "/v4/directory/{data.order_id}/users", body: "{}" },
+      },
+    });
+    const cases = [
+      ["..", 'path {data.order_id} yields the dot segment ".."; it would send the call to another path'],
+      [
+        "%2e%2e",
+        'path {data.order_id} yields "%2e%2e", which holds the dot segment ".." (decoded, read as a path); it would send the call to another path',
+      ],
+      [
+        "a/../b",
+        'path {data.order_id} yields "a/../b", which holds the dot segment ".." (decoded, read as a path); it would send the call to another path',
+      ],
+    ];
+    for (const [orderId, reason] of cases) {
+      const { eventId, deliveries } = await deliverOnce(ctx, paidOrder(orderId ?? "", "114.85"));
+      expect(deliveries.map((d) => [d.reaction, d.status, d.last_error_code, d.last_error])).toEqual([
+        ["out-of-proxy", "dead", "event_data_missing", reason],
+        ["up-the-directory", "dead", "event_data_missing", reason],
+      ]);
+      expect((await attemptsOf(eventId)).map((a) => a.outcome)).toEqual(["permanent", "permanent"]);
+    }
+    expect(deadLetters).toHaveLength(2 * cases.length);
+    expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
+  });
+
+  it("fails a delivery whose path value is empty (it would leave // in the path); nothing is sent", async () => {
+    const { ctx } = harness({
+      "empty-part": {
+        connection: "coupontools-demo",
+        on: ["order.paid"],
+        request: { method: "POST", path: '/v4/directory/{$raw.nothing & ""}/users', body: "{}" },
+      },
+    });
+    const { deliveries } = await deliverOnce(ctx, paidOrder("decl-empty", "114.85"));
+    expect(deliveries.map((d) => [d.status, d.last_error_code, d.last_error])).toEqual([
+      ["dead", "event_data_missing", 'path {$raw.nothing & ""} yields an empty value for this event'],
+    ]);
+    expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
+  });
+
+  it("a recipe's option with a dot segment is refused by the Membrane client; nothing is sent", async () => {
+    const { ctx } = harness({
+      "directory-dots": {
+        recipe: "coupontools.directory-user",
+        connection: "coupontools-demo",
+        options: { directory_id: ".." },
+      },
+    });
+    const { deliveries } = await deliverOnce(ctx, customerCreated);
+    expect(deliveries.map((d) => [d.status, d.last_error_code, d.last_error])).toEqual([
+      [
+        "dead",
+        "unsafe_proxy_path",
+        'The proxy path "/v4/directory/../users" holds the dot segment "..", which would send the call to another path; not sent',
+      ],
+    ]);
+    expect((await recordedRequests()).filter((r) => r.connectionId !== null)).toEqual([]);
+  });
 });
 
 // Finite runaways (about 1.8 million steps, a second without the limits), so that code without the limits fails
