@@ -6,15 +6,20 @@ import { NotFoundError, TooManyAttemptsError, UnauthorizedError } from "../error
 import { log } from "../lib/log";
 import { secretEquals } from "../lib/timing-safe";
 import { throttleOf } from "./auth-throttle";
+import { clientKey } from "./client-key";
 
 /** The token of an `Authorization: Bearer <token>` header, whatever the case of the scheme. */
 export function bearerToken(authorization: string | undefined): string | undefined {
   return /^Bearer +(\S+)\s*$/i.exec(authorization ?? "")?.[1];
 }
 
-/** The client whose failures are counted: Cloudflare's connecting IP; locally (no such header) one shared client. */
+/**
+ * The client whose failures are counted: Cloudflare's connecting IP, an IPv6 one by its /64 (clientKey);
+ * locally (no such header) one shared client.
+ */
 function clientOf(headers: Headers): string {
-  return headers.get("cf-connecting-ip")?.trim() || "local";
+  const address = headers.get("cf-connecting-ip")?.trim();
+  return address ? clientKey(address) : "local";
 }
 
 /**

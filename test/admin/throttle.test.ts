@@ -7,7 +7,10 @@ import { ORIGIN } from "../support/dashboard";
 // Failed admin-token attempts are throttled per client IP (cf-connecting-ip), through the worker's own fetch
 // and the real AuthThrottle Durable Object. Every test uses fresh client addresses.
 
-const newClient = () => `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`;
+/** Four random hex digits: one 16-bit group. */
+const group = () => crypto.randomUUID().slice(0, 4);
+/** An address in a /64 of its own (clients are counted per /64). */
+const newClient = () => `2001:db8:${group()}:${group()}::1`;
 
 async function api(client: string, token: string, bindings?: object): Promise<Response> {
   const request = new Request("https://bridge.test/admin/api/stats", {
@@ -77,6 +80,26 @@ describe("throttling failed admin attempts", () => {
     expect(["1", "2"]).toContain(blocked.headers.get("retry-after"));
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     expect((await api(client, ADMIN_TOKEN, bindings)).status).toBe(200);
+  });
+
+  it("counts an IPv6 client per /64: 10 addresses of one /64 block an 11th of it, not another /64", async () => {
+    const prefix = `2001:db8:${group()}:${group()}`;
+    for (let i = 0; i < 10; i++) await failTimes(1, `${prefix}:${group()}:${group()}:${group()}:${group()}`);
+    const sameBlock = await api(`${prefix.toUpperCase()}::abcd`, ADMIN_TOKEN);
+    expect(sameBlock.status).toBe(429);
+    await expectError(sameBlock, 429, "too_many_attempts");
+    expect((await api(`2001:db8:${group()}:${group()}::1`, ADMIN_TOKEN)).status).toBe(200);
+  });
+
+  it("counts IPv4 per address, and an IPv4-mapped IPv6 address as that IPv4 address", async () => {
+    const octet = () => Math.floor(Math.random() * 256);
+    const [a, b, c] = [octet(), octet(), octet()];
+    await failTimes(5, `10.${a}.${b}.${c}`);
+    await failTimes(5, `::ffff:10.${a}.${b}.${c}`);
+    const mapped = await api(`10.${a}.${b}.${c}`, ADMIN_TOKEN);
+    expect(mapped.status).toBe(429);
+    await expectError(mapped, 429, "too_many_attempts");
+    expect((await api(`10.${a}.${b}.${(c + 1) % 256}`, ADMIN_TOKEN)).status).toBe(200);
   });
 
   it("throttles dashboard logins with the same count", async () => {
