@@ -83,6 +83,7 @@ export class PayloadError extends BridgeError {
       | "invalid_json"
       | "invalid_encoding"
       | "invalid_content_length"
+      | "body_incomplete"
       | "invalid_event_id",
     message: string,
     readonly status: 400 | 413 | 415 = 400,

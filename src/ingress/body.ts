@@ -5,6 +5,12 @@ import { PayloadError } from "../errors";
 const tooLarge = (limit: number) =>
   new PayloadError("payload_too_large", `Body exceeds this route's limit of ${limit} bytes.`, 413);
 
+const incomplete = () =>
+  new PayloadError(
+    "body_incomplete",
+    "The request body ended before it was complete; send it again in full.",
+  );
+
 /**
  * Reads the body into `c.var.body`, counting the bytes actually received: a Content-Length over the limit is
  * refused before reading, but the header is never trusted for the count (a sender may lie, or send none),
@@ -24,14 +30,22 @@ export const readBodyWithinLimit: MiddlewareHandler<AppEnv> = async (c, next) =>
   await next();
 };
 
-/** The stream's bytes, or 413 as soon as more than `limit` have arrived (the rest is never read). */
+/**
+ * The stream's bytes, or 413 as soon as more than `limit` have arrived (the rest is never read), or 400
+ * `body_incomplete` when the body breaks off before its end: a Content-Length not reached, a chunked body
+ * without its last chunk, a sender that resets the connection (workerd's read rejects, "Network connection
+ * lost."). Nothing is stored then: the body is read before anything is written.
+ */
 async function readAtMost(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
   if (stream === null) return new Uint8Array(0);
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch(() => {
+      // Only the runtime feeds the request's stream: any failed read is the body failing in transit.
+      throw incomplete();
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

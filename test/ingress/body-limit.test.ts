@@ -96,3 +96,19 @@ describe("the bytes actually read are counted against the route's limit", () => 
     });
   });
 });
+
+describe("a body that breaks off in transit", () => {
+  // Simulated: in-process a cut body just ends early; test/node/cut-body.test.ts cuts real sockets.
+  it("answers 400 body_incomplete when reading the stream fails, storing nothing", async () => {
+    const before = await countEvents();
+    const bytes = new TextEncoder().encode(jsonOfSize(200));
+    const cut = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(bytes.slice(0, 100));
+        controller.error(new Error("Network connection lost."));
+      },
+    });
+    await expectRefused(await postOmetria(cut, {}, env), 400, "body_incomplete");
+    expect(await countEvents()).toBe(before);
+  });
+});
