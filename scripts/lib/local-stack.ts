@@ -36,13 +36,23 @@ const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_
 
 export function wrangler(
   args: string[],
-  options: { quiet?: boolean; env?: Record<string, string> } = {},
+  options: { quiet?: boolean; env?: Record<string, string>; onOutput?: (text: string) => void } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [WRANGLER, ...args], {
+  const { onOutput } = options;
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     env: { ...wranglerEnv(), ...options.env },
-    stdio: options.quiet ? ["ignore", "ignore", "inherit"] : ["ignore", "inherit", "inherit"],
+    stdio: onOutput
+      ? ["ignore", "pipe", "pipe"]
+      : options.quiet
+        ? ["ignore", "ignore", "inherit"]
+        : ["ignore", "inherit", "inherit"],
   });
+  if (onOutput) {
+    child.stdout?.setEncoding("utf8").on("data", onOutput);
+    child.stderr?.setEncoding("utf8").on("data", onOutput);
+  }
+  return child;
 }
 
 /** Applies the D1 migrations to the local database (idempotent). */
@@ -83,10 +93,19 @@ export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 
 /**
  * Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer.
  * `persistTo` keeps all local state in that folder instead of .wrangler/state (the demo starts from nothing);
- * `vars` override the bridge's [vars] of the same name (plain strings).
+ * `vars` override the bridge's [vars] of the same name (plain strings). Tests that run beside other stacks
+ * pass `port` (the bridge's; its inspector then takes any free port), `emulator: false` when what they send
+ * never reaches Membrane, and `onOutput` to read the bridge's log (its stdout and stderr).
  */
 export async function startLocalStack(
-  options: { quiet?: boolean; persistTo?: string; vars?: Record<string, string> } = {},
+  options: {
+    quiet?: boolean;
+    persistTo?: string;
+    vars?: Record<string, string>;
+    port?: number;
+    emulator?: boolean;
+    onOutput?: (text: string) => void;
+  } = {},
 ): Promise<LocalStack> {
   const vars = readDevVars();
   migrateLocalDatabase(options.persistTo);
@@ -98,7 +117,7 @@ export async function startLocalStack(
   try {
     let emulatorUrl: string | undefined;
     let emulatorPid: number | undefined;
-    if (usesEmulator(vars)) {
+    if (options.emulator !== false && usesEmulator(vars)) {
       emulatorUrl = `http://127.0.0.1:${EMULATOR_PORT}`;
       const emulator = wrangler(
         [
@@ -114,28 +133,31 @@ export async function startLocalStack(
         ],
         // Without wrangler's local trace collection: nobody reads the stand-in's traces, and collecting
         // them (a span per storage call) cost about a third of its CPU under load, CPU the bridge shares.
-        { ...options, env: { X_LOCAL_OBSERVABILITY: "false" } },
+        { quiet: options.quiet, env: { X_LOCAL_OBSERVABILITY: "false" } },
       );
       children.push(emulator);
       emulatorPid = emulator.pid;
       await waitUntilUp(`${emulatorUrl}/_emulator/state`, emulator);
     }
+    const port = options.port ?? BRIDGE_PORT;
     const bridgeArgs = [
       "dev",
       "--local",
       "--port",
-      String(BRIDGE_PORT),
+      String(port),
       "--ip",
       "127.0.0.1",
       "--show-interactive-dev-session=false",
     ];
+    // Two stacks starting at once would both pick the default 9229 while it is still free.
+    if (options.port !== undefined) bridgeArgs.push("--inspector-port", "0");
     for (const file of envFiles()) bridgeArgs.push("--env-file", file);
     if (options.persistTo) bridgeArgs.push("--persist-to", options.persistTo);
     for (const [name, value] of Object.entries(options.vars ?? {}))
       bridgeArgs.push("--var", `${name}:${value}`);
     const bridge = wrangler(bridgeArgs, options);
     children.push(bridge);
-    const bridgeUrl = `http://127.0.0.1:${BRIDGE_PORT}`;
+    const bridgeUrl = `http://127.0.0.1:${port}`;
     await waitUntilUp(`${bridgeUrl}/healthz`, bridge);
     return { bridgeUrl, emulatorUrl, pids: { bridge: bridge.pid, emulator: emulatorPid }, stop };
   } catch (error) {
