@@ -114,11 +114,32 @@ function maskedExcerpt(text: string, json?: { value: unknown }): string {
   );
 }
 
+/**
+ * The path with e-mail addresses masked in each segment, read decoded (`%40` is an @): a declarative path may
+ * be filled from the event (`/users/{data.customer.email}`), and a stored summary outlives what an erasure
+ * can reach, so it never holds an address.
+ */
+function maskedPath(path: string): string {
+  return path
+    .split("/")
+    .map((segment) => {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(segment);
+      } catch {
+        decoded = segment;
+      }
+      const masked = redactEmail(decoded);
+      return masked === decoded ? segment : encodeURIComponent(masked);
+    })
+    .join("/");
+}
+
 export function summarizeRequest(method: string, url: URL, body: string | undefined): RequestSummary {
   const query = new URLSearchParams();
   for (const [key, value] of url.searchParams) query.append(key, String(redact(value, key)));
   const search = query.size > 0 ? `?${query}` : "";
-  const summary: RequestSummary = { method, path: url.pathname + search };
+  const summary: RequestSummary = { method, path: maskedPath(url.pathname) + search };
   if (body !== undefined) summary.body = maskedExcerpt(body);
   return summary;
 }

@@ -60,6 +60,24 @@ describe("summaries", () => {
     });
   });
 
+  it("mask an e-mail address in the path, encoded or not, so a stored summary never holds one", () => {
+    const url = new URL(
+      "https://api.test/connections/c/proxy/v4/directory/d-1/users/Xavier%40Example.org/x@example.org?q=1",
+    );
+    const summary = summarizeRequest("GET", url, undefined);
+    expect(summary.path).toBe(
+      "/connections/c/proxy/v4/directory/d-1/users/***%40Example.org/***%40example.org?q=1",
+    );
+    expect(summary.path.toLowerCase()).not.toContain("xavier");
+    // Segments without an address, even ones that do not decode, stay as they were.
+    const odd = summarizeRequest(
+      "GET",
+      new URL("https://api.test/connections/c/proxy/a%E0%A4%A/b"),
+      undefined,
+    );
+    expect(odd.path).toBe("/connections/c/proxy/a%E0%A4%A/b");
+  });
+
   it("record status, content type, Retry-After and a bounded body excerpt of a response", () => {
     const headers = new Headers({ "content-type": "text/plain", "retry-after": "30", "set-cookie": "sid=1" });
     const summary = summarizeResponse(503, headers, `busy ${"x".repeat(5000)} ops@example.com`);
