@@ -3,7 +3,7 @@ import { loadConfig } from "../../config";
 import { laneConcurrency } from "../../config/delivery";
 import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
-import { log } from "../../lib/log";
+import { log, redactEmail } from "../../lib/log";
 import { membraneClientFromEnv } from "../../membrane/client";
 import { parseMembraneConfig } from "../../membrane/config";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
@@ -425,7 +425,8 @@ export class ConnectionLane extends DurableObject<Env> {
     const settings = config.delivery;
     const previous = this.breaker;
     const before = previous.state;
-    this.breaker = afterAttempt(this.breaker, outcome, reason, Date.now(), {
+    // Kept in the lane's storage, which an erasure does not reach: a vendor's text may echo an address.
+    this.breaker = afterAttempt(this.breaker, outcome, redactEmail(reason), Date.now(), {
       failures: settings.breaker_failures,
       cooldownMs: settings.breaker_cooldown_seconds * 1000,
     });
