@@ -217,15 +217,19 @@ async function redaction(
   hash: string,
 ): Promise<EventRedaction> {
   const owned = row.owned === 1;
-  const event = await redactEvent(readStoredEvent(row.event_json), person, owned);
-  // A vendor's delivery id may embed the address (an Ometria template once did): the person's, or for their
-  // own event the address it holds, which may be an older one.
+  // A vendor's delivery id or a subject may embed the address (an Ometria template once did): the person's,
+  // or for their own event the address it holds, which may be an older one.
   const addresses = owned && row.email !== null ? [person.email, row.email] : [person.email];
+  const event = (await redactEvent(readStoredEvent(row.event_json), person, owned, addresses)) as {
+    subject?: unknown;
+  };
   const key = row.dedupe_key.toLowerCase();
   const namesPerson = addresses.some((address) => key.includes(address.toLowerCase()));
   return {
     id: row.id,
     eventJson: JSON.stringify(event),
+    // The subject column is the CloudEvent's subject (`customers/<id>`, where an id may be the address).
+    subject: typeof event.subject === "string" ? event.subject : null,
     emailHash: owned ? hash : null,
     dedupeKey: namesPerson ? await redactedDedupeKey(person.salt, row.dedupe_key) : null,
     dedupeHash: row.dedupe_hash ?? (await keyedHash(person.salt, row.dedupe_key)),

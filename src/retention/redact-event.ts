@@ -18,15 +18,27 @@ export interface ErasedPerson {
  * Otherwise the event is someone else's that only mentions the address: just the mentions are replaced.
  * Ids, amounts and types stay, so the event still says what happened.
  */
-export async function redactEvent(event: unknown, person: ErasedPerson, owned: boolean): Promise<unknown> {
-  const mention = new RegExp(escapeRegExp(person.email), "gi");
-  const mentionMarker = redactedEmail(await emailHash(person.salt, person.email));
+export async function redactEvent(
+  event: unknown,
+  person: ErasedPerson,
+  owned: boolean,
+  /** Other addresses of the person whose mentions go too (the older address their own event holds). */
+  alsoMentioned: readonly string[] = [],
+): Promise<unknown> {
+  const mentions = await Promise.all(
+    [...new Set([person.email, ...alsoMentioned].map((a) => a.toLowerCase()))].map(async (address) => ({
+      pattern: new RegExp(escapeRegExp(address), "gi"),
+      marker: redactedEmail(await emailHash(person.salt, address)),
+    })),
+  );
+  const unmention = (text: string) =>
+    mentions.reduce((out, { pattern, marker }) => out.replace(pattern, marker), text);
 
   const walk = async (value: unknown, key: string): Promise<unknown> => {
     if (typeof value === "string") {
       if (owned && NAME_KEYS.has(key)) return null;
       if (owned && key === EMAIL_KEY) return redactedEmail(await emailHash(person.salt, value));
-      return value.replace(mention, mentionMarker);
+      return unmention(value);
     }
     if (Array.isArray(value)) return Promise.all(value.map((item) => walk(item, "")));
     if (value !== null && typeof value === "object") {

@@ -156,6 +156,8 @@ export interface EventRedaction {
   id: string;
   /** The redacted CloudEvent. */
   eventJson: string;
+  /** Its subject, for the `subject` column (searched by the admin API). */
+  subject: string | null;
   /** The erased person's e-mail hash for an event of theirs; null for someone else's event that named them. */
   emailHash: string | null;
   /** The key's replacement when it names the person; null keeps it. */
@@ -174,8 +176,8 @@ export interface EventRedaction {
 const DEAD_LETTERED = "a reaction was dead-lettered";
 
 /**
- * Writes redacted events: the raw delivery goes, the CloudEvent and a de-duplication key naming the person
- * are replaced (its keyed hash stays, for de-duplication), the event's free-text status reason and its
+ * Writes redacted events: the raw delivery goes, the CloudEvent (and its subject column) and a de-duplication
+ * key naming the person are replaced (its keyed hash stays, for de-duplication), the event's free-text status reason and its
  * deliveries' last errors are replaced (a vendor's answer may echo names), and the request and response
  * excerpts of every attempt made for the event are dropped. Only events of the person are marked redacted; an
  * event that merely named them stays open to its own owner's erasure later. A key or hash already taken on
@@ -194,7 +196,7 @@ export async function writeRedactions(
         db
           .prepare(
             `UPDATE events SET raw_body = NULL, raw_headers = '{}', event_json = ?2, redacted_at = ?3,
-               email_hash = ?4,
+               email_hash = ?4, subject = ?7,
                dedupe_key = CASE WHEN ?5 IS NULL THEN dedupe_key
                  WHEN EXISTS (SELECT 1 FROM events x WHERE x.route = events.route AND x.dedupe_key = ?5)
                  THEN ?5 || ':' || id ELSE ?5 END,
@@ -204,7 +206,15 @@ export async function writeRedactions(
                  THEN status_reason ELSE '${ERASED_TEXT}' END
              WHERE id = ?1 AND redacted_at IS NULL`,
           )
-          .bind(r.id, r.eventJson, r.emailHash === null ? null : now, r.emailHash, r.dedupeKey, r.dedupeHash),
+          .bind(
+            r.id,
+            r.eventJson,
+            r.emailHash === null ? null : now,
+            r.emailHash,
+            r.dedupeKey,
+            r.dedupeHash,
+            r.subject,
+          ),
         db
           .prepare(
             `UPDATE deliveries SET
