@@ -31,9 +31,10 @@ export function presentEventSummary(
 
 export function presentDelivery(row: DeliveryRow): z.input<typeof delivery> {
   // The address held for a pending erasure deletion (migrations/0006) is never shown, only sent on.
-  const { held_event_json: _held, ...shown } = row;
+  const { held_event_json: held, ...shown } = row;
   return {
     ...shown,
+    holds_erased_address: held !== null,
     next_attempt_at: isoOrNull(row.next_attempt_at),
     lease_until: isoOrNull(row.lease_until),
     created_at: iso(row.created_at),

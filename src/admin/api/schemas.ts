@@ -133,6 +133,13 @@ export const delivery = z.object({
   created_at: isoTime,
   updated_at: isoTime,
   completed_at: isoTime.nullable(),
+  holds_erased_address: z
+    .boolean()
+    .describe(
+      "True while this delivery, an erasure request's own vendor deletion, keeps the erased address after the " +
+        "local redaction, because it still has to send it: the one place the bridge keeps it, until the " +
+        "delivery succeeds or dies, at most RETENTION.erasure_hold_hours. The address is never shown",
+    ),
 });
 
 export const pause = z.object({ kind: pauseKind, name: z.string(), paused_at: isoTime });
