@@ -238,7 +238,9 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
       // The worker's create (and link) land, and it is lost before its stamps call: it never records anything.
       const event = readStoredEvent((await eventRow(row.event_id)).event_json);
       const checkpoint = async (saved: unknown) => {
-        if ((saved as { stage?: string } | undefined)?.stage === "stamping") throw new Error("worker lost");
+        // The checkpoint before the stamps call (the balance it read) is where this worker is lost.
+        if (typeof saved === "object" && saved !== null && "baseline" in saved)
+          throw new Error("worker lost");
         await saveReconcileState(env.DB, row.id, attempt, saved === undefined ? null : JSON.stringify(saved));
       };
       await expect(
