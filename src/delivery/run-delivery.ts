@@ -54,6 +54,8 @@ export interface ClaimedDelivery {
   personal: () => Promise<readonly string[]>;
   /** The vendor's payload for `$raw`, read and parsed only when a mapping asks for it. */
   raw: () => Promise<unknown>;
+  /** This attempt takes over one whose worker was lost (its lease ran out while it was in flight). */
+  retaken: boolean;
 }
 
 /** Attempts one delivery now. Pacing, order and the breaker are the lane's business (src/delivery/lane/). */
@@ -71,10 +73,13 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       ctx.now(),
       toAttemptResult({ kind: "missing_data", reason: event.missing }, 0),
     );
-  // An earlier attempt's outcome was ambiguous: check the vendor before anything is sent again.
+  // An earlier attempt's outcome was ambiguous, or its worker was lost: check the vendor before anything is
+  // sent again. A lost attempt with no checkpoint yet did what the recipe says it may have (`interrupted`).
   let resume: unknown;
-  if (delivery.reconcile_state !== null && reaction.recipe.reconcile) {
-    const checked = await reconcileFirst(ctx, claimed, event, delivery.reconcile_state, started);
+  const interrupted = claimed.retaken ? reaction.recipe.interrupted : undefined;
+  const state = delivery.reconcile_state ?? (interrupted === undefined ? null : JSON.stringify(interrupted));
+  if (state !== null && reaction.recipe.reconcile) {
+    const checked = await reconcileFirst(ctx, claimed, event, state, started);
     if (!("run" in checked)) return finish(ctx, claimed, ctx.now(), checked);
     resume = checked.resume;
   }
@@ -216,8 +221,11 @@ async function claimForAttempt(
     };
   }
 
-  // A lost worker that had saved a baseline before its call: the next attempt reads the vendor's state first.
-  const reconcilable = reaction.recipe.reconcile !== undefined && delivery.reconcile_state !== null;
+  // A lost worker that had saved a checkpoint before its call, or whose recipe says what an attempt lost before
+  // any may have done: the next attempt reads the vendor's state first.
+  const reconcilable =
+    reaction.recipe.reconcile !== undefined &&
+    (delivery.reconcile_state !== null || reaction.recipe.interrupted !== undefined);
   if (delivery.status === "in_flight" && (delivery.lease_until ?? 0) >= now)
     return { step: "held", until: (delivery.lease_until ?? now) + 1 };
   // The lost worker's call may still land: read the vendor's state only once it no longer can.
@@ -259,7 +267,8 @@ async function claimForAttempt(
   // A redacted event's own deletion delivery still holds what it must send (read after the event, so a
   // redaction between the two reads is seen with its hold).
   const held = row?.redacted_at === null || row === null ? null : await heldEventJson(env.DB, delivery.id);
-  return claimedDelivery(delivery, reaction, attempt, row, held, async () => row?.raw_body ?? null);
+  const claimed = claimedDelivery(delivery, reaction, attempt, row, held, async () => row?.raw_body ?? null);
+  return { ...claimed, retaken: delivery.status === "in_flight" };
 }
 
 /**
@@ -321,7 +330,7 @@ function claimedDelivery(
   const personal = async () => personalValues([input, row ? await rawBody() : null].map(parseOrNull));
   // A redacted event's raw body is gone: `$raw` is undefined then, like after retention.
   const raw = async () => rawPayload(row ? await rawBody() : null);
-  return { delivery, reaction, attempt, event, personal, raw };
+  return { delivery, reaction, attempt, event, personal, raw, retaken: false };
 }
 
 async function runRecipe(

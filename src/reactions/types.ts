@@ -150,6 +150,12 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
    * serializing reactions of one scope on different connections (src/config/reactions.ts).
    */
   serializationScope?(options: Options): string;
+  /**
+   * What an attempt lost before its first checkpoint (worker gone, lease run out) may have done, for
+   * `reconcile` to check instead of leaving it to an operator: the recipe promises that every call it cannot
+   * check this way is preceded by a checkpoint. Without it, such an attempt ends `outcome_unknown`.
+   */
+  interrupted?: unknown;
   /** Present when the vendor takes many records in one call: the lane then sends them together. */
   batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;

@@ -65,6 +65,8 @@ beforeEach(resetEmulator);
 
 describe("a crash between the call and its record", () => {
   it("never re-sends a stamp call whose outcome is unknown; the delivery is dead-lettered for an operator", async () => {
+    // The stamps recipe's `interrupted`: an attempt lost before its first checkpoint may have created the user,
+    // so the card is read once the lost call can no longer land. This customer is not on it: an operator decides.
     const { ctx, setNow, deadLetters } = harness(T0);
     const row = await planned({ ...orderPaid, id: "evt_crash_stamps" }, "paid-order-stamps", T0);
     // A worker claimed it (attempt recorded before calling) and died before recording the answer.
@@ -81,18 +83,33 @@ describe("a crash between the call and its record", () => {
       until: T0 + config.delivery.lease_ms + 1,
     });
 
-    setNow(T0 + config.delivery.lease_ms + 1);
-    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "outcome_unknown" });
+    const leaseEnd = T0 + config.delivery.lease_ms;
+    setNow(leaseEnd + 1);
+    const settled = leaseEnd + config.delivery.ambiguous_settle_seconds * 1000;
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "held", until: settled });
+    setNow(settled);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
+      step: "attempted",
+      status: "dead",
+      outcome: "unknown",
+      code: "outcome_unknown",
+    });
     expect(await getDelivery(env.DB, row.id)).toMatchObject({
       status: "dead",
       last_error_code: "outcome_unknown",
     });
-    const attempts = await env.DB.prepare("SELECT outcome FROM attempts WHERE delivery_id = ?1")
+    const attempts = await env.DB.prepare(
+      "SELECT outcome FROM attempts WHERE delivery_id = ?1 ORDER BY number",
+    )
       .bind(row.id)
       .all();
-    expect(attempts.results).toEqual([{ outcome: "unknown" }]);
-    expect(await recordedRequests()).toEqual([]);
-    expect(deadLetters).toEqual([]);
+    expect(attempts.results).toEqual([{ outcome: null }, { outcome: "unknown" }]);
+    // Only the card was read: no stamps call, no create.
+    expect((await recordedRequests()).map((r) => r.vendorPath ?? r.path)).toEqual([
+      "/v3/loyaltyusers/list",
+      "/act",
+    ]);
+    expect(deadLetters.map((m) => m.body.code)).toEqual(["outcome_unknown"]);
     // A later redelivery finds it finished.
     expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });
   });

@@ -307,7 +307,7 @@ describe("coupontools.add-stamps: ambiguous answers are reconciled from the stam
       const result = await run(stamps, ev, options, DEMO.coupontools);
       expect(result).toMatchObject({ kind: "unknown", saved: { baseline: 1, stamps: 1 } });
       const saved = result.kind === "unknown" ? result.saved : undefined;
-      expect(await reconcile(ev, options, saved)).toEqual({ verdict: "not_applied" });
+      expect(await reconcile(ev, options, saved)).toEqual({ verdict: "not_applied", check: "stamp balance" });
     });
 
     it("a balance moved by something else cannot be told: unknown", async () => {

@@ -15,6 +15,7 @@ import {
 import {
   CreatedSchema,
   CreatingSchema,
+  creating,
   customerOnCard,
   findOrCreate,
   proxyCall,
@@ -102,8 +103,10 @@ const StampingSchema = z.object({
   baseline: z.number(),
   stamps: z.int().positive(),
 });
+/** A stamps call went out without a balance read before it: nothing can be compared after it. */
+const UncheckableSchema = z.object({ stage: z.literal("stamping-unchecked") });
 /** The delivery's saved progress, by step (coupontools-loyalty-user.ts for the create). */
-const SavedSchema = z.union([CreatingSchema, CreatedSchema, StampingSchema]);
+const SavedSchema = z.union([CreatingSchema, CreatedSchema, StampingSchema, UncheckableSchema]);
 
 /**
  * order.paid -> Coupontools: add stamps to the customer's loyalty card, finding (or creating and linking)
@@ -120,6 +123,9 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
   maxCalls: 6,
   entityOrder: "serialize",
   serializationScope: (opts) => `coupontools-loyalty-card:${opts.loyalty_card_id}`,
+  // Before its first checkpoint an attempt may have created the user, and changed nothing else: every stamps
+  // call is preceded by a checkpoint.
+  interrupted: creating(),
   /**
    * The loyalty user the stamps go to, found by e-mail: the card and a keyed hash of the lower-case e-mail.
    * Not the customer id: the user is found by e-mail, so a guest order and an account order of one address
@@ -143,13 +149,13 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     const found = await findOrCreate(ctx, opts, customer, pending);
     if ("stop" in found) return found.stop;
 
-    // Without a balance read before the call nothing can be compared later: an operator decides. The
-    // checkpoint is written either way, so a create's checkpoint never stands for the stamps call.
+    // Without a balance read before the call nothing can be compared later: an operator decides. A checkpoint
+    // is written either way, so an earlier one (or none: `interrupted`) never stands for the stamps call.
     const saved =
       found.baseline === undefined
         ? undefined
         : ({ stage: "stamping", userId: found.userId, baseline: found.baseline, stamps } as const);
-    await ctx.checkpoint?.(saved);
+    await ctx.checkpoint?.(saved ?? { stage: "stamping-unchecked" });
     // The only step that changes a balance: if its answer is lost, the stamps may already be on the card.
     const added =
       opts.via === "action"
@@ -178,6 +184,12 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
       // Linked or not, the next run reads the card first and links this user only if it is not there.
       return { verdict: "not_applied", resume: progress, check: "loyalty user link" };
     if (progress.stage === "creating") return reconcileCreate(ctx, opts, email);
+    if (progress.stage === "stamping-unchecked")
+      return {
+        verdict: "unknown",
+        reason: "the stamps call went out without a balance read before it",
+        check: "stamp balance",
+      };
     return reconcileStamps(ctx, opts, email, progress);
   },
 };

@@ -7,10 +7,11 @@ import { missingData, type ReactionResult, type RecipeContext, unlessAmbiguous }
 
 /**
  * Finding, creating and linking the customer's Coupontools loyalty user, for the stamps recipe
- * (coupontools-add-stamps.ts). A create is treated as a call that may have been applied: before it goes out
- * the delivery keeps `{stage: "creating"}`, and once the user exists but is not on the card yet (proxy: create
- * then link) `{stage: "created", userId}`, so neither a lost answer nor a lost worker makes a second user
- * (the recipe's reconcile reads the card before anything is repeated).
+ * (coupontools-add-stamps.ts). A create is treated as a call that may have been applied: a lost answer keeps
+ * `{stage: "creating"}` with the delivery, as does a worker lost before its first checkpoint (the recipe's
+ * `interrupted`: no write is needed before a create), and once the user exists but is not on the card yet
+ * (proxy: create then link) `{stage: "created", userId}`. So neither makes a second user: the recipe's
+ * reconcile reads the card before anything is repeated.
  */
 
 /** The options of the stamps recipe these steps read. */
@@ -32,7 +33,7 @@ export interface Customer {
 /** The delivery's saved progress before the stamps call: ids only (src/reactions/types.ts checkpoint). */
 export const CreatingSchema = z.object({ stage: z.literal("creating") });
 export const CreatedSchema = z.object({ stage: z.literal("created"), userId: z.string() });
-const creating = (): z.infer<typeof CreatingSchema> => ({ stage: "creating" });
+export const creating = (): z.infer<typeof CreatingSchema> => ({ stage: "creating" });
 
 /** The loyalty user, and its stamp balance before the stamps call when the answer shows it; or why not. */
 export type Found = { userId: string; baseline: number | undefined } | { stop: ReactionResult };
@@ -164,7 +165,6 @@ async function chosenUser(
  * user id, and no public page says a v4 "stats" id is one.
  */
 async function createByProxy(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
-  await ctx.checkpoint?.(creating());
   const created = await proxyCall(ctx, "/v3/loyaltyusers/create", {
     email: customer.email,
     password: generatedPassword(),
@@ -211,7 +211,6 @@ export async function linkUser(ctx: RecipeContext, opts: LoyaltyOptions, userId:
  * call is not public, so a lost answer is reconciled like a proxy create).
  */
 async function createByAction(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
-  await ctx.checkpoint?.(creating());
   const created = await runAction(
     ctx,
     opts.actions.create_user,
