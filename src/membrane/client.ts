@@ -38,11 +38,14 @@ export interface ProxyRequest extends CallOptions {
   body?: unknown;
 }
 
-export interface ActionRunRequest extends CallOptions {
-  key: string;
-  connectionId: string;
-  input: unknown;
-}
+/** An action by its key (a saved workspace or integration action) or its Membrane id (also a catalog action). */
+export type ActionRef = { key: string } | { id: string };
+
+export type ActionRunRequest = CallOptions &
+  ActionRef & {
+    connectionId: string;
+    input: unknown;
+  };
 
 export interface MembraneClientOptions {
   apiUrl: string;
@@ -106,19 +109,30 @@ export class MembraneClient {
    */
   act(request: ActionRunRequest): Promise<CallOutcome> {
     const url = new URL(`${this.apiUrl}/act`);
-    const body = { key: request.key, connectionId: request.connectionId, input: request.input };
+    const ref = "id" in request ? { id: request.id } : { key: request.key };
+    const body = { ...ref, connectionId: request.connectionId, input: request.input };
     return this.call("action", "POST", url, body, request);
   }
 
   /** `POST {base}/actions/{key}/run?connectionId=` with `{input}` (the legacy predecessor of /act). */
   runAction(request: ActionRunRequest): Promise<CallOutcome> {
-    const url = new URL(`${this.apiUrl}/actions/${encodeURIComponent(request.key)}/run`);
+    const selector = "id" in request ? request.id : request.key;
+    const url = new URL(`${this.apiUrl}/actions/${encodeURIComponent(selector)}/run`);
     url.searchParams.set("connectionId", request.connectionId);
     return this.call("action", "POST", url, { input: request.input }, request);
   }
 
+  /**
+   * A read of Membrane's own API (`GET {base}/connections/{id}`, `GET {base}/actions/{id}`...): `segments` are
+   * encoded one by one, so no value can leave the path it names.
+   */
+  read(segments: readonly string[], options: CallOptions = {}): Promise<CallOutcome> {
+    const url = new URL(`${this.apiUrl}/${segments.map(encodeURIComponent).join("/")}`);
+    return this.call("api", "GET", url, undefined, options);
+  }
+
   private async call(
-    kind: "proxy" | "action",
+    kind: "proxy" | "action" | "api",
     method: HttpMethod,
     url: URL,
     body: unknown,

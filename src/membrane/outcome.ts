@@ -66,7 +66,11 @@ export type PermanentCode =
   | "vendor_rejected"
   | "unexpected_status"
   /** Refused by the client before sending: the proxy URL would leave `/connections/{id}/proxy/` or hold a dot segment. */
-  | "unsafe_proxy_path";
+  | "unsafe_proxy_path"
+  /** Refused before sending: the input does not fit the action's input schema read from the workspace. */
+  | "action_input_invalid"
+  /** Refused before sending: the action's definition could not be read and unchecked inputs are refused. */
+  | "action_unresolved";
 
 /** A vendor's refusal read from its body: its text and, when it gives one, its own error code. */
 export interface BodyRefusal {
@@ -114,6 +118,11 @@ export type CallOutcome = Verdict & {
   durationMs: number;
 };
 
+/** A call refused before anything was sent (the bridge's own check failed): permanent, nothing to retry. */
+export function notSent(code: PermanentCode, reason: string): CallOutcome {
+  return { kind: "permanent", code, reason, request: { method: "-", path: "(not sent)" }, durationMs: 0 };
+}
+
 /** Retry-After in delta-seconds or as an HTTP-date, in milliseconds from `nowMs`. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
   if (value === null) return undefined;
@@ -128,7 +137,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
 
 export interface Answer {
   /** A proxy answer is the vendor's unless its body is a Membrane error; an action answer is Membrane's. */
-  call: "proxy" | "action";
+  /** `api`: a read of Membrane's own API (an action's definition, a connection). */
+  call: "proxy" | "action" | "api";
   status: number;
   headers: Headers;
   body: unknown;
@@ -185,7 +195,7 @@ export function classifyAnswer(answer: Answer): Verdict {
   const { status, body } = answer;
   // Only an object with a `type` can be one: a refused parse of every vendor answer would cost a ZodError each.
   const membraneError = hasKey(body, "type") ? MembraneErrorBodySchema.safeParse(body).data : undefined;
-  const source: OutcomeSource = membraneError || answer.call === "action" ? "membrane" : "vendor";
+  const source: OutcomeSource = membraneError || answer.call !== "proxy" ? "membrane" : "vendor";
 
   if (status >= 200 && status < 300) {
     const refusal = asRefusal(answer.acceptBody?.(body));

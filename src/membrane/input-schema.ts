@@ -1,0 +1,115 @@
+import { type Schema, Validator } from "@cfworker/json-schema";
+
+/**
+ * Holds an action's input to the action's `inputSchema` before it is sent. Membrane validates input against
+ * that schema but silently drops properties it lacks (docs.getmembrane.com docs/actions), so a misnamed field
+ * would go unnoticed: here a field the schema lacks is a problem too. @cfworker/json-schema validates without
+ * `eval` or `new Function`, which Workers forbid (Ajv compiles code).
+ */
+export interface InputProblem {
+  /** Dotted path of the field (`amount`, `customer.email`); "" for the input itself. */
+  field: string;
+  problem: "missing" | "unknown" | "invalid";
+  detail: string;
+}
+
+type SchemaObject = Record<string, unknown>;
+const isObject = (v: unknown): v is SchemaObject => typeof v === "object" && v !== null && !Array.isArray(v);
+const COMBINATORS = ["anyOf", "oneOf", "allOf"];
+
+/**
+ * Membrane's DataSchema ("based on JSONSchema with additional features", docs data-schemas) made fit for a
+ * standard validator: a `$ref` names one of the app's data schemas, not a JSON pointer, and cannot be
+ * resolved here (left open); `allowCustom: true` lets values outside `enum` through (SDK DataSchema), so that
+ * `enum` is dropped. An object schema that lists its properties (and says nothing of others, with no
+ * combinator beside) takes no other: Membrane would drop them. Its own keywords (referenceRecords,
+ * isSensitive...) are unknown to the validator, which ignores them.
+ */
+export function standardSchema(schema: unknown): unknown {
+  if (!isObject(schema)) return schema;
+  if (typeof schema.$ref === "string") return {};
+  const out: SchemaObject = { ...schema };
+  if (out.allowCustom === true) delete out.enum;
+  if (isObject(out.properties))
+    out.properties = Object.fromEntries(
+      Object.entries(out.properties).map(([name, sub]) => [name, standardSchema(sub)]),
+    );
+  if (out.items !== undefined)
+    out.items = Array.isArray(out.items) ? out.items.map(standardSchema) : standardSchema(out.items);
+  if (isObject(out.additionalProperties)) out.additionalProperties = standardSchema(out.additionalProperties);
+  for (const key of COMBINATORS)
+    if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(standardSchema);
+  if (
+    isObject(out.properties) &&
+    out.additionalProperties === undefined &&
+    !COMBINATORS.some((k) => k in out)
+  )
+    out.additionalProperties = false;
+  return out;
+}
+
+/** Compiled once per schema object: a definition is cached, and its schema checked for every call. */
+const validators = new WeakMap<object, Validator>();
+
+function validatorFor(schema: unknown): Validator {
+  const key = isObject(schema) ? schema : undefined;
+  const cached = key && validators.get(key);
+  if (cached) return cached;
+  // Draft 2020-12 reads every older form Membrane's schemas use; every error is wanted, not the first.
+  const validator = new Validator(standardSchema(schema) as Schema, "2020-12", false);
+  if (key) validators.set(key, validator);
+  return validator;
+}
+
+/** `#/customer/email` -> `customer.email`. */
+const fieldOf = (location: string) =>
+  location
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter((part) => part !== "")
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .join(".");
+const join = (base: string, name: string) => (base === "" ? name : `${base}.${name}`);
+const quoted = (text: string) => /"([^"]+)"/.exec(text)?.[1];
+
+/** Keywords whose error only sums up a nested one, reported on its own. */
+const SUMMARIES = new Set([
+  "properties",
+  "items",
+  "prefixItems",
+  "allOf",
+  "$ref",
+  "false",
+  "additionalProperties",
+]);
+
+/** The problems of `input` against the schema, each naming its field; empty when it fits. */
+export function checkInput(schema: unknown, input: unknown): InputProblem[] {
+  let result: ReturnType<Validator["validate"]>;
+  try {
+    result = validatorFor(schema).validate(input ?? {});
+  } catch (error) {
+    return [{ field: "", problem: "invalid", detail: `the input schema cannot be used: ${String(error)}` }];
+  }
+  if (result.valid) return [];
+  const problems: InputProblem[] = [];
+  for (const error of result.errors) {
+    const at = fieldOf(error.instanceLocation);
+    const name = quoted(error.error);
+    if (error.keyword === "required" && name)
+      problems.push({ field: join(at, name), problem: "missing", detail: "required, not given" });
+    else if (error.keyword === "additionalProperties" && name)
+      problems.push({
+        field: join(at, name),
+        problem: "unknown",
+        detail: "not in the action's input schema",
+      });
+    else if (!SUMMARIES.has(error.keyword))
+      problems.push({ field: at, problem: "invalid", detail: error.error });
+  }
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const id = `${p.problem}:${p.field}`;
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
+}
