@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ACTIONS, type VendorAnswer, type VendorCall } from "./actions";
 import { type AuthShape, createAuthenticator } from "./auth";
 import { type EmulatorConfig, EmulatorSettingsSchema, type Integration } from "./config";
+import { type ActionInputRenames, actionId, definitionOf, designInput, workspaceNames } from "./definitions";
 import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";
@@ -34,9 +35,15 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     membraneErrorResponse(
       membraneError("bad_request", "not_found", `Connection with id '${connectionId}' not found`),
     );
+  const jsonSetting = (name: string): unknown => {
+    const value = store.setting(name);
+    return value === undefined ? undefined : JSON.parse(value);
+  };
   const settings = () => ({
     stampsField: store.setting("stampsField") ?? config.EMULATOR_COUPONTOOLS_STAMPS_FIELD,
     ometriaBasePath: store.setting("ometriaBasePath") ?? config.EMULATOR_OMETRIA_BASE_PATH,
+    actionInputRenames: (jsonSetting("actionInputRenames") ?? {}) as ActionInputRenames,
+    disconnectedConnections: (jsonSetting("disconnectedConnections") ?? []) as string[],
   });
   const vendorContext = (connectionId: string): VendorContext => ({
     store,
@@ -64,7 +71,8 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
   app.post("/_emulator/settings", async (c) => {
     const parsed = EmulatorSettingsSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
-    for (const [name, value] of Object.entries(parsed.data)) store.setSetting(name, value);
+    for (const [name, value] of Object.entries(parsed.data))
+      store.setSetting(name, typeof value === "string" ? value : JSON.stringify(value));
     return c.json(settings());
   });
   app.post("/_emulator/forged-events", async (c) => {
@@ -206,20 +214,41 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       return { status: res.status, headers: res.headers, body: parseAnswer(text) };
     };
 
-  const runAction = async (key: string, connectionId: string, rawInput: unknown): Promise<Response> => {
+  /** The action a selector names on a connection's integration: a key, or an id (definitions.ts actionId). */
+  const actionFor = (selector: { key: string } | { id: string }, integration: Integration) => {
+    const key =
+      "key" in selector
+        ? selector.key
+        : Object.keys(ACTIONS).find((k) => actionId(integration, k) === selector.id);
+    const action = key !== undefined && Object.hasOwn(ACTIONS, key) ? ACTIONS[key] : undefined;
+    return action && key !== undefined && action.integration === integration ? { key, action } : undefined;
+  };
+  const noSuchAction = (selector: { key: string } | { id: string }, integration: string) =>
+    membraneErrorResponse(
+      membraneError(
+        "bad_request",
+        "not_found",
+        `Action ${"key" in selector ? selector.key : selector.id} does not exist for ${integration}.`,
+      ),
+    );
+
+  const runAction = async (
+    selector: { key: string } | { id: string },
+    connectionId: string,
+    rawInput: unknown,
+  ): Promise<Response> => {
     const integration = integrationOf(connectionId);
     if (!integration) return unknownConnection(connectionId);
-    const action = Object.hasOwn(ACTIONS, key) ? ACTIONS[key] : undefined;
-    if (!action || action.integration !== integration) {
-      return membraneErrorResponse(
-        membraneError("bad_request", "not_found", `Action ${key} does not exist for ${integration}.`),
-      );
-    }
-    const input = action.input.safeParse(rawInput ?? {});
+    const found = actionFor(selector, integration);
+    if (!found) return noSuchAction(selector, integration);
+    const { key, action } = found;
+    // docs docs/actions: input is validated against the action's inputSchema, extra properties ignored.
+    const renames = settings().actionInputRenames[key];
+    const input = action.input.safeParse(designInput(rawInput ?? {}, renames));
     if (!input.success) {
       // The key for an input that fails the action's inputSchema is not documented; "invalid_input" is ours.
       return membraneErrorResponse(
-        membraneError("bad_request", "invalid_input", describeIssues(input.error)),
+        membraneError("bad_request", "invalid_input", describeIssues(workspaceNames(input.error, renames))),
       );
     }
     const actionRunId = `arun_${crypto.randomUUID()}`;
@@ -262,7 +291,60 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
       );
     }
     const body = ActionRunBodySchema.safeParse(await c.req.json().catch(() => undefined));
-    return runAction(c.req.param("key"), connectionId, body.data?.input);
+    return runAction({ key: c.req.param("key") }, connectionId, body.data?.input);
+  });
+
+  // agent-skills getConnection, SDK ConnectionAccessor.get: GET /connections/{id}. `connected` is the current
+  // flag (`disconnected` its deprecated inverse); a connection needing re-authentication is
+  // CLIENT_ACTION_REQUIRED (SDK WorkspaceElementState).
+  api.get("/connections/:connectionId", (c) => {
+    const connectionId = c.req.param("connectionId");
+    const integration = integrationOf(connectionId);
+    if (!integration) return unknownConnection(connectionId);
+    const connected = !settings().disconnectedConnections.includes(connectionId);
+    return c.json({
+      id: connectionId,
+      name: connectionId,
+      integration: { key: integration },
+      connected,
+      disconnected: !connected,
+      isDefunct: false,
+      state: connected ? "READY" : "CLIENT_ACTION_REQUIRED",
+    });
+  });
+
+  // SDK ConnectionLevelActionAccessor.get: GET /connections/{id}/actions/{key}, the action as a run on that
+  // connection resolves it.
+  api.get("/connections/:connectionId/actions/:key", (c) => {
+    const connectionId = c.req.param("connectionId");
+    const integration = integrationOf(connectionId);
+    if (!integration) return unknownConnection(connectionId);
+    const selector = { key: c.req.param("key") };
+    const found = actionFor(selector, integration);
+    if (!found) return noSuchAction(selector, integration);
+    return c.json(definitionOf(found.key, found.action, settings().actionInputRenames));
+  });
+
+  // docs, agent-skills getAction: GET /actions/{selector}, an id or a unique key.
+  api.get("/actions/:selector", (c) => {
+    const selector = c.req.param("selector");
+    for (const [key, action] of Object.entries(ACTIONS))
+      if (key === selector || actionId(action.integration, key) === selector)
+        return c.json(definitionOf(key, action, settings().actionInputRenames));
+    return membraneErrorResponse(
+      membraneError("bad_request", "not_found", `Action ${selector} does not exist.`),
+    );
+  });
+
+  // SDK ActionsAccessor.find: GET /actions?connectionId=, answered `{items, cursor?}` (one page here).
+  api.get("/actions", (c) => {
+    const connectionId = c.req.query("connectionId");
+    const integration = connectionId === undefined ? undefined : integrationOf(connectionId);
+    if (connectionId !== undefined && !integration) return unknownConnection(connectionId);
+    const items = Object.entries(ACTIONS)
+      .filter(([, action]) => integration === undefined || action.integration === integration)
+      .map(([key, action]) => definitionOf(key, action, settings().actionInputRenames));
+    return c.json({ items });
   });
 
   // docs reference/workspace-elements/act: exactly one of id|key|api|code (more than one: 400); connection by
@@ -293,17 +375,17 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
         membraneError("bad_request", "invalid_request", "Pass exactly one of id, key, api or code."),
       );
     }
-    // Lenient where the emulator is narrower than Membrane: it runs actions by key on a connection id only.
-    if (key === undefined || connectionId === undefined) {
+    // Lenient where the emulator is narrower than Membrane: it runs actions by key or id on a connection id only.
+    if ((key === undefined && id === undefined) || connectionId === undefined) {
       return membraneErrorResponse(
         membraneError(
           "bad_request",
           "not_supported",
-          "The emulator runs actions by key with a connectionId.",
+          "The emulator runs actions by key or id with a connectionId.",
         ),
       );
     }
-    return runAction(key, connectionId, input);
+    return runAction(id !== undefined ? { id } : { key: key as string }, connectionId, input);
   });
 
   app.route("/", api);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ActionInputRenamesSchema } from "./definitions";
 
 /** `slack` is a demo chat app for alert reactions (emulator/src/vendors/slack.ts), not held to a vendor. */
 export const INTEGRATIONS = ["coupontools", "ometria", "slack"] as const;
@@ -33,6 +34,10 @@ export const EmulatorConfigSchema = z.object({
 export const EmulatorSettingsSchema = z.strictObject({
   stampsField: z.string().min(1).optional(),
   ometriaBasePath: z.union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)]).optional(),
+  /** Action input fields this workspace names otherwise (definitions.ts): `{actionKey: {field: newName}}`. */
+  actionInputRenames: ActionInputRenamesSchema.optional(),
+  /** Connections that answer as disconnected (needing re-authentication in Membrane). */
+  disconnectedConnections: z.array(z.string().min(1)).optional(),
 });
 export type EmulatorSettings = Required<z.infer<typeof EmulatorSettingsSchema>>;
 export type EmulatorConfig = z.infer<typeof EmulatorConfigSchema>;

@@ -82,6 +82,9 @@ export async function recordCoupontoolsWebhooks(
 export async function setEmulatorSettings(settings: {
   stampsField?: string;
   ometriaBasePath?: string;
+  /** A workspace whose action input schemas name fields otherwise: `{actionKey: {field: newName}}`. */
+  actionInputRenames?: Record<string, Record<string, string>>;
+  disconnectedConnections?: string[];
 }): Promise<void> {
   await control("settings", settings);
 }
