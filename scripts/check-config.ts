@@ -12,17 +12,14 @@
  * one ES module and imported, rather than run through workerd: no runtime to start, and a second copy of the
  * rules cannot drift from the one the worker runs.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { importBundled } from "./lib/bundle-src.ts";
 import { ROOT } from "./lib/local-stack.ts";
 
 interface ConfigModule {
   checkVars(vars: Record<string, unknown>): string;
+  actionKeyHints(reactions: unknown): string[];
   isConfigError(error: unknown): boolean;
 }
 
@@ -32,6 +29,7 @@ import { loadConfig } from "./src/config";
 import { loadAdminThrottleSettings } from "./src/config/admin";
 import { loadLogLevel } from "./src/config/log-level";
 import { ConfigError } from "./src/errors";
+export { actionKeyHints } from "./src/config/reactions";
 export function checkVars(vars) {
   const config = loadConfig(vars);
   loadAdminThrottleSettings(vars.ADMIN_THROTTLE);
@@ -43,36 +41,13 @@ export function checkVars(vars) {
 export const isConfigError = (error) => error instanceof ConfigError;
 `;
 
-async function loadConfigModule(): Promise<ConfigModule> {
-  // wrangler's own esbuild, found from wrangler's install (not whatever a hoisted node_modules/esbuild is).
-  const esbuild = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"))(
-    "esbuild",
-  ) as typeof import("esbuild");
-  const result = await esbuild.build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, sourcefile: "check-config-entry.js", loader: "js" },
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    write: false,
-    logLevel: "silent",
-  });
-  const dir = mkdtempSync(join(tmpdir(), "hookbridge-check-config-"));
-  try {
-    const file = join(dir, "config.mjs");
-    writeFileSync(file, result.outputFiles[0]?.text ?? "");
-    return (await import(pathToFileURL(file).href)) as ConfigModule;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const { values } = parseArgs({ options: { config: { type: "string", default: `${ROOT}wrangler.toml` } } });
 const configPath = values.config ?? `${ROOT}wrangler.toml`;
 const wrangler = unstable_readConfig({ config: configPath }, { hideWarnings: true });
-const checks = await loadConfigModule();
+const checks = await importBundled<ConfigModule>(ENTRY, "check-config");
 try {
   console.log(`${configPath}: valid: ${checks.checkVars(wrangler.vars)}`);
+  for (const hint of checks.actionKeyHints(wrangler.vars.REACTIONS)) console.log(`note: ${hint}`);
 } catch (error) {
   if (!checks.isConfigError(error)) throw error;
   console.error((error as Error).message);

@@ -42,14 +42,29 @@ const declarativeEntry = z
     routes: z.array(z.string().min(1)).min(1).optional(),
     enabled: z.boolean().default(true),
     when: z.string().min(1).optional(),
-    /** Which app's action keys `action.key` is checked against; `other` skips the check. */
+    /** Which app's seed action keys `npm run check-config` compares `action.key` with (a hint only). */
     app: z.enum(["coupontools", "ometria", "other"]).optional(),
-    action: z.strictObject({ key: z.string().min(1), input: z.string().min(1) }).optional(),
+    action: z
+      .strictObject({
+        key: z.string().min(1).optional(),
+        id: z.string().min(1).optional(),
+        input: z.string().min(1),
+      })
+      .refine((a) => (a.key === undefined) !== (a.id === undefined), "give the action's key or its id")
+      .optional(),
     request: z
       .strictObject({
         method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
         path: z.string().regex(/^\//, "a vendor path starting with /"),
         body: z.string().min(1).optional(),
+        /** A harmless read `npm run preflight` makes to show the connection answers (a post has none). */
+        probe: z
+          .strictObject({
+            method: z.enum(["GET", "POST"]),
+            path: z.string().regex(/^\//, "a vendor path starting with /"),
+            body: z.unknown().optional(),
+          })
+          .optional(),
       })
       .optional(),
     /** Fields of the mapped input/body that must have a value, else the delivery fails with the reason. */
@@ -200,13 +215,9 @@ function parseDeclarative(
   const when = data.when && expressionAt(`${at}.when`, data.when, data.on, problems);
   let call: DeclarativeCall | undefined;
   if (data.action) {
-    const known = data.app === "other" ? undefined : knownKeys(data.app);
-    if (known && !known.includes(data.action.key))
-      problems.push(
-        `${at}.action.key: unknown action key "${data.action.key}"; known: ${known.join(", ")} (app = "other" skips this check)`,
-      );
+    const { key, id } = data.action;
     const input = expressionAt(`${at}.action.input`, data.action.input, data.on, problems);
-    if (input) call = { kind: "action", key: data.action.key, input };
+    if (input) call = { kind: "action", ref: id !== undefined ? { id } : { key: key ?? "" }, input };
   } else if (data.request) {
     const path = compilePathTemplate(data.request.path);
     if ("error" in path) problems.push(`${at}.request.path: ${path.error}`);
@@ -215,8 +226,15 @@ function parseDeclarative(
         if ("expression" in part) checkPaths(`${at}.request.path`, part.expression.paths, data.on, problems);
     const body =
       data.request.body && expressionAt(`${at}.request.body`, data.request.body, data.on, problems);
+    const { probe } = data.request;
     if (!("error" in path) && (body || !data.request.body))
-      call = { kind: "request", method: data.request.method, path, ...(body && { body }) };
+      call = {
+        kind: "request",
+        method: data.request.method,
+        path,
+        ...(body && { body }),
+        ...(probe && { probe }),
+      };
   }
   if (problems.length > before || !call || !data.enabled) return undefined;
   const recipe = declarativeRecipe({
@@ -244,6 +262,44 @@ function parseDeclarative(
 function knownKeys(app: string | undefined): readonly string[] {
   if (app !== undefined) return KNOWN_ACTION_KEYS[app] ?? [];
   return Object.values(KNOWN_ACTION_KEYS).flat();
+}
+
+const ActionKeysSeen = z.looseObject({
+  recipe: z.string().optional(),
+  app: z.string().optional(),
+  action: z.looseObject({ key: z.string().optional() }).optional(),
+  options: z.looseObject({ actions: z.record(z.string(), z.unknown()).optional() }).optional(),
+});
+
+/**
+ * Action keys of [vars.REACTIONS] that the Membrane seeds do not list, for `npm run check-config` to mention:
+ * a workspace may well have them (any key is accepted), and `npm run preflight` checks them against it.
+ */
+export function actionKeyHints(raw: unknown): string[] {
+  const hints: string[] = [];
+  const hint = (at: string, key: string, app: string | undefined) => {
+    const known = app === "other" ? undefined : knownKeys(app);
+    if (known && !known.includes(key))
+      hints.push(
+        `${at}: "${key}" is not among the action keys the Membrane seeds list${app ? ` for ${app}` : ""}; ` +
+          "`npm run preflight` checks it against your workspace",
+      );
+  };
+  for (const [name, value] of Object.entries(z.record(z.string(), z.unknown()).safeParse(raw).data ?? {})) {
+    const entry = ActionKeysSeen.safeParse(value).data;
+    if (!entry) continue;
+    const at = `reactions.${name}`;
+    if (entry.action?.key !== undefined) hint(`${at}.action.key`, entry.action.key, entry.app);
+    const app = entry.recipe?.split(".")[0];
+    for (const [step, option] of Object.entries(entry.options?.actions ?? {})) {
+      const key =
+        typeof option === "string"
+          ? option
+          : ActionKeysSeen.shape.action.unwrap().safeParse(option).data?.key;
+      if (key !== undefined) hint(`${at}.options.actions.${step}`, key, app);
+    }
+  }
+  return hints;
 }
 
 /** The reactions that apply to an event of `type` received on `route`. */

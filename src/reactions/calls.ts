@@ -1,6 +1,4 @@
 import { z } from "zod";
-import type { BodyCheck, CallOutcome } from "../membrane/outcome";
-import type { RecipeContext } from "./types";
 
 /**
  * How a recipe step reaches the vendor: a proxy request (the recipe writes the vendor's request itself) or
@@ -17,7 +15,8 @@ export const viaOption = (fallback: Via) => z.enum(VIAS).default(fallback);
 export const proxyOnly = (recipeKey: string) =>
   z.literal("proxy", { error: `${recipeKey} has no Membrane action; via must be "proxy"` }).default("proxy");
 
-// The action keys the Membrane seeds list (membranedev/application-skills coupontools / ometria SKILL.md).
+// The action keys the Membrane seeds list (membranedev/application-skills coupontools / ometria SKILL.md): a
+// hint for `npm run check-config`, not a fence. Whether a workspace has them is read at run time (action-call.ts).
 export const COUPONTOOLS_ACTION_KEYS = [
   "add-stamps-to-loyalty-card",
   "create-loyalty-card-user",
@@ -32,27 +31,6 @@ export const OMETRIA_ACTION_KEYS = [
   "get-gdpr-deletion-request",
   "send-transactional-email",
 ] as const;
-
-/** An action key option: one of the vendor's known keys, so a typo stops start-up. */
-export const actionKey = (known: readonly [string, ...string[]], fallback: string) =>
-  z.enum(known, { error: `unknown action key; known: ${known.join(", ")}` }).default(fallback);
-
-/** Runs one Membrane action (`POST /act`) on the reaction's connection. */
-export function runAction(
-  ctx: RecipeContext,
-  key: string,
-  input: unknown,
-  acceptBody?: BodyCheck,
-  readLimitBytes?: number,
-): Promise<CallOutcome> {
-  return ctx.membrane.act({
-    key,
-    connectionId: ctx.connectionId,
-    input,
-    ...(acceptBody && { acceptBody }),
-    ...(readLimitBytes !== undefined && { readLimitBytes }),
-  });
-}
 
 /**
  * Ometria's API base path under the connection's base URL. Whether Membrane's Ometria base URL already ends

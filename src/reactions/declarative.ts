@@ -3,16 +3,23 @@ import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
 import { redactEmail } from "../lib/log";
 import { dotSegmentIn } from "../lib/url-path";
-import type { HttpMethod } from "../membrane/client";
+import type { ActionRef, HttpMethod } from "../membrane/client";
 import type { PaceRule } from "../pacing/pacer";
-import { runAction } from "./calls";
+import { runAction } from "./action-call";
 import { type Expression, ExpressionLimitError, type PathTemplate } from "./expression";
-import { missingData, type ReactionResult, type Recipe, unlessAmbiguous } from "./types";
+import {
+  type ActionCall,
+  missingData,
+  type ProxyProbe,
+  type ReactionResult,
+  type Recipe,
+  unlessAmbiguous,
+} from "./types";
 
 /** What a declarative reaction in wrangler.toml calls, its expressions already parsed and checked. */
 export type DeclarativeCall =
-  | { kind: "action"; key: string; input: Expression }
-  | { kind: "request"; method: HttpMethod; path: PathTemplate; body?: Expression };
+  | { kind: "action"; ref: ActionRef; input: Expression }
+  | { kind: "request"; method: HttpMethod; path: PathTemplate; body?: Expression; probe?: ProxyProbe };
 
 export interface DeclarativeSpec {
   name: string;
@@ -46,7 +53,7 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
       if ("kind" in request) return request;
       const outcome =
         request.call === "action"
-          ? await runAction(ctx, request.key, request.input)
+          ? await runAction(ctx, actionCall(request))
           : await ctx.membrane.proxy({
               connectionId: ctx.connectionId,
               method: request.method,
@@ -55,11 +62,28 @@ export function declarativeRecipe(spec: DeclarativeSpec): Recipe<Record<string, 
             });
       return spec.idempotent ? outcome : unlessAmbiguous(outcome);
     },
+    async actionCalls(event) {
+      const request = await mapRequest(spec, event, { raw: undefined });
+      if ("kind" in request)
+        throw new Error("reason" in request ? request.reason : `the mapping came to ${request.kind}`);
+      return request.call === "action" ? [actionCall(request)] : [];
+    },
+    probe: () =>
+      spec.call.kind === "action"
+        ? undefined
+        : (spec.call.probe ?? { none: "no probe declared (probe = { method, path })" }),
   };
 }
 
+/** The mapping is the operator's own: a mismatch is fixed in `action.input`, not by a rename. */
+const actionCall = (request: Extract<MappedRequest, { call: "action" }>): ActionCall => ({
+  step: { ref: request.ref },
+  setting: "action.input",
+  input: request.input,
+});
+
 type MappedRequest =
-  | { call: "action"; key: string; input: unknown }
+  | { call: "action"; ref: ActionRef; input: unknown }
   | { call: "request"; method: HttpMethod; path: string; body?: unknown };
 
 async function mapRequest(
@@ -72,7 +96,7 @@ async function mapRequest(
     if (call.kind === "action")
       return {
         call: "action",
-        key: call.key,
+        ref: call.ref,
         input: await mapped(call.input, event, bindings, "input", spec.required),
       };
     const path = await fillPath(call.path, event, bindings);

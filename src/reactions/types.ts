@@ -1,9 +1,10 @@
 import type { z } from "zod";
 import type { CanonicalEvent } from "../events/cloudevent";
 import type { EventType } from "../events/types";
-import type { MembraneClient } from "../membrane/client";
-import type { CallOutcome } from "../membrane/outcome";
+import type { ActionRef, HttpMethod, MembraneClient } from "../membrane/client";
+import type { BodyCheck, CallOutcome } from "../membrane/outcome";
 import type { PaceRule } from "../pacing/pacer";
+import type { Expression } from "./expression";
 
 /**
  * What running a recipe came to: a Membrane call's classified outcome, or a decision taken without calling
@@ -88,6 +89,43 @@ export interface EntityKeys {
   hash(text: string): Promise<string>;
 }
 
+/**
+ * One action a recipe runs, as the operator configures it: which action (a key the workspace has, or an id),
+ * and how the input the recipe builds is fitted to the action's input schema when the workspace's differs
+ * (its field names are the workspace's, not public): `rename` or a JSONata `map` (action-call.ts).
+ */
+export interface ActionStep {
+  ref: ActionRef;
+  rename?: Readonly<Record<string, string>>;
+  map?: Expression;
+}
+
+export interface ActionCall {
+  step: ActionStep;
+  /** Where the operator sets this step, named in errors: `options.actions.add_stamps`, `action`. */
+  setting: string;
+  /** The input the recipe built (before the step's rename or map, in a recipe's call). */
+  input: unknown;
+  acceptBody?: BodyCheck;
+  readLimitBytes?: number;
+}
+
+/**
+ * The engine's way of running an action (src/delivery/action-runner.ts): it reads the action's definition from
+ * the workspace and holds the input to its schema before anything is sent. `input` is already fitted.
+ */
+export interface ActionRunner {
+  run(call: ActionCall): Promise<CallOutcome>;
+}
+
+/** A harmless read through the proxy that shows the connection reaches the vendor (`npm run preflight`). */
+export interface ProxyProbe {
+  method: HttpMethod;
+  path: string;
+  body?: unknown;
+  acceptBody?: BodyCheck;
+}
+
 export interface RecipeContext {
   membrane: MembraneClient;
   connectionId: string;
@@ -99,6 +137,8 @@ export interface RecipeContext {
   checkpoint?(saved: unknown): Promise<void>;
   /** What the last reconciliation said to resume from (its `not_applied` verdict's `resume`). */
   resume?: unknown;
+  /** Runs actions with their definitions read and inputs checked. Absent outside the engine: sent as they are. */
+  actions?: ActionRunner;
   /** Raises what an operator must see (an alert); the delivery goes on. Absent outside the engine. */
   report?(finding: RecipeFinding): Promise<void>;
   /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
@@ -159,6 +199,16 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
   /** Present when the vendor takes many records in one call: the lane then sends them together. */
   batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;
+  /**
+   * The actions a run would call for this event, their inputs built as `run` builds them (ids an answer would
+   * give are stand-ins): `npm run preflight` holds each to the workspace's schema. Empty when none.
+   */
+  actionCalls?(event: CanonicalEvent<Accepts>, options: Options): ActionCall[] | Promise<ActionCall[]>;
+  /**
+   * A harmless read through the proxy for `npm run preflight`, `{none}` saying why there is none (a chat post
+   * has no read), or undefined when these options make no proxy call.
+   */
+  probe?(options: Options): ProxyProbe | { none: string } | undefined;
   /**
    * After an ambiguous outcome (`unknown` with `saved`), called before the call is repeated: reads the vendor's
    * state and says whether the call was applied. Without it, an ambiguous outcome ends `outcome_unknown`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseReactions, reactionsFor } from "../../src/config/reactions";
+import { actionKeyHints, parseReactions, reactionsFor } from "../../src/config/reactions";
 import { ConfigError } from "../../src/errors";
 
 const routes = ["kooomo", "ometria", "coupontools"];
@@ -85,12 +85,30 @@ describe("reaction config", () => {
     expect(problems({ s: { ...stamps, surprise: 1 } })).toMatch(/reactions\.s.*surprise/);
   });
 
-  it("refuses an unknown action key, a via the recipe cannot use, and an unknown via, naming reaction and field", () => {
+  it("takes any action key (noted when the seeds do not list it), refuses a malformed step, a via the recipe cannot use, naming reaction and field", () => {
     const withOptions = (options: Record<string, unknown>) => ({
       s: { ...stamps, options: { loyalty_card_id: "c", ...options } },
     });
-    expect(problems(withOptions({ actions: { add_stamps: "add-stamp" } }))).toMatch(
-      /reactions\.s\.options\.actions\.add_stamps: unknown action key; known: add-stamps-to-loyalty-card/,
+    // The workspace says at run time whether it has a key; the seeds' list is a hint for check-config.
+    const [taken] = parseReactions(withOptions({ actions: { add_stamps: "add-stamp" } }), routes);
+    expect((taken?.options as { actions?: { add_stamps: unknown } })?.actions?.add_stamps).toEqual({
+      ref: { key: "add-stamp" },
+    });
+    expect(
+      actionKeyHints(
+        withOptions({ actions: { add_stamps: "add-stamp", find_user: { key: "list-loyalty-card-users" } } }),
+      ),
+    ).toEqual([
+      'reactions.s.options.actions.add_stamps: "add-stamp" is not among the action keys the Membrane seeds list for coupontools; `npm run preflight` checks it against your workspace',
+    ]);
+    expect(problems(withOptions({ actions: { add_stamps: "add stamps!" } }))).toMatch(
+      /reactions\.s\.options\.actions\.add_stamps: /,
+    );
+    expect(problems(withOptions({ actions: { add_stamps: { key: "a", id: "b" } } }))).toMatch(
+      /reactions\.s\.options\.actions\.add_stamps: give key or id, not both/,
+    );
+    expect(problems(withOptions({ actions: { add_stamps: { map: "{" } } }))).toMatch(
+      /reactions\.s\.options\.actions\.add_stamps\.map: does not parse/,
     );
     expect(problems(withOptions({ via: "webhook" }))).toMatch(/reactions\.s\.options\.via/);
     expect(
@@ -213,19 +231,24 @@ describe("declarative reactions and filters at start-up", () => {
     ).toHaveLength(1);
   });
 
-  it("stops start-up on an unknown action key, unless the app is `other`", () => {
-    expect(problems({ vip: { ...vip, action: { ...vip.action, key: "send-coupon" } } })).toMatch(
-      /reactions\.vip\.action\.key: unknown action key "send-coupon"; known: add-stamps-to-loyalty-card/,
+  it("takes any action key or an id, noting a key the seeds do not list for the app (unless `other`)", () => {
+    const unknown = { vip: { ...vip, action: { ...vip.action, key: "send-coupon" } } };
+    expect(parseReactions(unknown, routes)).toHaveLength(1);
+    expect(actionKeyHints(unknown)).toEqual([
+      'reactions.vip.action.key: "send-coupon" is not among the action keys the Membrane seeds list; `npm run preflight` checks it against your workspace',
+    ]);
+    const ometria = {
+      vip: { ...vip, app: "ometria", action: { ...vip.action, key: "create-directory-user" } },
+    };
+    expect(actionKeyHints(ometria)).toEqual([expect.stringContaining("the Membrane seeds list for ometria")]);
+    expect(
+      actionKeyHints({ vip: { ...vip, app: "other", action: { ...vip.action, key: "post-message" } } }),
+    ).toEqual([]);
+    const byId = { vip: { ...vip, action: { id: "act_123", input: vip.action.input } } };
+    expect(parseReactions(byId, routes)).toHaveLength(1);
+    expect(problems({ vip: { ...vip, action: { key: "a", id: "b", input: vip.action.input } } })).toMatch(
+      /reactions\.vip\.action: give the action's key or its id/,
     );
-    expect(
-      problems({ vip: { ...vip, app: "ometria", action: { ...vip.action, key: "create-directory-user" } } }),
-    ).toMatch(/reactions\.vip\.action\.key: unknown action key "create-directory-user"; known: create-gdpr/);
-    expect(
-      parseReactions(
-        { vip: { ...vip, app: "other", action: { ...vip.action, key: "post-message" } } },
-        routes,
-      ),
-    ).toHaveLength(1);
   });
 
   it("wants exactly one of action and request, and event types", () => {

@@ -22,6 +22,7 @@ import {
   resetEmulator,
 } from "../support/emulator";
 import { paidOrderPayload } from "../support/orders";
+import { reactionsWith } from "../support/reactions";
 import { recordingQueue } from "../support/recording-queue";
 import { deliveriesOf, eventRow, storeUnqueued } from "../support/stored-events";
 import { waitFor } from "../support/wait";
@@ -237,11 +238,7 @@ describe("via the proxy, attempt by attempt", () => {
   function harness(options: Record<string, unknown>) {
     const proxyConfig = {
       ...config,
-      reactions: config.reactions.map((r) =>
-        r.name === "paid-order-stamps"
-          ? { ...r, options: r.recipe.options.parse({ ...(r.options as object), via: "proxy", ...options }) }
-          : r,
-      ),
+      reactions: reactionsWith("paid-order-stamps", { via: "proxy", ...options }),
     };
     let now = T0;
     const testEnv = {

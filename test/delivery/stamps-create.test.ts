@@ -26,6 +26,7 @@ import {
   resetEmulator,
 } from "../support/emulator";
 import { paidOrderPayload } from "../support/orders";
+import { reactionsWith } from "../support/reactions";
 import { recordingQueue } from "../support/recording-queue";
 import { eventRow, storeUnqueued } from "../support/stored-events";
 
@@ -47,14 +48,7 @@ function harness(options: Record<string, unknown>) {
   );
   const config = {
     ...base,
-    reactions: [
-      ...base.reactions.map((r) =>
-        r.name === "paid-order-stamps"
-          ? { ...r, options: r.recipe.options.parse({ ...(r.options as object), ...options }) }
-          : r,
-      ),
-      ...alerts,
-    ],
+    reactions: [...reactionsWith("paid-order-stamps", options), ...alerts],
   };
   let now = T0;
   const dead = recordingQueue<DeadLetterMessage>();

@@ -78,7 +78,7 @@ describe("a declarative reaction", () => {
     const acts = (await recordedRequests()).filter((r) => r.path.startsWith("/act"));
     expect(acts.map((r) => r.body)).toEqual([
       {
-        key: "create-directory-user",
+        id: "act_coupontools_create-directory-user",
         connectionId: "coupontools-demo",
         input: {
           directoryId: "vip",

@@ -2,8 +2,10 @@ import { z } from "zod";
 import { toMajorUnits } from "../../events/money";
 import type { OrderData } from "../../events/types";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
-import { actionKey, COUPONTOOLS_ACTION_KEYS, runAction, viaOption } from "../calls";
+import { actionStep, runAction } from "../action-call";
+import { viaOption } from "../calls";
 import {
+  type ActionCall,
   missingData,
   type ReactionResult,
   type Recipe,
@@ -15,9 +17,11 @@ import {
 import {
   CreatedSchema,
   CreatingSchema,
+  createUserCall,
   creating,
   customerOnCard,
   findOrCreate,
+  findUsersCall,
   proxyCall,
   readBalance,
 } from "./coupontools-loyalty-user";
@@ -73,18 +77,18 @@ const options = z.strictObject({
     .min(64 * 1024)
     .max(30 * 1024 * 1024)
     .default(8 * 1024 * 1024),
-  /** Action path: the Membrane action keys of each step. */
+  /**
+   * Action path: the Membrane action of each step (a key or `{key | id, rename | map}`: action-call.ts); the
+   * inputs the recipe builds are the emulator's design, so a workspace whose schema names a field otherwise
+   * is fitted here.
+   */
   actions: z
     .strictObject({
-      find_user: actionKey(COUPONTOOLS_ACTION_KEYS, "list-loyalty-card-users"),
-      create_user: actionKey(COUPONTOOLS_ACTION_KEYS, "create-loyalty-card-user"),
-      add_stamps: actionKey(COUPONTOOLS_ACTION_KEYS, "add-stamps-to-loyalty-card"),
+      find_user: actionStep("list-loyalty-card-users"),
+      create_user: actionStep("create-loyalty-card-user"),
+      add_stamps: actionStep("add-stamps-to-loyalty-card"),
     })
-    .default({
-      find_user: "list-loyalty-card-users",
-      create_user: "create-loyalty-card-user",
-      add_stamps: "add-stamps-to-loyalty-card",
-    }),
+    .prefault({}),
 });
 type Options = z.infer<typeof options>;
 
@@ -95,6 +99,14 @@ export function stampsFor(order: OrderData, rule: Options["stamp_rule"]): number
   const stamps = Math.floor(toMajorUnits(order.total) / rule.per_units);
   return rule.max_stamps === undefined ? stamps : Math.min(stamps, rule.max_stamps);
 }
+
+/** The stamps action's call (its input: the emulator's design, `stamps` for the amount). */
+const addStampsCall = (opts: Options, userId: string, stamps: number): ActionCall => ({
+  step: opts.actions.add_stamps,
+  setting: "options.actions.add_stamps",
+  input: { loyaltyCardId: opts.loyalty_card_id, userId, stamps },
+  acceptBody: coupontoolsBodyCheck,
+});
 
 /** What the stamps call's reconciliation needs: no personal data (ids and numbers). */
 const StampingSchema = z.object({
@@ -159,12 +171,7 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     // The only step that changes a balance: if its answer is lost, the stamps may already be on the card.
     const added =
       opts.via === "action"
-        ? await runAction(
-            ctx,
-            opts.actions.add_stamps,
-            { loyaltyCardId: opts.loyalty_card_id, userId: found.userId, stamps },
-            coupontoolsBodyCheck,
-          )
+        ? await runAction(ctx, addStampsCall(opts, found.userId, stamps))
         : await proxyCall(ctx, "/v3/loyaltyusers/update", {
             loyaltycard: opts.loyalty_card_id,
             user: found.userId,
@@ -172,6 +179,27 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
           });
     return unlessAmbiguous(added, saved);
   },
+
+  actionCalls(event, opts) {
+    const { email, first_name, last_name } = event.data.customer;
+    const stamps = stampsFor(event.data, opts.stamp_rule);
+    if (opts.via !== "action" || !email || stamps === null || stamps <= 0) return [];
+    // A stand-in for the user id the list or create answers.
+    const userId = "preflight-user";
+    const calls = [findUsersCall(opts)];
+    if (opts.create_missing_user) calls.push(createUserCall(opts, { email, first_name, last_name }));
+    return [...calls, addStampsCall(opts, userId, stamps)];
+  },
+  probe: (opts) =>
+    opts.via === "action"
+      ? undefined
+      : // A search by a term no e-mail has: a read, and a short answer however long the card's list.
+        {
+          method: "POST",
+          path: "/v3/loyaltyusers/search",
+          body: { loyaltycard: opts.loyalty_card_id, search: "hookbridge-preflight" },
+          acceptBody: coupontoolsBodyCheck,
+        },
 
   /** Checks the vendor after a lost answer or a lost worker, by the step that was under way. */
   async reconcile(event, opts, ctx, saved) {

@@ -1,17 +1,34 @@
 import { z } from "zod";
+import type { CanonicalEvent } from "../../events/cloudevent";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import type { CallOutcome } from "../../membrane/outcome";
-import { actionKey, COUPONTOOLS_ACTION_KEYS, runAction, viaOption } from "../calls";
-import { missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
+import { actionStep, runAction } from "../action-call";
+import { viaOption } from "../calls";
+import { type ActionCall, missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
 
 const options = z.strictObject({
   directory_id: z.string().min(1),
   /** "proxy" by default: `POST /v4/directory/{id}/users` and its fields are documented (api/v4/directory). */
   via: viaOption("proxy"),
-  actions: z
-    .strictObject({ create_user: actionKey(COUPONTOOLS_ACTION_KEYS, "create-directory-user") })
-    .default({ create_user: "create-directory-user" }),
+  actions: z.strictObject({ create_user: actionStep("create-directory-user") }).prefault({}),
 });
+type Options = z.infer<typeof options>;
+
+/** The create action's call (its input: the emulator's design). */
+function createUserCall(opts: Options, customer: CanonicalEvent<"customer.created">["data"]): ActionCall {
+  const { email, first_name, last_name } = customer;
+  return {
+    step: opts.actions.create_user,
+    setting: "options.actions.create_user",
+    input: {
+      directoryId: opts.directory_id,
+      email,
+      ...(first_name && { firstName: first_name }),
+      ...(last_name && { lastName: last_name }),
+    },
+    acceptBody: coupontoolsBodyCheck,
+  };
+}
 
 /**
  * The answer to an e-mail already in the directory is not documented. Assumed: either an HTTP 409, or
@@ -27,7 +44,7 @@ export function alreadyRegistered(outcome: CallOutcome): boolean {
  * whose consent is unknown) are skipped. Not marked idempotent: whether Coupontools refuses a second user
  * with the same e-mail is not documented, so a call that may have gone out is not repeated blindly.
  */
-export const coupontoolsDirectoryUser: Recipe<z.infer<typeof options>, "customer.created"> = {
+export const coupontoolsDirectoryUser: Recipe<Options, "customer.created"> = {
   key: "coupontools.directory-user",
   description: "Registers a newly created customer who gave marketing consent in a Coupontools directory.",
   accepts: ["customer.created"],
@@ -40,17 +57,7 @@ export const coupontoolsDirectoryUser: Recipe<z.infer<typeof options>, "customer
     if (!email) return missingData("customer.created has no e-mail, which a directory user requires");
     const outcome =
       opts.via === "action"
-        ? await runAction(
-            ctx,
-            opts.actions.create_user,
-            {
-              directoryId: opts.directory_id,
-              email,
-              ...(first_name && { firstName: first_name }),
-              ...(last_name && { lastName: last_name }),
-            },
-            coupontoolsBodyCheck,
-          )
+        ? await runAction(ctx, createUserCall(opts, event.data))
         : await ctx.membrane.proxy({
             connectionId: ctx.connectionId,
             method: "POST",
@@ -61,4 +68,9 @@ export const coupontoolsDirectoryUser: Recipe<z.infer<typeof options>, "customer
     if (alreadyRegistered(outcome)) return skipped("already registered in the directory");
     return unlessAmbiguous(outcome);
   },
+  actionCalls: (event, opts) =>
+    opts.via === "action" && event.data.email ? [createUserCall(opts, event.data)] : [],
+  // The directory API documents no read a probe could make without creating a user.
+  probe: (opts) =>
+    opts.via === "action" ? undefined : { none: "no harmless read is documented for a directory" },
 };

@@ -1,9 +1,17 @@
 import { z } from "zod";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import type { CallOutcome } from "../../membrane/outcome";
-import { runAction, type Via } from "../calls";
+import { refText, runAction } from "../action-call";
+import type { Via } from "../calls";
 import { balanceOf, createdId, lowestId, userIdsByEmail } from "../records";
-import { missingData, type ReactionResult, type RecipeContext, unlessAmbiguous } from "../types";
+import {
+  type ActionCall,
+  type ActionStep,
+  missingData,
+  type ReactionResult,
+  type RecipeContext,
+  unlessAmbiguous,
+} from "../types";
 
 /**
  * Finding, creating and linking the customer's Coupontools loyalty user, for the stamps recipe
@@ -21,8 +29,30 @@ export interface LoyaltyOptions {
   create_missing_user: boolean;
   balance_field: string;
   list_read_limit_bytes: number;
-  actions: { find_user: string; create_user: string };
+  actions: { find_user: ActionStep; create_user: ActionStep };
 }
+
+/** The list action's call (its input: the card). */
+export const findUsersCall = (opts: LoyaltyOptions): ActionCall => ({
+  step: opts.actions.find_user,
+  setting: "options.actions.find_user",
+  input: { loyaltyCardId: opts.loyalty_card_id },
+  acceptBody: coupontoolsBodyCheck,
+  readLimitBytes: opts.list_read_limit_bytes,
+});
+
+/** The create action's call: it creates the user on the card (the emulator's design of its input). */
+export const createUserCall = (opts: LoyaltyOptions, customer: Customer): ActionCall => ({
+  step: opts.actions.create_user,
+  setting: "options.actions.create_user",
+  input: {
+    loyaltyCardId: opts.loyalty_card_id,
+    email: customer.email,
+    ...(customer.first_name && { firstName: customer.first_name }),
+    ...(customer.last_name && { lastName: customer.last_name }),
+  },
+  acceptBody: coupontoolsBodyCheck,
+});
 
 export interface Customer {
   email: string;
@@ -87,10 +117,7 @@ function findUsers(ctx: RecipeContext, opts: LoyaltyOptions, email: string): Pro
   const term = opts.via === "action" ? null : searchTermFor(email);
   const [key, read] =
     opts.via === "action"
-      ? [
-          `action:${opts.actions.find_user}:${card}`,
-          () => runAction(ctx, opts.actions.find_user, { loyaltyCardId: card }, coupontoolsBodyCheck, limit),
-        ]
+      ? [`action:${refText(opts.actions.find_user.ref)}:${card}`, () => runAction(ctx, findUsersCall(opts))]
       : term
         ? [
             `search:${card}:${term}`,
@@ -211,17 +238,7 @@ export async function linkUser(ctx: RecipeContext, opts: LoyaltyOptions, userId:
  * call is not public, so a lost answer is reconciled like a proxy create).
  */
 async function createByAction(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
-  const created = await runAction(
-    ctx,
-    opts.actions.create_user,
-    {
-      loyaltyCardId: opts.loyalty_card_id,
-      email: customer.email,
-      ...(customer.first_name && { firstName: customer.first_name }),
-      ...(customer.last_name && { lastName: customer.last_name }),
-    },
-    coupontoolsBodyCheck,
-  );
+  const created = await runAction(ctx, createUserCall(opts, customer));
   if (created.kind !== "success") return { stop: unlessAmbiguous(created, creating()) };
   const userId = createdId(actionOutput(created.body));
   return userId === undefined

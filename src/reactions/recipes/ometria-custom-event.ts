@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { missingData, type Recipe } from "../types";
-import { OMETRIA_PUSH_PACE, pushOptions, pushRecord } from "./ometria-push";
+import { OMETRIA_PUSH_PACE, pushOptions, pushProbe, pushRecord } from "./ometria-push";
 
 // Ometria custom event types must be created in Ometria first and are shorter than 32 characters.
 const ometriaEventType = z.string().regex(/^[a-z0-9_]{1,31}$/);
@@ -24,6 +24,7 @@ export const ometriaCustomEvent: Recipe<z.infer<typeof options>, "coupon.validat
   idempotent: true,
   maxCalls: 1,
   pace: OMETRIA_PUSH_PACE,
+  probe: pushProbe,
   run(event, opts, ctx) {
     const { customer, coupon_id, code, session_id, occurred_at } = event.data;
     if (!customer.email && !customer.id) {

@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { actionKey, apiBasePathOption, OMETRIA_ACTION_KEYS, runAction, viaOption } from "../calls";
-import type { Recipe } from "../types";
+import type { CanonicalEvent } from "../../events/cloudevent";
+import { actionStep, runAction } from "../action-call";
+import { apiBasePathOption, viaOption } from "../calls";
+import type { ActionCall, Recipe } from "../types";
 
 const options = z.strictObject({
   /** Free text stored with the request in Ometria; the canonical event id is appended. */
@@ -12,9 +14,26 @@ const options = z.strictObject({
   via: viaOption("action"),
   /** Proxy only: where Ometria's API sits under the connection's base URL (see calls.ts). */
   api_base_path: apiBasePathOption,
-  actions: z
-    .strictObject({ create_request: actionKey(OMETRIA_ACTION_KEYS, "create-gdpr-deletion-request") })
-    .default({ create_request: "create-gdpr-deletion-request" }),
+  actions: z.strictObject({ create_request: actionStep("create-gdpr-deletion-request") }).prefault({}),
+});
+type Options = z.infer<typeof options>;
+
+/**
+ * Assumed body `{email, comment}`: `comment` is a field of Ometria's request object, `email` is what the
+ * cut-off "Request Body" text begins to describe. Unconfirmed.
+ */
+const requestInput = (event: CanonicalEvent<"customer.erasure_requested">, opts: Options) => ({
+  email: event.data.email,
+  comment: `${opts.comment} (event ${event.id})`,
+});
+
+const createRequestCall = (
+  event: CanonicalEvent<"customer.erasure_requested">,
+  opts: Options,
+): ActionCall => ({
+  step: opts.actions.create_request,
+  setting: "options.actions.create_request",
+  input: requestInput(event, opts),
 });
 
 /**
@@ -22,7 +41,7 @@ const options = z.strictObject({
  * minute; the pacer spreads a burst instead of failing it. A repeated request for the same e-mail asks
  * for the same deletion again, which is harmless, so it counts as idempotent.
  */
-export const ometriaGdprDeletion: Recipe<z.infer<typeof options>, "customer.erasure_requested"> = {
+export const ometriaGdprDeletion: Recipe<Options, "customer.erasure_requested"> = {
   key: "ometria.gdpr-deletion",
   description: "Creates an Ometria GDPR data deletion request for the customer's e-mail.",
   accepts: ["customer.erasure_requested"],
@@ -31,15 +50,18 @@ export const ometriaGdprDeletion: Recipe<z.infer<typeof options>, "customer.eras
   maxCalls: 1,
   pace: { key: "ometria-data-deletion", limit: 6, per_seconds: 60 },
   run(event, opts, ctx) {
-    // Assumed body `{email, comment}`: `comment` is a field of Ometria's request object, `email` is what the
-    // cut-off "Request Body" text begins to describe. Unconfirmed.
-    const input = { email: event.data.email, comment: `${opts.comment} (event ${event.id})` };
-    if (opts.via === "action") return runAction(ctx, opts.actions.create_request, input);
+    if (opts.via === "action") return runAction(ctx, createRequestCall(event, opts));
     return ctx.membrane.proxy({
       connectionId: ctx.connectionId,
       method: "POST",
       path: `${opts.api_base_path}/data-deletion-requests`,
-      body: input,
+      body: requestInput(event, opts),
     });
   },
+  actionCalls: (event, opts) => (opts.via === "action" ? [createRequestCall(event, opts)] : []),
+  // docs.ometria.com: GET /data-deletion-requests lists the account's requests.
+  probe: (opts) =>
+    opts.via === "action"
+      ? undefined
+      : { method: "GET", path: `${opts.api_base_path}/data-deletion-requests` },
 };

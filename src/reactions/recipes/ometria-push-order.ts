@@ -6,6 +6,7 @@ import {
   OMETRIA_PUSH_PACE,
   pushLimits,
   pushOptions,
+  pushProbe,
   pushRecord,
   pushRecords,
   rejectedRecords,
@@ -26,6 +27,7 @@ export const ometriaPushOrder: Recipe<
   maxCalls: 1,
   pace: OMETRIA_PUSH_PACE,
   entity: (event) => `order:${event.data.order_id}`,
+  probe: pushProbe,
   batch: {
     limits: pushLimits,
     record: orderRecord,

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { BodyCheck } from "../../membrane/outcome";
 import type { PaceRule } from "../../pacing/pacer";
 import { apiBasePathOption, proxyOnly } from "../calls";
-import { missingData, type ReactionResult, type RecipeContext } from "../types";
+import { missingData, type ProxyProbe, type ReactionResult, type RecipeContext } from "../types";
 
 /** docs.ometria.com data API introduction: push takes 8 requests per second per account (default). */
 export const OMETRIA_PUSH_PACE: PaceRule = { key: "ometria-push", limit: 8, per_seconds: 1 };
@@ -97,3 +97,12 @@ export function rejectedRecords(body: unknown): number {
   const answer = pushAnswer.safeParse(body);
   return answer.success ? (answer.data.rejected ?? 0) : 0;
 }
+
+/**
+ * The preflight's read for a push recipe: /push has no read of its own that the docs show, so the deletion
+ * request list on the same API (docs.ometria.com: GET /data-deletion-requests) shows the connection answers.
+ */
+export const pushProbe = (opts: { api_base_path: string }): ProxyProbe => ({
+  method: "GET",
+  path: `${opts.api_base_path}/data-deletion-requests`,
+});
