@@ -32,6 +32,17 @@ export const deliverySettings = z.strictObject({
    * is reserved at its most (src/delivery/lane/subrequests.ts).
    */
   pump_subrequests: z.number().int().min(100).max(10_000_000).default(8_000),
+  /**
+   * How long an action's definition read from the workspace (its id and input schema) is used before it is
+   * read again (src/delivery/action-runner.ts): a changed action is seen within this time.
+   */
+  action_definition_ttl_seconds: z.number().int().min(0).max(86_400).default(600),
+  /**
+   * When no definition of an action can be read (Membrane answers that it has none for the connection, or
+   * refuses the read): "send" the input unchecked, marking the attempt (and the health page) "input not
+   * checked", or "refuse" to send it (the delivery fails, code action_unresolved).
+   */
+  unchecked_action_inputs: z.enum(["send", "refuse"]).default("send"),
   /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */
   breaker_failures: z.number().int().min(1).default(5),
   /** How long an open breaker waits before one delivery probes the connection again. */

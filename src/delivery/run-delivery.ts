@@ -22,6 +22,7 @@ import { getEvent, getRawBody, refreshEventStatus } from "../store/events";
 import { isDeliveryPaused } from "../store/pauses";
 import { recordReconciliation } from "../store/reconciliations";
 import { readStoredEvent } from "../store/stored-event";
+import { DeliveryActions } from "./actions/action-runner";
 import { ALERT_ROUTE, deadDeliveryAlert, emitAlert, findingAlert, listensToAlerts } from "./alerts";
 import { retryDelayMs } from "./backoff";
 import type { DeliveryContext } from "./context";
@@ -73,17 +74,22 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       ctx.now(),
       toAttemptResult({ kind: "missing_data", reason: event.missing }, 0),
     );
+  // This attempt's actions: each read from the workspace and its input checked before it is sent.
+  const actions = new DeliveryActions(ctx, reaction);
   // An earlier attempt's outcome was ambiguous, or its worker was lost: check the vendor before anything is
   // sent again. A lost attempt with no checkpoint yet did what the recipe says it may have (`interrupted`).
   let resume: unknown;
   const interrupted = claimed.retaken ? reaction.recipe.interrupted : undefined;
   const state = delivery.reconcile_state ?? (interrupted === undefined ? null : JSON.stringify(interrupted));
   if (state !== null && reaction.recipe.reconcile) {
-    const checked = await reconcileFirst(ctx, claimed, event, state, started);
+    const checked = await reconcileFirst(ctx, claimed, actions, event, state, started);
     if (!("run" in checked)) return finish(ctx, claimed, ctx.now(), checked);
     resume = checked.resume;
   }
-  const result = await runRecipe(ctx, claimed, event, {
+  // A misfit action input stops here, before any vendor call of this run.
+  const misfit = await actions.precheck(event);
+  if (misfit) return finish(ctx, claimed, ctx.now(), toAttemptResult(misfit, ctx.now() - started));
+  const result = await runRecipe(ctx, claimed, actions, event, {
     checkpoint: (saved) =>
       saveReconcileState(
         ctx.env.DB,
@@ -93,7 +99,8 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
       ),
     ...(resume !== undefined && { resume }),
   });
-  return finish(ctx, claimed, ctx.now(), attemptOf(reaction, result, ctx.now() - started));
+  const attempt = attemptOf(reaction, result, ctx.now() - started);
+  return finish(ctx, claimed, ctx.now(), actions.unchecked ? { ...attempt, inputUnchecked: true } : attempt);
 }
 
 type FinishResult = AttemptResult & {
@@ -126,6 +133,7 @@ function attemptOf(reaction: Reaction, result: ReactionResult, durationMs: numbe
 async function reconcileFirst(
   ctx: DeliveryContext,
   claimed: ClaimedDelivery,
+  actions: DeliveryActions,
   event: CanonicalEvent,
   state: string,
   started: number,
@@ -135,7 +143,7 @@ async function reconcileFirst(
   if (!reconcile) return { run: true };
   let found: Reconciliation;
   try {
-    found = await reconcile(event, reaction.options, recipeContext(ctx, claimed), JSON.parse(state));
+    found = await reconcile(event, reaction.options, recipeContext(ctx, claimed, actions), JSON.parse(state));
   } catch (error) {
     log("error", "delivery.reconcile_crashed", { reaction: reaction.name, error: String(error) });
     found = { verdict: "unknown", reason: `reconciliation failed: ${String(error)}` };
@@ -176,9 +184,11 @@ async function reconcileFirst(
 const recipeContext = (
   ctx: DeliveryContext,
   { reaction, delivery }: Pick<ClaimedDelivery, "reaction" | "delivery">,
+  actions: DeliveryActions,
 ): RecipeContext => ({
   membrane: ctx.membrane,
   connectionId: reaction.connection,
+  actions,
   shared: (key, read) => ctx.reads.read(`${reaction.connection}\u0000${key}`, read),
   report: (finding) =>
     listensToAlerts(reaction)
@@ -336,13 +346,14 @@ function claimedDelivery(
 async function runRecipe(
   ctx: DeliveryContext,
   claimed: ClaimedDelivery,
+  actions: DeliveryActions,
   event: CanonicalEvent,
   extra: Pick<RecipeContext, "checkpoint" | "resume">,
 ): Promise<ReactionResult> {
   const { reaction } = claimed;
   try {
     return await reaction.recipe.run(event, reaction.options, {
-      ...recipeContext(ctx, claimed),
+      ...recipeContext(ctx, claimed, actions),
       raw: claimed.raw,
       ...extra,
     });

@@ -15,6 +15,8 @@ export interface AttemptRow {
   duration_ms: number | null;
   /** Membrane's action run id when the attempt's last call was an action (migrations/0006). */
   action_run_id: string | null;
+  /** 1 when an action's input went out unchecked (no definition could be read; migrations/0012). */
+  input_unchecked: number | null;
   /** Set when retention or an erasure removed the request and response bodies (migrations/0004). */
   bodies_removed_at: number | null;
 }

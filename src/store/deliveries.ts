@@ -235,6 +235,8 @@ export interface AttemptResult {
   response?: ResponseSummary;
   /** Membrane's id of the action run, when the call was an action. */
   actionRunId?: string;
+  /** An action's input went out unchecked: no definition could be read (migrations/0012). */
+  inputUnchecked?: boolean;
   durationMs: number;
 }
 
@@ -304,7 +306,7 @@ function attemptResult(
          request_summary = CASE WHEN ${redacted}
            THEN json_remove(COALESCE(?5, request_summary), '$.body') ELSE COALESCE(?5, request_summary) END,
          response_status = ?6, response_excerpt = CASE WHEN ${redacted} THEN NULL ELSE ?7 END,
-         duration_ms = ?8, action_run_id = ?9
+         duration_ms = ?8, action_run_id = ?9, input_unchecked = ?10
        WHERE (delivery_id, number) IN (${PAIRS})`,
     )
     .bind(
@@ -317,6 +319,7 @@ function attemptResult(
       result.response?.body ?? null,
       result.durationMs,
       result.actionRunId ?? null,
+      result.inputUnchecked ? 1 : null,
     );
 }
 

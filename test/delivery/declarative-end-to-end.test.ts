@@ -61,12 +61,12 @@ describe("the shipped declarative and alert reactions", () => {
     ]);
     const calls = await recordedRequests();
     const sends = calls.filter(
-      (c) => c.path === "/act" && (c.body as { key: string }).key === "send-coupon-by-email",
+      (c) => c.path === "/act" && (c.body as { id: string }).id === "act_coupontools_send-coupon-by-email",
     );
     const { email, first_name, last_name } = vipOrder.data.customer;
     expect(sends.map((c) => c.body)).toEqual([
       {
-        key: "send-coupon-by-email",
+        id: "act_coupontools_send-coupon-by-email",
         connectionId: "coupontools-demo",
         input: { campaignId: "vip-coupon", email, firstName: first_name, lastName: last_name },
       },

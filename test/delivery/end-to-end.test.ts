@@ -78,13 +78,14 @@ describe("recipes, through the real pipeline", () => {
     const calls = await recordedRequests();
     // paid-order-stamps runs through Membrane actions (wrangler.toml): list the card, create and link the
     // user (the card had none), list again for the new user's stamp balance (what an ambiguous stamps call is
-    // reconciled against), then add the stamp; each action's vendor calls are logged with its key.
-    const acts = calls.filter((c) => c.path === "/act").map((c) => (c.body as { key: string }).key);
+    // reconciled against), then add the stamp; each action's vendor calls are logged with its key. Each runs
+    // by the id the workspace's definition gave (read before its first run on the connection).
+    const acts = calls.filter((c) => c.path === "/act").map((c) => (c.body as { id: string }).id);
     expect(acts).toEqual([
-      "list-loyalty-card-users",
-      "create-loyalty-card-user",
-      "list-loyalty-card-users",
-      "add-stamps-to-loyalty-card",
+      "act_coupontools_list-loyalty-card-users",
+      "act_coupontools_create-loyalty-card-user",
+      "act_coupontools_list-loyalty-card-users",
+      "act_coupontools_add-stamps-to-loyalty-card",
     ]);
     expect(calls.filter((c) => c.action).map((c) => c.vendorPath)).toEqual([
       "/v3/loyaltyusers/list",
@@ -94,7 +95,8 @@ describe("recipes, through the real pipeline", () => {
       "/v3/loyaltyusers/update",
     ]);
     const stamp = calls.find(
-      (c) => c.path === "/act" && (c.body as { key: string }).key === "add-stamps-to-loyalty-card",
+      (c) =>
+        c.path === "/act" && (c.body as { id: string }).id === "act_coupontools_add-stamps-to-loyalty-card",
     );
     expect(stamp).toMatchObject({
       method: "POST",
@@ -140,7 +142,7 @@ describe("recipes, through the real pipeline", () => {
     expect(calls.find((c) => c.path === "/act")).toMatchObject({
       method: "POST",
       body: {
-        key: "create-gdpr-deletion-request",
+        id: "act_ometria_create-gdpr-deletion-request",
         connectionId: "ometria-demo",
         input: { email: erasure.data.email, comment: expect.stringContaining(eventId) },
       },

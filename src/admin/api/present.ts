@@ -55,6 +55,7 @@ export function presentAttempt(row: AttemptRow): z.input<typeof attempt> {
     response_excerpt: row.response_excerpt,
     duration_ms: row.duration_ms,
     action_run_id: row.action_run_id,
+    input_unchecked: row.input_unchecked === 1,
   };
 }
 

@@ -111,6 +111,9 @@ export const attempt = z.object({
   response_status: z.int().nullable(),
   response_excerpt: z.string().nullable(),
   duration_ms: z.int().nullable(),
+  input_unchecked: z
+    .boolean()
+    .describe("An action's input went out unchecked: no definition of the action could be read"),
   action_run_id: z
     .string()
     .nullable()

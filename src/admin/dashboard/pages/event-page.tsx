@@ -182,7 +182,10 @@ function AttemptTable({ attempts }: { attempts: AttemptRow[] }) {
                   <Time ms={attempt.started_at} />
                 </td>
                 <td>{attempt.outcome ? <Badge value={attempt.outcome} /> : <Badge value="in_flight" />}</td>
-                <td class="mono">{attempt.error_code ?? "—"}</td>
+                <td class="mono">
+                  {attempt.error_code ?? "—"}
+                  {attempt.input_unchecked === 1 && <div class="muted">input not checked</div>}
+                </td>
                 <td>{attempt.response_status ?? "—"}</td>
                 <td>{attempt.duration_ms === null ? "—" : formatDuration(attempt.duration_ms)}</td>
                 <td>

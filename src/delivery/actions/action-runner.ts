@@ -1,0 +1,134 @@
+import type { Reaction } from "../../config/reactions";
+import type { CanonicalEvent } from "../../events/cloudevent";
+import { type ActionLookup, readAction } from "../../membrane/actions";
+import type { ActionRef } from "../../membrane/client";
+import { checkInput } from "../../membrane/input-schema";
+import { type CallOutcome, notSent } from "../../membrane/outcome";
+import { refText, stepInput } from "../../reactions/action-call";
+import { describeInputProblems } from "../../reactions/input-problems";
+import type { ActionCall, ActionRunner } from "../../reactions/types";
+import type { DeliveryContext } from "../context";
+
+/**
+ * Definitions read from the workspace, per isolate (a lane, a queue consumer) and connection: read before an
+ * action is first run there, again once DELIVERY.action_definition_ttl_seconds have passed. A read that
+ * failed transiently is not kept; calls at the same time share one read.
+ */
+const definitions = new Map<string, { at: number; lookup: Promise<ActionLookup> }>();
+
+export function lookupAction(
+  ctx: DeliveryContext,
+  connectionId: string,
+  ref: ActionRef,
+): Promise<ActionLookup> {
+  const key = `${connectionId}\u0000${"id" in ref ? `id:${ref.id}` : `key:${ref.key}`}`;
+  const now = ctx.now();
+  const cached = definitions.get(key);
+  if (cached && now - cached.at < ctx.config.delivery.action_definition_ttl_seconds * 1000)
+    return cached.lookup;
+  const lookup = readAction(ctx.membrane, connectionId, ref);
+  definitions.set(key, { at: now, lookup });
+  void lookup.then((found) => {
+    if (found.kind === "failed" && definitions.get(key)?.lookup === lookup) definitions.delete(key);
+  });
+  return lookup;
+}
+
+/** Forgets every definition read (tests that change the workspace's actions between runs). */
+export function forgetActionDefinitions(): void {
+  definitions.clear();
+}
+
+/**
+ * Runs a reaction's actions: reads each action's definition (cached), holds the input to its input schema,
+ * and runs it by the id the workspace gave. A misfit input fails for good before anything is sent, naming the
+ * field and the setting that fits it. Without a definition the input goes out unchecked (marked on the
+ * attempt: `unchecked`), or not at all (DELIVERY.unchecked_action_inputs = "refuse").
+ */
+export class DeliveryActions implements ActionRunner {
+  /** Whether a call of this attempt went out with its input unchecked. */
+  unchecked = false;
+
+  constructor(
+    private readonly ctx: DeliveryContext,
+    private readonly reaction: Reaction,
+  ) {}
+
+  /**
+   * Holds every action input a run of this event would send (the recipe's `actionCalls`, ids an answer gives
+   * stood in) to its schema before the run begins, so a misfit stops the delivery before any vendor call, not
+   * after a find or a create. Undefined when all fit, or cannot be checked now (each call is checked again).
+   */
+  async precheck(event: CanonicalEvent): Promise<CallOutcome | undefined> {
+    const { recipe, options, connection } = this.reaction;
+    let calls: ActionCall[];
+    try {
+      calls = (await recipe.actionCalls?.(event, options)) ?? [];
+    } catch {
+      // The run meets the same mapping and fails it with its own reason.
+      return undefined;
+    }
+    for (const call of calls) {
+      const lookup = await lookupAction(this.ctx, connection, call.step.ref);
+      if (lookup.kind === "failed") return lookup.outcome;
+      const schema = lookup.kind === "found" ? lookup.definition.inputSchema : undefined;
+      if (schema === undefined) {
+        const refused = this.refusedUnchecked(call, lookup);
+        if (refused) return refused;
+        continue;
+      }
+      let input: unknown;
+      try {
+        input = await stepInput(call);
+      } catch {
+        continue;
+      }
+      const problems = checkInput(schema, input);
+      if (problems.length > 0)
+        return notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems));
+    }
+    return undefined;
+  }
+
+  async run(call: ActionCall): Promise<CallOutcome> {
+    const { connection } = this.reaction;
+    const lookup = await lookupAction(this.ctx, connection, call.step.ref);
+    // Membrane did not answer the read: the run would fare no better now. Nothing was sent; tried again later.
+    if (lookup.kind === "failed") return lookup.outcome;
+    const schema = lookup.kind === "found" ? lookup.definition.inputSchema : undefined;
+    if (schema === undefined) {
+      const refused = this.refusedUnchecked(call, lookup);
+      if (refused) return refused;
+      this.unchecked = true;
+      return this.act(call, lookup.kind === "found" ? { id: lookup.definition.id } : call.step.ref);
+    }
+    const problems = checkInput(schema, call.input);
+    if (problems.length > 0)
+      return notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems));
+    if (lookup.kind !== "found") return this.act(call, call.step.ref);
+    return this.act(call, { id: lookup.definition.id });
+  }
+
+  /** The refusal of an action whose input cannot be checked, when DELIVERY.unchecked_action_inputs says so. */
+  private refusedUnchecked(call: ActionCall, lookup: Exclude<ActionLookup, { kind: "failed" }>) {
+    if (this.ctx.config.delivery.unchecked_action_inputs !== "refuse") return undefined;
+    const why =
+      lookup.kind === "found"
+        ? "its definition has no input schema"
+        : `its definition could not be read (${lookup.outcome.reason})`;
+    return notSent(
+      "action_unresolved",
+      `action ${refText(call.step.ref)} on ${this.reaction.connection}: ${why}, and DELIVERY.unchecked_action_inputs is "refuse"`,
+    );
+  }
+
+  private act(call: ActionCall, ref: ActionRef): Promise<CallOutcome> {
+    return this.ctx.membrane.act({
+      ...ref,
+      connectionId: this.reaction.connection,
+      input: call.input,
+      ...(call.acceptBody && { acceptBody: call.acceptBody }),
+      ...(call.readLimitBytes !== undefined && { readLimitBytes: call.readLimitBytes }),
+    });
+  }
+}
