@@ -5,7 +5,8 @@
 //   3. vendors/, membrane/, store/         normalizers, the Membrane client, D1 access
 //   4. reactions/                          recipes (event -> Membrane requests)
 //   5. config/                             every settings schema, validated against the registries below it
-//   6. ingress/, delivery/, retention/     the stages; delivery/ and retention/ never reach ingress/
+//   6. ingress/, delivery/, retention/,    the stages; delivery/, retention/ and preflight/ never reach ingress/
+//      preflight/                         (preflight/ checks the configuration against the workspace)
 //   7. admin/, app.ts, app-env.ts, cron.ts, index.ts
 const layer = (...dirs) => `^src/(${dirs.join("|")})`;
 const L1 = ["lib/", "errors\\.ts"];
@@ -43,6 +44,7 @@ module.exports = {
       "delivery/",
       "retention/",
     ]),
+    only("preflight-on-the-layers-below", layer("preflight/"), [...L5, "preflight/"]),
     {
       name: "src-not-tooling",
       severity: "error",

@@ -91,6 +91,41 @@ export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 
 }
 
 /**
+ * Starts the Membrane emulator with wrangler dev on `port` (its inspector on any free port when the port is
+ * not the default, so it can run beside a stack) and waits until it answers.
+ */
+export async function startEmulator(
+  options: { port?: number; persistTo?: string; quiet?: boolean } = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const port = options.port ?? EMULATOR_PORT;
+  const child = wrangler(
+    [
+      "dev",
+      "-c",
+      "emulator/wrangler.toml",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--show-interactive-dev-session=false",
+      ...(port === EMULATOR_PORT ? [] : ["--inspector-port", "0"]),
+      ...(options.persistTo ? ["--persist-to", options.persistTo] : []),
+    ],
+    // Without wrangler's local trace collection: nobody reads the stand-in's traces, and collecting
+    // them (a span per storage call) cost about a third of its CPU under load, CPU the bridge shares.
+    { ...(options.quiet !== undefined && { quiet: options.quiet }), env: { X_LOCAL_OBSERVABILITY: "false" } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilUp(`${url}/_emulator/state`, child);
+  } catch (error) {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    throw error;
+  }
+  return { url, child };
+}
+
+/**
  * Migrates the local database, starts the emulator (when used) and the bridge, and waits until both answer.
  * `persistTo` keeps all local state in that folder instead of .wrangler/state (the demo starts from nothing);
  * `vars` override the bridge's [vars] of the same name (plain strings). Tests that run beside other stacks
@@ -118,26 +153,13 @@ export async function startLocalStack(
     let emulatorUrl: string | undefined;
     let emulatorPid: number | undefined;
     if (options.emulator !== false && usesEmulator(vars)) {
-      emulatorUrl = `http://127.0.0.1:${EMULATOR_PORT}`;
-      const emulator = wrangler(
-        [
-          "dev",
-          "-c",
-          "emulator/wrangler.toml",
-          "--port",
-          String(EMULATOR_PORT),
-          "--ip",
-          "127.0.0.1",
-          "--show-interactive-dev-session=false",
-          ...(options.persistTo ? ["--persist-to", `${options.persistTo}/emulator`] : []),
-        ],
-        // Without wrangler's local trace collection: nobody reads the stand-in's traces, and collecting
-        // them (a span per storage call) cost about a third of its CPU under load, CPU the bridge shares.
-        { quiet: options.quiet, env: { X_LOCAL_OBSERVABILITY: "false" } },
-      );
-      children.push(emulator);
-      emulatorPid = emulator.pid;
-      await waitUntilUp(`${emulatorUrl}/_emulator/state`, emulator);
+      const emulator = await startEmulator({
+        ...(options.quiet !== undefined && { quiet: options.quiet }),
+        ...(options.persistTo && { persistTo: `${options.persistTo}/emulator` }),
+      });
+      children.push(emulator.child);
+      emulatorUrl = emulator.url;
+      emulatorPid = emulator.child.pid;
     }
     const port = options.port ?? BRIDGE_PORT;
     const bridgeArgs = [

@@ -18,7 +18,7 @@ import {
   unescapeAttribute,
 } from "../support/dashboard";
 import { acceptedId, deliver } from "../support/deliveries";
-import { DEMO, injectFault, resetEmulator } from "../support/emulator";
+import { DEMO, injectFault, resetEmulator, setEmulatorSettings } from "../support/emulator";
 
 beforeEach(resetEmulator);
 
@@ -534,6 +534,22 @@ describe("dashboard actions", () => {
     const unknown = await submit("/admin/pauses", { ...target, name: "no-such-connection" }, cookie);
     expect(unknown.html).toContain(
       "No connection named &quot;no-such-connection&quot; in the configuration.",
+    );
+  });
+
+  it("shows the configuration checked against Membrane on the health page, and checks again on demand", async () => {
+    const cookie = await signIn();
+    const before = await pageHtml("/admin/health", cookie);
+    expect(before).toContain("<h2>Checked against Membrane</h2>");
+    expect(before).toContain("Every check passed");
+    expect(before).toContain("action add_stamps (add-stamps-to-loyalty-card) on order.paid");
+
+    await setEmulatorSettings({ actionInputRenames: { "add-stamps-to-loyalty-card": { stamps: "amount" } } });
+    const again = await submit("/admin/preflight", { return_to: "/admin/health" }, cookie);
+    expect(again.html).toContain("Checked against Membrane: 1 check failed (below).");
+    expect(again.html).toContain("Some checks failed");
+    expect(again.html).toContain(
+      "options.actions.add_stamps, e.g. { rename = { stamps = &quot;amount&quot; } }",
     );
   });
 });

@@ -64,6 +64,7 @@ describe("GET /admin/api/openapi.json", () => {
         "GET /pauses",
         "POST /pauses",
         "DELETE /pauses/{kind}/{name}",
+        "GET /preflight",
         "GET /stats",
       ].sort(),
     );

@@ -6,6 +6,7 @@ import { openApiDocument } from "./openapi";
 import { retryDeadDeliveriesRoute, retryDeliveryRoute } from "./routes/deliveries";
 import { getEventRoute, listEventsRoute, replayEventRoute } from "./routes/events";
 import { createPauseRoute, deletePauseRoute, listPausesRoute } from "./routes/pauses";
+import { preflightRoute } from "./routes/preflight";
 import { statsRoute } from "./routes/stats";
 
 /** Every admin operation; the router and openapi.json are both built from this table. */
@@ -19,6 +20,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   createPauseRoute,
   deletePauseRoute,
   statsRoute,
+  preflightRoute,
 ];
 
 /** The operator API, mounted at /admin/api. Errors reach the app's JSON error handler. */

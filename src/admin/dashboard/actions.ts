@@ -5,6 +5,7 @@ import { BridgeError, InvalidRequestError } from "../../errors";
 import { log } from "../../lib/log";
 import { pauseKind } from "../api/schemas";
 import { pause, resume } from "../operations/pauses";
+import { preflight } from "../operations/preflight";
 import { replayEvent } from "../operations/replay-event";
 import { retryDeadDeliveries, retryDelivery } from "../operations/retry-deliveries";
 import { plural } from "./components";
@@ -106,6 +107,20 @@ export const pauseAction = action("pause", pauseForm, async (c, { kind, name }) 
     tone: "ok",
     text: created ? `Paused ${kind} "${name}".` : `The ${kind} "${name}" was already paused.`,
   };
+});
+
+export const preflightAction = action("preflight", z.object({}), async (c) => {
+  const report = await preflight(c.env, { refresh: true, now: Date.now() });
+  const failed = report.checks.filter((check) => check.result === "fail").length;
+  return report.ok
+    ? {
+        tone: "ok",
+        text: `Checked against Membrane: ${plural(report.checks.length, "check", "checks")} passed.`,
+      }
+    : {
+        tone: "error",
+        text: `Checked against Membrane: ${plural(failed, "check", "checks")} failed (below).`,
+      };
 });
 
 export const resumeAction = action("resume", pauseForm, async (c, { kind, name }) => {

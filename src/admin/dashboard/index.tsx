@@ -10,7 +10,14 @@ import {
   UnauthorizedError,
 } from "../../errors";
 import { log } from "../../lib/log";
-import { bulkRetryAction, pauseAction, replayAction, resumeAction, retryAction } from "./actions";
+import {
+  bulkRetryAction,
+  pauseAction,
+  preflightAction,
+  replayAction,
+  resumeAction,
+  retryAction,
+} from "./actions";
 import type { DashboardContext, DashboardEnv } from "./dashboard-env";
 import { dashboardEnabled, pageHeaders, sameOrigin, signedIn } from "./guards";
 import { deadLettersPage } from "./pages/dead-letters-page";
@@ -46,6 +53,7 @@ export function createDashboard() {
   dashboard.post("/dead-letters/retry", ...form, bulkRetryAction);
   dashboard.post("/pauses", ...form, pauseAction);
   dashboard.post("/pauses/resume", ...form, resumeAction);
+  dashboard.post("/preflight", ...form, preflightAction);
 
   dashboard.onError(async (error, c) => {
     // Switched off (or a token start-up would refuse): leave the answer to the app, as for any unknown path.

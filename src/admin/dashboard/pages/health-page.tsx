@@ -5,6 +5,7 @@ import { readStats } from "../../../store/stats";
 import { deliveryStatus, eventStatus } from "../../api/schemas";
 import { type LaneView, readLanes } from "../../operations/lanes";
 import { pausableNames } from "../../operations/pauses";
+import { type PreflightView, preflight } from "../../operations/preflight";
 import { ActionButton, Badge, Counts, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { renderPage } from "../render";
@@ -17,7 +18,12 @@ export async function healthPage(c: DashboardContext): Promise<Response> {
   // Configured names appear before their first event; names only in the store (since removed) too.
   const names = (kind: PauseKind, stored: object) =>
     [...new Set([...pausableNames(config, kind), ...Object.keys(stored)])].sort();
-  const [stats, pauses] = await Promise.all([readStats(c.env.DB, Date.now()), listPauses(c.env.DB)]);
+  const [stats, pauses, checks] = await Promise.all([
+    readStats(c.env.DB, Date.now()),
+    listPauses(c.env.DB),
+    // The last run while fresh, else a new one: it calls Membrane (src/admin/operations/preflight.ts).
+    preflight(c.env, { refresh: false, now: Date.now() }),
+  ]);
   const connections = names("connection", stats.connections);
   const lanes = await readLanes(c.env, connections);
   const pauseOf = (kind: PauseKind, name: string) => pauses.find((p) => p.kind === kind && p.name === name);
@@ -56,7 +62,63 @@ export async function healthPage(c: DashboardContext): Promise<Response> {
           ],
         }))}
       />
+      <PreflightSection view={checks} />
     </>,
+  );
+}
+
+/** The configuration checked against the Membrane workspace (npm run preflight), and unchecked inputs. */
+function PreflightSection({ view }: { view: PreflightView }) {
+  const unchecked = Object.entries(view.uncheckedInputs);
+  return (
+    <>
+      <h2>Checked against Membrane</h2>
+      <p class="muted">
+        {view.ok ? "Every check passed" : "Some checks failed"}, <Time ms={view.checkedAt} />
+        {view.cached ? " (the last run)" : ""}.{" "}
+        <ActionButton action="/admin/preflight" label="Check again" returnTo={HERE} />
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Result</th>
+            <th>Subject</th>
+            <th>Check</th>
+            <th>Detail</th>
+          </tr>
+        </thead>
+        <tbody>
+          {view.checks.map((check) => (
+            <tr>
+              <td>
+                <Badge
+                  value={check.result === "ok" ? "ok" : check.result === "fail" ? "failed" : "skipped"}
+                />
+              </td>
+              <td>{check.subject}</td>
+              <td>{check.check}</td>
+              <td>{check.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {unchecked.length > 0 && (
+        <>
+          <h3>Action inputs not checked (last 24 h)</h3>
+          <p class="muted">
+            No definition of the action could be read, so these inputs went out unchecked
+            (DELIVERY.unchecked_action_inputs = "send").
+          </p>
+          <ul>
+            {unchecked.map(([reaction, n]) => (
+              <li>
+                {reaction}: input not checked in {n} attempt{n === 1 ? "" : "s"}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </>
   );
 }
 
