@@ -65,6 +65,8 @@ function connectionsOf(config: BridgeConfig): string[] {
   return [...new Set([...config.reactions.map((r) => r.connection), ...routes])].sort();
 }
 
+const STEP_SETTING = "options.actions.";
+
 async function actionChecks(
   reaction: Reaction,
   lookup: (connection: string, ref: ActionRef) => Promise<ActionLookup>,
@@ -85,7 +87,9 @@ async function actionChecks(
       continue;
     }
     for (const call of calls) {
-      const check = `action ${call.setting.replace(/^options\.actions\./, "")} (${refText(call.step.ref)}) on ${type}`;
+      // A recipe's step by its name (`add_stamps`); a declarative reaction has one action.
+      const step = call.setting.startsWith(STEP_SETTING) ? `${call.setting.slice(STEP_SETTING.length)} ` : "";
+      const check = `action ${step}(${refText(call.step.ref)}) on ${type}`;
       checks.push({
         subject,
         check,

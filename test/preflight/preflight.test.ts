@@ -32,7 +32,7 @@ describe("preflight", () => {
         "ok reaction paid-order-stamps · action create_user (create-loyalty-card-user) on order.paid",
         "ok reaction paid-order-stamps · action add_stamps (add-stamps-to-loyalty-card) on order.paid",
         "ok reaction erasure-to-ometria · action create_request (create-gdpr-deletion-request) on customer.erasure_requested",
-        "ok reaction vip-coupon-by-email · action action.input (send-coupon-by-email) on order.paid",
+        "ok reaction vip-coupon-by-email · action (send-coupon-by-email) on order.paid",
         "ok reaction orders-to-ometria · proxy probe",
       ]),
     );
