@@ -18,6 +18,7 @@ import { type LocalStack, ROOT, readDevVars, startLocalStack } from "../../scrip
 import { signDelivery } from "../../scripts/lib/sign-delivery.ts";
 import { verifierConfig } from "../../src/config/verifiers.ts";
 import { waitFor } from "../support/wait.ts";
+import { freePort } from "./free-port.ts";
 
 const vars = readDevVars();
 const HAS_PROC = existsSync("/proc/self/net/tcp");
@@ -34,15 +35,6 @@ let scratch = "";
 let output = "";
 /** wrangler's launcher and what it started (wrangler, its workerd processes), stopped by id if left behind. */
 let started: { pid: number; name: string }[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 /** `root` and the processes under it (Linux: /proc), with their names: wrangler's launcher runs wrangler,
  * which runs one workerd for its proxy and one for the worker. */

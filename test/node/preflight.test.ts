@@ -11,18 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, startEmulator } from "../../scripts/lib/local-stack.ts";
+import { freePort } from "./free-port.ts";
 
 let emulator: { url: string; child: ChildProcess } | undefined;
 let scratch = "";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 function preflight(): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [`${ROOT}scripts/preflight.ts`], {

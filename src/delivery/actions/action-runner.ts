@@ -60,7 +60,7 @@ export class DeliveryActions implements ActionRunner {
    * after a find or a create. Undefined when all fit, or cannot be checked now (each call is checked again).
    */
   async precheck(event: CanonicalEvent): Promise<CallOutcome | undefined> {
-    const { recipe, options, connection } = this.reaction;
+    const { recipe, options } = this.reaction;
     let calls: ActionCall[];
     try {
       calls = (await recipe.actionCalls?.(event, options)) ?? [];
@@ -69,44 +69,47 @@ export class DeliveryActions implements ActionRunner {
       return undefined;
     }
     for (const call of calls) {
-      const lookup = await lookupAction(this.ctx, connection, call.step.ref);
-      if (lookup.kind === "failed") return lookup.outcome;
-      const schema = lookup.kind === "found" ? lookup.definition.inputSchema : undefined;
-      if (schema === undefined) {
-        const refused = this.refusedUnchecked(call, lookup);
-        if (refused) return refused;
-        continue;
-      }
       let input: unknown;
       try {
         input = await stepInput(call);
       } catch {
-        continue;
+        continue; // the run fails it with its own reason
       }
-      const problems = checkInput(schema, input);
-      if (problems.length > 0)
-        return notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems));
+      const checked = await this.check({ ...call, input });
+      if ("stop" in checked) return checked.stop;
     }
     return undefined;
   }
 
   async run(call: ActionCall): Promise<CallOutcome> {
-    const { connection } = this.reaction;
-    const lookup = await lookupAction(this.ctx, connection, call.step.ref);
-    // Membrane did not answer the read: the run would fare no better now. Nothing was sent; tried again later.
-    if (lookup.kind === "failed") return lookup.outcome;
+    const checked = await this.check(call);
+    if ("stop" in checked) return checked.stop;
+    if (checked.unchecked) this.unchecked = true;
+    return this.act(call, checked.ref);
+  }
+
+  /**
+   * What an action call runs by (the id the workspace gave, or its own ref when no definition could be read,
+   * then `unchecked`), or the outcome that stops it with nothing sent: a read Membrane did not answer (the run
+   * would fare no better now: tried again later), an input that does not fit, an unchecked input refused.
+   */
+  private async check(
+    call: ActionCall,
+  ): Promise<{ stop: CallOutcome } | { ref: ActionRef; unchecked: boolean }> {
+    const lookup = await lookupAction(this.ctx, this.reaction.connection, call.step.ref);
+    if (lookup.kind === "failed") return { stop: lookup.outcome };
+    const ref = lookup.kind === "found" ? { id: lookup.definition.id } : call.step.ref;
     const schema = lookup.kind === "found" ? lookup.definition.inputSchema : undefined;
     if (schema === undefined) {
       const refused = this.refusedUnchecked(call, lookup);
-      if (refused) return refused;
-      this.unchecked = true;
-      return this.act(call, lookup.kind === "found" ? { id: lookup.definition.id } : call.step.ref);
+      return refused ? { stop: refused } : { ref, unchecked: true };
     }
     const problems = checkInput(schema, call.input);
     if (problems.length > 0)
-      return notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems));
-    if (lookup.kind !== "found") return this.act(call, call.step.ref);
-    return this.act(call, { id: lookup.definition.id });
+      return {
+        stop: notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems)),
+      };
+    return { ref, unchecked: false };
   }
 
   /** The refusal of an action whose input cannot be checked, when DELIVERY.unchecked_action_inputs says so. */
