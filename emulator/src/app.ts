@@ -2,8 +2,13 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ACTIONS, type VendorAnswer, type VendorCall } from "./actions";
 import { type AuthShape, createAuthenticator } from "./auth";
-import { type EmulatorConfig, EmulatorSettingsSchema, type Integration } from "./config";
-import { type ActionInputRenames, actionId, definitionOf, designInput, workspaceNames } from "./definitions";
+import {
+  type ActionInputRenames,
+  type EmulatorConfig,
+  EmulatorSettingsSchema,
+  type Integration,
+} from "./config";
+import { actionId, definitionOf, designInput, workspaceNames } from "./definitions";
 import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ActionInputRenamesSchema } from "./definitions";
 
 /** `slack` is a demo chat app for alert reactions (emulator/src/vendors/slack.ts), not held to a vendor. */
 export const INTEGRATIONS = ["coupontools", "ometria", "slack"] as const;
@@ -29,6 +28,13 @@ export const EmulatorConfigSchema = z.object({
     .union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)])
     .default(""),
 });
+
+/** actionKey -> (field the emulator's design names -> the name this workspace uses): definitions.ts. */
+export const ActionInputRenamesSchema = z.record(
+  z.string().min(1),
+  z.record(z.string().min(1), z.string().min(1)),
+);
+export type ActionInputRenames = z.infer<typeof ActionInputRenamesSchema>;
 
 /** Settings a test may change at run time (POST /_emulator/settings); unset ones come from the config. */
 export const EmulatorSettingsSchema = z.strictObject({

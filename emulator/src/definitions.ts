@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Action } from "./actions";
-import type { Integration } from "./config";
+import type { ActionInputRenames, Integration } from "./config";
 
 /**
  * What the emulator answers for an action's definition (GET /actions/{id}, GET /connections/{id}/actions/{key}):
@@ -10,13 +10,6 @@ import type { Integration } from "./config";
  * names a field otherwise with `actionInputRenames` (POST /_emulator/settings): the schema and the run both
  * take the new name, and the old one is dropped as Membrane drops unknown properties.
  */
-
-/** actionKey -> (field the emulator's design names -> the name this workspace uses). */
-export const ActionInputRenamesSchema = z.record(
-  z.string().min(1),
-  z.record(z.string().min(1), z.string().min(1)),
-);
-export type ActionInputRenames = z.infer<typeof ActionInputRenamesSchema>;
 
 export const actionId = (integration: Integration, key: string) => `act_${integration}_${key}`;
 

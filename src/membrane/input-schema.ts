@@ -107,9 +107,6 @@ export function checkInput(schema: unknown, input: unknown): InputProblem[] {
     else if (!SUMMARIES.has(error.keyword))
       problems.push({ field: at, problem: "invalid", detail: error.error });
   }
-  const seen = new Set<string>();
-  return problems.filter((p) => {
-    const id = `${p.problem}:${p.field}`;
-    return seen.has(id) ? false : (seen.add(id), true);
-  });
+  // One problem per field and kind: a validator may report one several times (under several keywords).
+  return [...new Map(problems.map((p) => [`${p.problem}:${p.field}`, p])).values()];
 }
