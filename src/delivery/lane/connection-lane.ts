@@ -251,11 +251,10 @@ export class ConnectionLane extends DurableObject<Env> {
     const ready = new Map<string, LaneItem[]>();
     const chosen = new Set<string>();
     for (const item of this.work.eligible(now, ROUND, byMode("serialize"))) {
-      // One delivery per entity at a time: the next one waits until this one is done.
+      // One delivery per entity at a time, whichever reaction: the next one waits until this one is done.
       if (item.entity) {
-        const key = `${item.reaction}\u0000${item.entity}`;
-        if (chosen.has(key)) continue;
-        chosen.add(key);
+        if (chosen.has(item.entity)) continue;
+        chosen.add(item.entity);
       }
       const group = ready.get(item.reaction) ?? [];
       group.push(item);
