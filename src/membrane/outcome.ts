@@ -1,7 +1,21 @@
 import { z } from "zod";
 import { hasKey } from "../lib/has-key";
 import { redactEmail } from "../lib/log";
+import type { PermanentCode, TransientCode } from "./codes";
+import {
+  classifyMembraneError,
+  type MembraneErrorBody,
+  MembraneErrorBodySchema,
+  vendorBodyOf,
+} from "./membrane-error";
 import type { RequestSummary, ResponseSummary } from "./summary";
+
+export {
+  MEMBRANE_ERROR_TYPES,
+  type MembraneErrorBody,
+  MembraneErrorBodySchema,
+  vendorStatusOf,
+} from "./membrane-error";
 
 export type { RequestSummary, ResponseSummary } from "./summary";
 
@@ -10,67 +24,8 @@ export type { RequestSummary, ResponseSummary } from "./summary";
  * (429, 5xx, timeout, network); `permanent` will not succeed unchanged (other 4xx, a vendor refusal in a
  * 2xx body). Each failure has a stable `code` that delivery records and alerts can group by.
  */
-// Membrane's error types, as its SDK lists them (ErrorType in @membranehq/sdk errors; docs.getmembrane.com
-// reference/overview/errors). `not_found`, `not_authenticated`, ... are KEYS under `bad_request`, not types.
-export const MEMBRANE_ERROR_TYPES = [
-  "bad_request",
-  "connection",
-  "configuration",
-  "dependency_error",
-  "flow_run",
-  "flow_instance_setup",
-  "concurrency",
-  "internal",
-  "action_run",
-  "action_instance_setup",
-  "unit_run",
-  "custom_code",
-  "insufficient_credit",
-  "openrouter_not_configured",
-] as const;
-
-/**
- * Membrane's own error body `{type, key, message, data?, causedByError?}`. A body with one of these `type`s
- * was written by Membrane, not the vendor: on the proxy path anything else is the vendor's own answer.
- */
-export const MembraneErrorBodySchema = z.object({
-  type: z.enum(MEMBRANE_ERROR_TYPES),
-  key: z.string().optional(),
-  message: z.string().optional(),
-  data: z.unknown().optional(),
-  causedByError: z.unknown().optional(),
-});
-export type MembraneErrorBody = z.infer<typeof MembraneErrorBodySchema>;
-
 /** Who wrote the answer: Membrane itself, or the vendor through Membrane's proxy. */
 export type OutcomeSource = "membrane" | "vendor";
-
-export type TransientCode =
-  | "rate_limited"
-  | "server_error"
-  | "busy"
-  | "credentials_expired"
-  | "timeout"
-  | "network_error";
-export type PermanentCode =
-  | "bad_request"
-  | "not_authenticated"
-  | "access_denied"
-  | "not_found"
-  | "conflict"
-  | "client_error"
-  | "connection_defunct"
-  | "membrane_configuration"
-  | "insufficient_credit"
-  | "action_failed"
-  | "vendor_rejected"
-  | "unexpected_status"
-  /** Refused by the client before sending: the proxy URL would leave `/connections/{id}/proxy/` or hold a dot segment. */
-  | "unsafe_proxy_path"
-  /** Refused before sending: the input does not fit the action's input schema read from the workspace. */
-  | "action_input_invalid"
-  /** Refused before sending: the action's definition could not be read and unchecked inputs are refused. */
-  | "action_unresolved";
 
 /** A vendor's refusal read from its body: its text and, when it gives one, its own error code. */
 export interface BodyRefusal {
@@ -85,7 +40,7 @@ export interface BodyRefusal {
  */
 export type BodyCheck = (body: unknown) => string | BodyRefusal | null;
 
-export type Verdict =
+export type Classification =
   | { kind: "success"; status: number; source: OutcomeSource; body: unknown }
   | {
       kind: "transient";
@@ -109,7 +64,7 @@ export type Verdict =
       vendorCode?: string;
     };
 
-export type CallOutcome = Verdict & {
+export type CallOutcome = Classification & {
   request: RequestSummary;
   /** Membrane's id of the action run (action calls; also on a failed run's body), for the operator. */
   actionRunId?: string;
@@ -175,157 +130,76 @@ function describeError(
 const asRefusal = (value: string | BodyRefusal | null | undefined): BodyRefusal | undefined =>
   value === null || value === undefined ? undefined : typeof value === "string" ? { reason: value } : value;
 
-/**
- * The vendor's HTTP status behind a failed action run, when Membrane reports it. Membrane's SDK records a
- * failed HTTP call as `data.response.status` (extractMembraneErrorData); whether action runs do the same is
- * not documented, so `causedByError.data` is read as well and an absent status is simply not used.
- */
-const VendorStatusSchema = z.object({ response: z.object({ status: z.int() }) });
-const VendorBodySchema = z.object({ response: z.object({ data: z.unknown() }) });
-const CausedSchema = z.object({ data: z.unknown() });
-export function vendorStatusOf(error: MembraneErrorBody): number | undefined {
-  const caused = CausedSchema.safeParse(error.causedByError).data?.data;
-  return (
-    VendorStatusSchema.safeParse(error.data).data?.response.status ??
-    VendorStatusSchema.safeParse(caused).data?.response.status
-  );
-}
-
-export function classifyAnswer(answer: Answer): Verdict {
+export function classifyAnswer(answer: Answer): Classification {
   const { status, body } = answer;
   // Only an object with a `type` can be one: a refused parse of every vendor answer would cost a ZodError each.
   const membraneError = hasKey(body, "type") ? MembraneErrorBodySchema.safeParse(body).data : undefined;
   const source: OutcomeSource = membraneError || answer.call !== "proxy" ? "membrane" : "vendor";
-
-  if (status >= 200 && status < 300) {
-    const refusal = asRefusal(answer.acceptBody?.(body));
-    if (refusal === undefined) return { kind: "success", status, source, body };
-    return {
-      kind: "permanent",
-      code: "vendor_rejected",
-      reason: clip(`The vendor refused: ${refusal.reason}`),
-      status,
-      source,
-      ...(refusal.vendorCode !== undefined && { vendorCode: refusal.vendorCode }),
-    };
-  }
+  if (status >= 200 && status < 300) return classifySuccess(answer, source);
 
   // On an error status the vendor's body still says why (Coupontools' `failed` envelope, for one); a failed
   // action run carries the vendor's answer as `data.response.data` (the SDK's record of a failed call).
-  const vendorBody = membraneError
-    ? VendorBodySchema.safeParse(membraneError.data).data?.response.data
-    : body;
+  const vendorBody = membraneError ? vendorBodyOf(membraneError) : body;
   const refusal = vendorBody === undefined ? undefined : asRefusal(answer.acceptBody?.(vendorBody));
-  const reason = clip(describeError(status, source, body, membraneError, refusal));
-  const extra = membraneError ? { membraneError } : {};
-
-  const transient = (code: TransientCode): Verdict => {
-    const retryAfterMs = parseRetryAfter(answer.headers.get("retry-after"), answer.nowMs);
-    return {
-      kind: "transient",
-      code,
-      reason,
-      status,
-      source,
-      ...extra,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    };
-  };
-  const permanent = (code: PermanentCode): Verdict => ({
-    kind: "permanent",
-    code,
-    reason,
+  const common = {
+    reason: clip(describeError(status, source, body, membraneError, refusal)),
     status,
     source,
-    ...extra,
+    ...(membraneError && { membraneError }),
+  };
+  const transient = (code: TransientCode): Classification => {
+    const retryAfterMs = parseRetryAfter(answer.headers.get("retry-after"), answer.nowMs);
+    return { kind: "transient", code, ...common, ...(retryAfterMs !== undefined && { retryAfterMs }) };
+  };
+  const permanent = (code: PermanentCode): Classification => ({
+    kind: "permanent",
+    code,
+    ...common,
     ...(refusal?.vendorCode !== undefined && { vendorCode: refusal.vendorCode }),
   });
-
-  if (membraneError) {
-    const verdict = classifyMembraneError(membraneError, transient, permanent);
-    if (verdict) return verdict;
-  }
-
-  if (status === 429) return transient("rate_limited");
-  if (status === 408) return transient("timeout");
-  if (status >= 500) return transient("server_error");
-  switch (status) {
-    case 400:
-    case 422:
-      return permanent("bad_request");
-    case 401:
-      return permanent("not_authenticated");
-    case 403:
-      return permanent("access_denied");
-    case 404:
-    case 410:
-      return permanent("not_found");
-    case 409:
-      return permanent("conflict");
-  }
-  return permanent(status >= 400 ? "client_error" : "unexpected_status");
+  // Membrane's type and key, when it wrote the answer, outrank the status.
+  const byMembrane = membraneError && classifyMembraneError(membraneError, transient, permanent);
+  if (byMembrane) return byMembrane;
+  const code = codeOfStatus(status);
+  return code.transient ? transient(code.transient) : permanent(code.permanent);
 }
 
-/**
- * Membrane's type and key outrank the status: they say whether a later try can succeed. Undefined leaves
- * the decision to the status. Types and keys: docs.getmembrane.com reference/overview/errors and the SDK.
- */
-function classifyMembraneError(
-  error: MembraneErrorBody,
-  transient: (code: TransientCode) => Verdict,
-  permanent: (code: PermanentCode) => Verdict,
-): Verdict | undefined {
-  const { type, key } = error;
-  // `bad_request/rate_limit_exceeded` (Membrane's own limit) and `connection/rate_limit_exceeded` ("External
-  // API rate limit hit"): both pass with time.
-  if (key === "rate_limit_exceeded") return transient("rate_limited");
-  switch (type) {
-    case "concurrency":
-      // `lock_timeout`: another run held the lock; the same call later finds it free.
-      return transient("busy");
-    case "internal":
-      // Membrane's own failure, not a verdict on the request.
-      return transient("server_error");
-    case "connection":
-      // `access_token_expired`: Membrane refreshes credentials, so a later attempt may pass. A defunct
-      // connection needs a person to reconnect it: retrying on a schedule cannot help.
-      if (key === "access_token_expired") return transient("credentials_expired");
-      if (key === "connection_is_defunct") return permanent("connection_defunct");
-      return undefined;
-    case "configuration":
-    case "flow_instance_setup":
-    case "action_instance_setup":
-    case "openrouter_not_configured":
-      // The workspace is set up wrongly (a missing action, field mapping or setting): a person must fix it.
-      return permanent("membrane_configuration");
-    case "insufficient_credit":
-      // Needs the workspace's credit topped up; an operator retries the delivery afterwards.
-      return permanent("insufficient_credit");
-    case "bad_request":
-      // The keys under bad_request say what was wrong with the request; each stays wrong on a retry.
-      if (key === "not_found") return permanent("not_found");
-      if (key === "not_authenticated") return permanent("not_authenticated");
-      if (key === "access_denied") return permanent("access_denied");
-      if (key === "already_exists") return permanent("conflict");
-      return permanent("bad_request");
-    case "action_run":
-    case "unit_run":
-    case "flow_run":
-    case "custom_code":
-    case "dependency_error": {
-      // A run failed: transient when the vendor behind it was busy or down, else the vendor's verdict.
-      const vendorStatus = vendorStatusOf(error);
-      if (vendorStatus === 429) return transient("rate_limited");
-      if (vendorStatus !== undefined && (vendorStatus >= 500 || vendorStatus === 408))
-        return transient("server_error");
-      return permanent("action_failed");
-    }
-  }
-  return undefined;
+/** A 2xx answer: a success, unless the vendor reports an error in its body (acceptBody). */
+function classifySuccess(answer: Answer, source: OutcomeSource): Classification {
+  const { status, body } = answer;
+  const refusal = asRefusal(answer.acceptBody?.(body));
+  if (refusal === undefined) return { kind: "success", status, source, body };
+  return {
+    kind: "permanent",
+    code: "vendor_rejected",
+    reason: clip(`The vendor refused: ${refusal.reason}`),
+    status,
+    source,
+    ...(refusal.vendorCode !== undefined && { vendorCode: refusal.vendorCode }),
+  };
+}
+
+/** What an HTTP error status says: 429, 408 and 5xx may pass later; every other status will not. */
+function codeOfStatus(
+  status: number,
+): { transient: TransientCode } | { transient?: never; permanent: PermanentCode } {
+  if (status === 429) return { transient: "rate_limited" };
+  if (status === 408) return { transient: "timeout" };
+  if (status >= 500) return { transient: "server_error" };
+  const permanent: Record<number, PermanentCode> = {
+    400: "bad_request",
+    422: "bad_request",
+    401: "not_authenticated",
+    403: "access_denied",
+    404: "not_found",
+    410: "not_found",
+    409: "conflict",
+  };
+  return { permanent: permanent[status] ?? (status >= 400 ? "client_error" : "unexpected_status") };
 }
 
 /** A call that got no answer: the timeout fired, or the connection failed. */
-export function classifyFailure(error: unknown, timeoutMs: number): Verdict {
+export function classifyFailure(error: unknown, timeoutMs: number): Classification {
   if (error instanceof DOMException && error.name === "TimeoutError") {
     return { kind: "transient", code: "timeout", reason: `No answer within ${timeoutMs} ms.` };
   }
