@@ -29,7 +29,7 @@ import { loadConfig } from "./src/config";
 import { loadAdminThrottleSettings } from "./src/config/admin";
 import { loadLogLevel } from "./src/config/log-level";
 import { ConfigError } from "./src/errors";
-export { actionKeyHints } from "./src/config/reactions";
+export { actionKeyHints } from "./src/config/action-key-hints";
 export function checkVars(vars) {
   const config = loadConfig(vars);
   loadAdminThrottleSettings(vars.ADMIN_THROTTLE);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { actionKeyHints, parseReactions, reactionsFor } from "../../src/config/reactions";
+import { actionKeyHints } from "../../src/config/action-key-hints";
+import { parseReactions, reactionsFor } from "../../src/config/reactions";
 import { ConfigError } from "../../src/errors";
 
 const routes = ["kooomo", "ometria", "coupontools"];
