@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
+import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
 import {

@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { parseReactions } from "../../src/config/reactions";
+import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import { runDelivery } from "../../src/delivery/run-delivery";
 import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import {

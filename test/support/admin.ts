@@ -1,8 +1,9 @@
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
+import { runDelivery } from "../../src/delivery/attempt/run-delivery";
+import type { DeliveryStep } from "../../src/delivery/attempt/step";
 import { deliveryContext } from "../../src/delivery/context";
 import { planEvent } from "../../src/delivery/plan-event";
-import { type DeliveryStep, runDelivery } from "../../src/delivery/run-delivery";
 import { type DeliveryRow, listDeliveries } from "../../src/store/deliveries";
 import { waitFor } from "./wait";
 

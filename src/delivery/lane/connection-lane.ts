@@ -11,9 +11,10 @@ import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
 import { getPause } from "../../store/pauses";
 import { breakerAlert, emitAlert } from "../alerts";
+import { runBatch } from "../attempt/run-batch";
+import { runDelivery } from "../attempt/run-delivery";
+import type { DeliveryStep } from "../attempt/step";
 import { type DeliveryContext, deliveryContext } from "../context";
-import { runBatch } from "../run-batch";
-import { type DeliveryStep, runDelivery } from "../run-delivery";
 import { alarmToSet } from "./alarm";
 import {
   type AttemptKind,

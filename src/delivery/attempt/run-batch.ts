@@ -1,16 +1,13 @@
-import type { Reaction } from "../config/reactions";
-import { log } from "../lib/log";
-import type { CallOutcome } from "../membrane/outcome";
-import type { BatchSpec, ReactionResult } from "../reactions/types";
-import { extendLeases, recordSuccesses } from "../store/deliveries";
-import type { DeliveryContext } from "./context";
-import {
-  type ClaimedDelivery,
-  claimForAttempts,
-  type DeliveryStep,
-  finish,
-  toAttemptResult,
-} from "./run-delivery";
+import type { Reaction } from "../../config/reactions";
+import { log } from "../../lib/log";
+import type { CallOutcome } from "../../membrane/outcome";
+import type { BatchSpec, ReactionResult } from "../../reactions/types";
+import { extendLeases, recordSuccesses } from "../../store/deliveries";
+import type { DeliveryContext } from "../context";
+import { type ClaimedDelivery, claimForAttempts } from "./claim";
+import { type AttemptOutcome, outcomeOf } from "./outcome";
+import { record } from "./record";
+import type { DeliveryStep } from "./step";
 
 interface Sendable {
   claimed: ClaimedDelivery;
@@ -45,7 +42,7 @@ export async function runBatch(
       }
       const early = recordFor(spec, claimed, reaction.options);
       if ("record" in early) sendable.push({ claimed, record: early.record });
-      else steps.set(id, await finish(ctx, claimed, ctx.now(), toAttemptResult(early, 0)));
+      else steps.set(id, await record(ctx, claimed, ctx.now(), outcomeOf(early, 0)));
     }),
   );
   // The vendor sees the records in event order, as they were handed over.
@@ -76,7 +73,7 @@ export async function runBatch(
     ...[...outcomes]
       .filter(([, result]) => result.outcome !== "success")
       .map(async ([item, result]) => {
-        steps.set(item.claimed.delivery.id, await finish(ctx, item.claimed, ctx.now(), result));
+        steps.set(item.claimed.delivery.id, await record(ctx, item.claimed, ctx.now(), result));
       }),
     ...groupByResult(served).map(async ([result, items]) => {
       for (const [id, step] of await finishServed(ctx, reaction, items, result)) steps.set(id, step);
@@ -92,7 +89,7 @@ function groupByResult(entries: ReadonlyArray<[Sendable, Result]>): Array<[Resul
   return [...groups];
 }
 
-/** `finish` for deliveries one successful call served: one D1 round trip for all of them. */
+/** `record` for deliveries one successful call served: one D1 round trip for all of them. */
 async function finishServed(
   ctx: DeliveryContext,
   reaction: Reaction,
@@ -142,7 +139,7 @@ function recordFor(
   return built;
 }
 
-type Result = ReturnType<typeof toAttemptResult>;
+type Result = AttemptOutcome;
 type SendFn = (records: Record<string, unknown>[]) => Promise<CallOutcome>;
 
 /** Sends the records, halving a batch the vendor partly rejects, and gives each its own result. */
@@ -176,7 +173,7 @@ async function sendNarrowing(
         }
       : outcome;
   // One result object for the whole call: finishServed records the deliveries sharing it in one round trip.
-  const attempt = toAttemptResult(result, ctx.now() - started);
+  const attempt = outcomeOf(result, ctx.now() - started);
   for (const item of items) results.set(item, attempt);
   return results;
 }

@@ -1,0 +1,44 @@
+import type { CanonicalEvent } from "../../events/cloudevent";
+import { log } from "../../lib/log";
+import type { ReactionResult, RecipeContext } from "../../reactions/types";
+import type { DeliveryActions } from "../actions/action-runner";
+import { emitAlert, findingAlert, listensToAlerts } from "../alerts";
+import type { DeliveryContext } from "../context";
+import type { ClaimedDelivery } from "./claim";
+
+/** What a recipe (or its reconcile hook) is given by the engine for one attempt. */
+export const recipeContext = (
+  ctx: DeliveryContext,
+  { reaction, delivery }: Pick<ClaimedDelivery, "reaction" | "delivery">,
+  actions: DeliveryActions,
+): RecipeContext => ({
+  membrane: ctx.membrane,
+  connectionId: reaction.connection,
+  actions,
+  shared: (key, read) => ctx.reads.read(`${reaction.connection}\u0000${key}`, read),
+  report: (finding) =>
+    listensToAlerts(reaction)
+      ? Promise.resolve()
+      : emitAlert(ctx.env, ctx.config.reactions, findingAlert(finding, delivery), ctx.now()),
+});
+
+/** Runs the recipe; a recipe that throws is a bug, which retrying the same code on the same event cannot fix. */
+export async function runRecipe(
+  ctx: DeliveryContext,
+  claimed: ClaimedDelivery,
+  actions: DeliveryActions,
+  event: CanonicalEvent,
+  extra: Pick<RecipeContext, "checkpoint" | "resume">,
+): Promise<ReactionResult> {
+  const { reaction } = claimed;
+  try {
+    return await reaction.recipe.run(event, reaction.options, {
+      ...recipeContext(ctx, claimed, actions),
+      raw: claimed.raw,
+      ...extra,
+    });
+  } catch (error) {
+    log("error", "delivery.recipe_crashed", { reaction: reaction.name, error: String(error) });
+    return { kind: "missing_data", reason: `recipe ${reaction.recipe.key} failed: ${String(error)}` };
+  }
+}

@@ -1,0 +1,54 @@
+import type { DeliveryMessage } from "../../queue/messages";
+import { saveReconcileState } from "../../store/deliveries";
+import { DeliveryActions } from "../actions/action-runner";
+import type { DeliveryContext } from "../context";
+import { claimForAttempts } from "./claim";
+import { outcomeOf } from "./outcome";
+import { runRecipe } from "./recipe-run";
+import { reconcileFirst } from "./reconcile";
+import { record } from "./record";
+import type { DeliveryStep } from "./step";
+
+/**
+ * Attempts one delivery now: claim it (the attempt recorded before any call), reconcile what an earlier one
+ * may have done, check the action inputs, run the recipe, record. Pacing, order and the breaker are the lane's
+ * business (src/delivery/lane/).
+ */
+export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage): Promise<DeliveryStep> {
+  const claimed = (await claimForAttempts(ctx, [message.deliveryId])).get(message.deliveryId) ?? {
+    step: "gone",
+  };
+  if ("step" in claimed) return claimed;
+  const started = ctx.now();
+  const { event, reaction, delivery } = claimed;
+  const elapsed = () => ctx.now() - started;
+  if ("missing" in event)
+    return record(ctx, claimed, ctx.now(), outcomeOf({ kind: "missing_data", reason: event.missing }, 0));
+  // This attempt's actions: each read from the workspace and its input checked before it is sent.
+  const actions = new DeliveryActions(ctx, reaction);
+  // An earlier attempt's outcome was ambiguous, or its worker was lost: check the vendor before anything is
+  // sent again. A lost attempt with no checkpoint yet did what the recipe says it may have (`interrupted`).
+  let resume: unknown;
+  const interrupted = claimed.retaken ? reaction.recipe.interrupted : undefined;
+  const state = delivery.reconcile_state ?? (interrupted === undefined ? null : JSON.stringify(interrupted));
+  if (state !== null && reaction.recipe.reconcile) {
+    const checked = await reconcileFirst(ctx, claimed, actions, event, state, started);
+    if (!("run" in checked)) return record(ctx, claimed, ctx.now(), checked);
+    resume = checked.resume;
+  }
+  // A misfit action input stops here, before any vendor call of this run.
+  const misfit = await actions.precheck(event);
+  if (misfit) return record(ctx, claimed, ctx.now(), outcomeOf(misfit, elapsed()));
+  const result = await runRecipe(ctx, claimed, actions, event, {
+    checkpoint: (saved) =>
+      saveReconcileState(
+        ctx.env.DB,
+        delivery.id,
+        claimed.attempt,
+        saved === undefined ? null : JSON.stringify(saved),
+      ),
+    ...(resume !== undefined && { resume }),
+  });
+  const outcome = outcomeOf(result, elapsed(), reaction);
+  return record(ctx, claimed, ctx.now(), actions.unchecked ? { ...outcome, inputUnchecked: true } : outcome);
+}
