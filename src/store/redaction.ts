@@ -1,4 +1,4 @@
-import { ERASED_TEXT } from "./deliveries";
+import { ERASED_TEXT, WAITING_BY_STATUS } from "./deliveries";
 import type { EventStatus } from "./events";
 
 // Whom an event is about. These must stay the exact expressions indexed in migrations/0004_retention.sql
@@ -262,10 +262,10 @@ export async function releaseHeldDeliveries(
   const { results } = await db
     .prepare(
       `UPDATE deliveries SET held_event_json = NULL,
-         status = CASE WHEN status IN ('pending', 'retrying') THEN 'dead' ELSE status END,
-         last_error_code = CASE WHEN status IN ('pending', 'retrying') THEN 'erased_locally' ELSE last_error_code END,
-         last_error = CASE WHEN status IN ('pending', 'retrying') THEN ?3 ELSE last_error END,
-         completed_at = CASE WHEN status IN ('pending', 'retrying') THEN ?2 ELSE completed_at END,
+         status = CASE WHEN ${WAITING_BY_STATUS} THEN 'dead' ELSE status END,
+         last_error_code = CASE WHEN ${WAITING_BY_STATUS} THEN 'erased_locally' ELSE last_error_code END,
+         last_error = CASE WHEN ${WAITING_BY_STATUS} THEN ?3 ELSE last_error END,
+         completed_at = CASE WHEN ${WAITING_BY_STATUS} THEN ?2 ELSE completed_at END,
          updated_at = ?2
        WHERE id IN (SELECT d.id FROM deliveries d JOIN events e ON e.id = d.event_id
                     WHERE d.held_event_json IS NOT NULL AND e.redacted_at < ?1 LIMIT ?4)

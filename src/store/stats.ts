@@ -1,4 +1,4 @@
-import type { DeliveryStatus } from "./deliveries";
+import { type DeliveryStatus, WAITING_BY_STATUS } from "./deliveries";
 import type { EventStatus } from "./events";
 
 type Counts<S extends string> = Partial<Record<S, number>>;
@@ -37,7 +37,7 @@ export async function readStats(db: D1Database, now: number): Promise<BridgeStat
       ),
     ]),
     db
-      .prepare("SELECT MIN(created_at) AS at FROM deliveries WHERE status IN ('pending', 'retrying')")
+      .prepare(`SELECT MIN(created_at) AS at FROM deliveries WHERE ${WAITING_BY_STATUS}`)
       .first<{ at: number | null }>(),
   ]);
   const rows = (result: D1Result<CountRow> | undefined) => result?.results ?? [];
