@@ -38,10 +38,9 @@ export function afterAttempt(
 }
 
 /** How much work may start now: all of it, one probe, or none until `until`. */
-export function admission(
-  breaker: BreakerState,
-  now: number,
-): { admit: "all" } | { admit: "probe" } | { admit: "none"; until?: number } {
+export type Admission = { admit: "all" } | { admit: "probe" } | { admit: "none"; until?: number };
+
+export function admission(breaker: BreakerState, now: number): Admission {
   if (breaker.state === "closed") return { admit: "all" };
   if (breaker.state === "half_open") return { admit: "none" };
   return now >= breaker.probeAt ? { admit: "probe" } : { admit: "none", until: breaker.probeAt };

@@ -60,6 +60,11 @@ export class SubrequestBudget {
     this.reserved -= cost;
   }
 
+  /** What a round plans with (round.ts), which checks `fits` itself. */
+  snapshot(): { limit: number; spent: number; reserved: number; units: number } {
+    return { limit: this.limit, spent: this.spent, reserved: this.reserved, units: this.units };
+  }
+
   /** How many of something costing `each` fit in what is left; exhausted when none does. */
   room(each: number): number {
     const room = Math.max(0, Math.floor((this.limit - this.spent - this.reserved) / each));

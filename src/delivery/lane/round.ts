@@ -1,0 +1,124 @@
+import type { Reaction } from "../../config/reactions";
+import { type PaceRule, slotInterval } from "../../pacing/pacer";
+import { type Admission, probeOrder } from "./breaker";
+import { subrequestsOf } from "./subrequests";
+import type { LaneItem } from "./work";
+
+/**
+ * One round of a lane, decided without I/O: which of the work that may start now (LaneWork.eligible) goes out,
+ * in what units (a batch, or one delivery), within the lane's free concurrency, its pace slots, the breaker's
+ * admission and the alarm's subrequest budget; and when to look again for what could not go.
+ */
+export interface RoundReaction {
+  pace?: PaceRule;
+  /** Most deliveries one unit takes: a batch's limit, else 1. */
+  unit: number;
+  /** Subrequests a unit of `records` deliveries may make at most (subrequests.ts). */
+  cost(records: number): number;
+}
+
+export interface RoundInput {
+  now: number;
+  /** Work that may start now, in event order. */
+  eligible: readonly LaneItem[];
+  gate: Admission;
+  /** Deliveries whose probe failed since the breaker last closed: a probe takes another one first. */
+  failedProbes: ReadonlySet<string>;
+  /** What the round needs of a reaction, by name (one no longer configured too: its work still ends). */
+  reaction(name: string): RoundReaction;
+  /** Next free slot per pace rule key (epoch ms). */
+  slots: ReadonlyMap<string, number>;
+  /** Units the lane may still start (its concurrency less what runs). */
+  free: number;
+  /** The alarm's subrequests: the first unit of an alarm always starts (subrequests.ts SubrequestBudget). */
+  budget: { limit: number; spent: number; reserved: number; units: number };
+}
+
+export interface RoundUnit {
+  reaction: string;
+  items: LaneItem[];
+  /** Subrequests reserved for it until it ends. */
+  cost: number;
+}
+
+export interface RoundPlan {
+  start: RoundUnit[];
+  /** The pace slots after this round's starts. */
+  slots: Map<string, number>;
+  /** The delivery that goes as the half-open breaker's probe. */
+  probe?: string;
+  /** When to look again for work that could not go (a pace slot). */
+  wakeAt?: number;
+  /** A unit could not start for want of subrequests: the next alarm goes on. */
+  outOfBudget: boolean;
+}
+
+/**
+ * Slots 10 % wider than the vendor's limit: requests reach the vendor with some jitter, and a sliding window
+ * counting exactly `limit` requests per period would answer 429 to one that arrives a little early.
+ */
+export const paceInterval = (pace: PaceRule) => Math.ceil(slotInterval(pace) * 1.1);
+
+export function planRound(input: RoundInput): RoundPlan {
+  const { now, gate } = input;
+  const plan: RoundPlan = { start: [], slots: new Map(input.slots), outOfBudget: false };
+  if (gate.admit === "none") return { ...plan, ...(gate.until !== undefined && { wakeAt: gate.until }) };
+  const ready = byReaction(input.eligible);
+  const order = gate.admit === "probe" ? probeOrder(ready, input.failedProbes) : ready;
+  const budget = { ...input.budget };
+  for (const [name, items] of order) {
+    const reaction = input.reaction(name);
+    while (items.length > 0 && plan.start.length < input.free) {
+      const take = gate.admit === "probe" ? 1 : reaction.unit;
+      const cost = reaction.cost(Math.min(take, items.length));
+      if (budget.units > 0 && budget.spent + budget.reserved + cost > budget.limit)
+        return { ...plan, outOfBudget: true };
+      const { pace } = reaction;
+      if (pace) {
+        const slot = plan.slots.get(pace.key) ?? 0;
+        if (slot > now) {
+          plan.wakeAt = Math.min(plan.wakeAt ?? slot, slot);
+          break;
+        }
+        plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
+      }
+      budget.units += 1;
+      budget.reserved += cost;
+      const unit = { reaction: name, items: items.splice(0, take), cost };
+      plan.start.push(unit);
+      // One probe at a time, whatever else waits.
+      if (gate.admit === "probe")
+        return {
+          start: plan.start,
+          slots: plan.slots,
+          probe: unit.items[0]?.deliveryId ?? "",
+          outOfBudget: false,
+        };
+    }
+  }
+  return plan;
+}
+
+/** The work by reaction, in event order, one delivery per entity whichever reaction (the rest wait). */
+function byReaction(eligible: readonly LaneItem[]): Map<string, LaneItem[]> {
+  const ready = new Map<string, LaneItem[]>();
+  const entities = new Set<string>();
+  for (const item of eligible) {
+    if (item.entity) {
+      if (entities.has(item.entity)) continue;
+      entities.add(item.entity);
+    }
+    ready.set(item.reaction, [...(ready.get(item.reaction) ?? []), item]);
+  }
+  return ready;
+}
+
+/** What a round needs of a reaction (round.ts); one no longer configured runs as a unit of one. */
+export function roundReaction(reaction: Reaction | undefined): RoundReaction {
+  const batch = reaction?.recipe.batch;
+  return {
+    ...(reaction?.recipe.pace && { pace: reaction.recipe.pace }),
+    unit: batch && reaction ? batch.limits(reaction.options).max : 1,
+    cost: (records) => subrequestsOf(reaction, records),
+  };
+}
