@@ -1,6 +1,6 @@
 import { type Reaction, reactionsFor } from "../config/reactions";
 import { redactionSalt } from "../config/redaction-salt";
-import { type CanonicalEvent, isRecognized } from "../events/cloudevent";
+import { type CanonicalEvent, isRecognized, type StoredEvent } from "../events/cloudevent";
 import { keyedHash } from "../lib/crypto";
 import { log } from "../lib/log";
 import { deliveryMessages, eventMessages, sendMessages } from "../queue/send";
@@ -10,7 +10,7 @@ import { type EventRow, getEvent, markPlanningDue, setEventStatus, setVerificati
 import { getPause } from "../store/pauses";
 import { readStoredEvent } from "../store/stored-event";
 import { retryDelayMs } from "./backoff";
-import { confirmGenuine } from "./confirm-genuine";
+import { type Confirmation, confirmGenuine } from "./confirm-genuine";
 import type { DeliveryContext } from "./context";
 import { rawPayload } from "./raw-payload";
 
@@ -54,62 +54,85 @@ export async function planEvent(
     return;
   }
   const event = readStoredEvent(row.event_json);
+  if (row.verification === "pending_confirmation" && !(await confirmFirst(ctx, row, event, messageAttempts)))
+    return;
+  if (isRecognized(event)) await planReactions(ctx, row, event);
+}
+
+/**
+ * A delivery of a route that confirms with the vendor (Coupontools) is confirmed before anything is planned:
+ * true to go on; false when it is not genuine, failed for good, or waits on a paused connection. A failed call
+ * that may pass later throws RetryLater.
+ */
+async function confirmFirst(
+  ctx: DeliveryContext,
+  row: EventRow,
+  event: StoredEvent,
+  messageAttempts: number,
+): Promise<boolean> {
+  const { env } = ctx;
   const route = ctx.config.routes[row.route];
-
-  if (row.verification === "pending_confirmation") {
-    if (!route) throw new RetryLater(60_000, `route ${row.route} is no longer configured`);
-    if (
-      route.verifier.type === "coupontools" &&
-      (await getPause(env.DB, "connection", route.verifier.connection))
-    ) {
-      // The confirmation call goes through a paused connection: wait without spending the message's retries.
-      await sendMessages(env.EVENTS_QUEUE, eventMessages([eventId]), {
-        delaySeconds: PAUSED_RECHECK_SECONDS,
-      });
-      await markPlanningDue(env.DB, [eventId], ctx.now() + PAUSED_RECHECK_SECONDS * 1000);
-      return;
-    }
-    const confirmation = await confirmGenuine(ctx.membrane, route, {
-      event,
-      dedupeKey: row.dedupe_key,
-      rawBody: row.raw_body,
-    });
-    if (confirmation.genuine === "unknown") {
-      const { outcome } = confirmation;
-      const reason =
-        confirmation.reason ?? (outcome.kind === "success" ? "unexpected answer" : outcome.reason);
-      const delay =
-        outcome.kind === "transient"
-          ? retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {
-              jitter: ctx.config.delivery.jitter,
-              ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }),
-            })
-          : null;
-      log("warn", "plan.confirmation_failed", { event_id: eventId, outcome: outcome.kind, reason });
-      if (delay === null) {
-        // Refused for good (e.g. a defunct connection) or retries used up: say why and stop. The event keeps
-        // its pending verification, so an operator's replay confirms it again.
-        await setEventStatus(
-          env.DB,
-          eventId,
-          "failed",
-          `could not confirm the delivery with Coupontools: ${reason}`,
-        );
-        return;
-      }
-      await markPlanningDue(env.DB, [eventId], ctx.now() + delay);
-      throw new RetryLater(delay, "Coupontools verification call failed");
-    }
-    if (confirmation.genuine === false) {
-      await setVerification(env.DB, eventId, "not_genuine");
-      await setEventStatus(env.DB, eventId, "rejected", confirmation.reason);
-      log("warn", "plan.not_genuine", { event_id: eventId, route: row.route });
-      return;
-    }
-    await setVerification(env.DB, eventId, "confirmed");
+  if (!route) throw new RetryLater(60_000, `route ${row.route} is no longer configured`);
+  if (
+    route.verifier.type === "coupontools" &&
+    (await getPause(env.DB, "connection", route.verifier.connection))
+  ) {
+    // The confirmation call goes through a paused connection: wait without spending the message's retries.
+    await sendMessages(env.EVENTS_QUEUE, eventMessages([row.id]), { delaySeconds: PAUSED_RECHECK_SECONDS });
+    await markPlanningDue(env.DB, [row.id], ctx.now() + PAUSED_RECHECK_SECONDS * 1000);
+    return false;
   }
+  const confirmation = await confirmGenuine(ctx.membrane, route, {
+    event,
+    dedupeKey: row.dedupe_key,
+    rawBody: row.raw_body,
+  });
+  if (confirmation.genuine === "unknown") return notConfirmedYet(ctx, row.id, confirmation, messageAttempts);
+  if (confirmation.genuine === false) {
+    await setVerification(env.DB, row.id, "not_genuine");
+    await setEventStatus(env.DB, row.id, "rejected", confirmation.reason);
+    log("warn", "plan.not_genuine", { event_id: row.id, route: row.route });
+    return false;
+  }
+  await setVerification(env.DB, row.id, "confirmed");
+  return true;
+}
 
-  if (!isRecognized(event)) return;
+/** The confirmation call failed: tried again on the retry schedule, or the event fails saying why. */
+async function notConfirmedYet(
+  ctx: DeliveryContext,
+  eventId: string,
+  confirmation: Extract<Confirmation, { genuine: "unknown" }>,
+  messageAttempts: number,
+): Promise<false> {
+  const { outcome } = confirmation;
+  const reason = confirmation.reason ?? (outcome.kind === "success" ? "unexpected answer" : outcome.reason);
+  const delay =
+    outcome.kind === "transient"
+      ? retryDelayMs(ctx.config.delivery.retry_schedule_seconds, messageAttempts, {
+          jitter: ctx.config.delivery.jitter,
+          ...(outcome.retryAfterMs !== undefined && { retryAfterMs: outcome.retryAfterMs }),
+        })
+      : null;
+  log("warn", "plan.confirmation_failed", { event_id: eventId, outcome: outcome.kind, reason });
+  if (delay === null) {
+    // Refused for good (e.g. a defunct connection) or retries used up: say why and stop. The event keeps its
+    // pending verification, so an operator's replay confirms it again.
+    await setEventStatus(
+      ctx.env.DB,
+      eventId,
+      "failed",
+      `could not confirm the delivery with Coupontools: ${reason}`,
+    );
+    return false;
+  }
+  await markPlanningDue(ctx.env.DB, [eventId], ctx.now() + delay);
+  throw new RetryLater(delay, "Coupontools verification call failed");
+}
+
+/** One delivery per reaction whose filter holds (UNIQUE per event x reaction), queued when new. */
+async function planReactions(ctx: DeliveryContext, row: EventRow, event: CanonicalEvent): Promise<void> {
+  const { env } = ctx;
   const reactions = await passingFilters(
     reactionsFor(ctx.config.reactions, event.type, row.route),
     event,
@@ -130,12 +153,10 @@ export async function planEvent(
       };
     }),
   );
-  const deliveries = await planDeliveries(env.DB, eventId, planned, ctx.now());
+  const deliveries = await planDeliveries(env.DB, row.id, planned, ctx.now());
   const fresh = deliveries.filter((d) => d.status === "pending" && d.attempts === 0);
-  if (fresh.length > 0) {
-    await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(fresh.map((d) => d.id)));
-  }
-  log("info", "plan.planned", { event_id: eventId, type: event.type, deliveries: deliveries.length });
+  if (fresh.length > 0) await sendMessages(env.DELIVERIES_QUEUE, deliveryMessages(fresh.map((d) => d.id)));
+  log("info", "plan.planned", { event_id: row.id, type: event.type, deliveries: deliveries.length });
 }
 
 /**
