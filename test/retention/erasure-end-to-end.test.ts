@@ -16,7 +16,7 @@ import { kooomoErasure, kooomoOrder } from "./payloads";
 // unrecognized (the address escaped and padded, or inside a longer text): once the cron ran past the erasure's
 // grace period, none of her details is left anywhere the bridge stores or sent to the dead-letters queue.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const GRACE_MS = 5 * 60_000;
 const EMAIL = "zelda.quartermaine@example.org";
 const CUSTOMER = { id: 9301, email: EMAIL, first_name: "Zelda", last_name: "Quartermaine" };
