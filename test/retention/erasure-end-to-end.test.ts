@@ -120,7 +120,7 @@ describe("an erasure whose vendor deletion dies", () => {
       { what: "both dead letters" },
     );
     // Through an action the reason names the vendor's status; through the proxy it also quotes the vendor's
-    // message, masked (test/events/personal-data.test.ts covers the masking).
+    // message, masked (test/events/personal-data.unit.test.ts covers the masking).
     const stampLetter = letters.find((m) => m.deliveryId === stamp?.id)?.reason ?? "";
     expect(stampLetter).toMatch(/HTTP 422/);
     expect(stampLetter).not.toMatch(/Zelda|Quartermaine/);
