@@ -110,8 +110,9 @@ export default defineConfig(async () => {
     ],
     test: {
       // test/browser runs in Node with a real browser: vitest.browser.config.ts (npm run test:browser);
-      // test/node runs the command-line scripts in Node: vitest.node.config.ts.
-      exclude: [...configDefaults.exclude, "test/browser/**", "test/node/**"],
+      // test/node runs the command-line scripts in Node: vitest.node.config.ts; *.unit.test.ts, tests of pure
+      // modules, run in Node: vitest.unit.config.ts (npm run test:unit).
+      exclude: [...configDefaults.exclude, "test/browser/**", "test/node/**", "**/*.unit.test.ts"],
       setupFiles: ["./test/setup/apply-migrations.ts"],
       // End-to-end tests wait for real queue deliveries and retries (seconds each); unit tests finish in ms.
       testTimeout: 30_000,

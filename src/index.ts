@@ -12,8 +12,8 @@ export { ConnectionLane } from "./delivery/lane/connection-lane";
 export { CallRelay } from "./delivery/lane/relay/call-relay";
 
 // Fail at start-up (wrangler dev, wrangler deploy) on a broken config, naming the route or reaction and the field.
-validateAtStartup(env as unknown as Env);
-setLogLevel(loadLogLevel((env as unknown as Env).LOG_LEVEL));
+validateAtStartup(env);
+setLogLevel(loadLogLevel(env.LOG_LEVEL));
 
 const app = createApp();
 

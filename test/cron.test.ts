@@ -11,7 +11,7 @@ import { eventRow, settled } from "./support/stored-events";
 
 // The cron work with its real steps, real D1 and queues; the clock is chosen by the test.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const DAY_MS = 86_400_000;
 
 beforeEach(resetEmulator);

@@ -1,12 +1,11 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { throttleOf } from "../../src/admin/auth-throttle";
-import type { Env } from "../../src/env";
 
 // The real Durable Object; time is passed in, so the window is crossed without waiting.
 
 const rule = { maxFailures: 3, windowMs: 60_000 };
-const throttle = () => throttleOf(env as unknown as Env, `unit-${crypto.randomUUID()}`);
+const throttle = () => throttleOf(env, `unit-${crypto.randomUUID()}`);
 
 it("blocks after maxFailures failures within the window, until the oldest leaves it", async () => {
   const t = throttle();

@@ -82,7 +82,7 @@ function counting(db: D1Database): Counter {
   return counter;
 }
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 
 function order(n: number) {
   return {

@@ -4,7 +4,7 @@ import { validateAtStartup } from "../../src/config/startup";
 import type { Env } from "../../src/env";
 import { ConfigError } from "../../src/errors";
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 
 it("accepts the shipped configuration with the demo Membrane credentials", () => {
   expect(validateAtStartup({ ...bridgeEnv }).reactions.length).toBeGreaterThan(0);
@@ -17,12 +17,12 @@ it("refuses to start without Membrane credentials when reactions are configured"
     MEMBRANE_TOKEN: _t,
     ...rest
   } = bridgeEnv;
-  expect(() => validateAtStartup(rest as Env)).toThrow(ConfigError);
-  expect(() => validateAtStartup(rest as Env)).toThrow(/MEMBRANE_/);
+  expect(() => validateAtStartup(rest)).toThrow(ConfigError);
+  expect(() => validateAtStartup(rest)).toThrow(/MEMBRANE_/);
 });
 
 it("refuses a lease shorter than the longest attempt can take", () => {
-  const shortLease = { ...bridgeEnv, DELIVERY: { lease_ms: 5_000 }, MEMBRANE_TIMEOUT_MS: "15000" } as Env;
+  const shortLease: Env = { ...bridgeEnv, DELIVERY: { lease_ms: 5_000 }, MEMBRANE_TIMEOUT_MS: "15000" };
   expect(() => validateAtStartup(shortLease)).toThrow(
     /DELIVERY\.lease_ms \(5000\) must exceed the longest attempt, 90000 ms/,
   );
@@ -31,8 +31,8 @@ it("refuses a lease shorter than the longest attempt can take", () => {
 describe("LOG_LEVEL", () => {
   it("takes info, warn and error, and refuses any other value naming LOG_LEVEL and the levels", () => {
     for (const level of ["info", "warn", "error", undefined])
-      expect(() => validateAtStartup({ ...bridgeEnv, LOG_LEVEL: level } as Env)).not.toThrow();
-    const debug = { ...bridgeEnv, LOG_LEVEL: "debug" } as Env;
+      expect(() => validateAtStartup({ ...bridgeEnv, LOG_LEVEL: level })).not.toThrow();
+    const debug: Env = { ...bridgeEnv, LOG_LEVEL: "debug" };
     expect(() => validateAtStartup(debug)).toThrow(ConfigError);
     expect(() => validateAtStartup(debug)).toThrow(
       /LOG_LEVEL must be one of info, warn, error \(got "debug"\)/,
@@ -42,7 +42,7 @@ describe("LOG_LEVEL", () => {
 
 describe("ADMIN_TOKEN", () => {
   it("refuses a token shorter than 32 characters, naming ADMIN_TOKEN and the minimum", () => {
-    const short = { ...bridgeEnv, ADMIN_TOKEN: "x".repeat(31) } as Env;
+    const short: Env = { ...bridgeEnv, ADMIN_TOKEN: "x".repeat(31) };
     expect(() => validateAtStartup(short)).toThrow(ConfigError);
     expect(() => validateAtStartup(short)).toThrow(
       /ADMIN_TOKEN must be at least 32 characters \(it has 31\)/,
@@ -58,24 +58,24 @@ describe("ADMIN_TOKEN", () => {
       { ...bridgeEnv, ADMIN_TOKEN: "" },
       withoutToken,
     ]) {
-      expect(() => validateAtStartup(candidate as Env)).not.toThrow();
+      expect(() => validateAtStartup(candidate)).not.toThrow();
     }
   });
 
   it("refuses an invalid ADMIN_THROTTLE table", () => {
-    const bad = { ...bridgeEnv, ADMIN_THROTTLE: { max_failures: 0 } } as Env;
+    const bad: Env = { ...bridgeEnv, ADMIN_THROTTLE: { max_failures: 0 } };
     expect(() => validateAtStartup(bad)).toThrow(/ADMIN_THROTTLE\.max_failures/);
   });
 });
 
 it("refuses to start without a usable REDACTION_SALT, which the ingress needs for every delivery", () => {
   const { REDACTION_SALT: _salt, ...rest } = bridgeEnv;
-  expect(() => validateAtStartup(rest as Env)).toThrow(/REDACTION_SALT/);
+  expect(() => validateAtStartup(rest)).toThrow(/REDACTION_SALT/);
   expect(() => validateAtStartup({ ...bridgeEnv, REDACTION_SALT: "short" })).toThrow(ConfigError);
 });
 
 it("accepts the whole shipped reactions table, declarative and alert reactions included", () => {
-  const shipped = validateAtStartup({ ...bridgeEnv, REACTIONS: env.SHIPPED_REACTIONS } as Env).reactions;
+  const shipped = validateAtStartup({ ...bridgeEnv, REACTIONS: env.SHIPPED_REACTIONS }).reactions;
   expect(shipped.map((r) => r.name)).toEqual(
     expect.arrayContaining(["vip-coupon-by-email", "alerts-to-chat"]),
   );
@@ -89,7 +89,7 @@ it("refuses to start on a reaction expression that does not parse, naming the re
       when: 'data.total.amount_minor > "',
     },
   };
-  expect(() => validateAtStartup({ ...bridgeEnv, REACTIONS: reactions } as Env)).toThrow(
+  expect(() => validateAtStartup({ ...bridgeEnv, REACTIONS: reactions })).toThrow(
     /^invalid reaction config: reactions\.vip-coupon-by-email\.when: does not parse \(S0101/,
   );
 });

@@ -4,7 +4,6 @@ import { loadConfig } from "../../src/config";
 import { forgetActionDefinitions } from "../../src/delivery/actions/action-runner";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { type DeliveryRow, planDeliveries } from "../../src/store/deliveries";
 import {
@@ -23,7 +22,7 @@ import { storeUnqueued } from "../support/stored-events";
 // workspace whose stamps action names the amount `amount`, not the `stamps` the bridge's default input sends.
 // Driven attempt by attempt on the real D1 and the Membrane emulator.
 
-const base = loadConfig(env as unknown as Env);
+const base = loadConfig(env);
 
 function harness(options: Record<string, unknown>, delivery: Record<string, unknown> = {}) {
   const config = {
@@ -32,7 +31,7 @@ function harness(options: Record<string, unknown>, delivery: Record<string, unkn
     reactions: reactionsWith("paid-order-stamps", options),
   };
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     EVENTS_QUEUE: recordingQueue<EventMessage>().queue,
     DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
     DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,

@@ -7,7 +7,6 @@ import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
 import { afterAttempt, CLOSED, probing } from "../../src/delivery/lane/breaker";
 import { planEvent } from "../../src/delivery/plan-event";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { claimDelivery } from "../../src/store/deliveries";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
@@ -18,7 +17,7 @@ import { deliveriesOf, eventRow, storeUnqueued } from "../support/stored-events"
 // Alerts through the real planner, D1 and the emulator's demo chat app (slack-demo). The queues are recorded,
 // so the background consumer (which runs wrangler.toml's reactions) never sees these events.
 
-const base = loadConfig(env as unknown as Env);
+const base = loadConfig(env);
 
 // Dies on every order.paid: the mapping has no phone to send, and `phone` is required.
 const failing = {
@@ -43,7 +42,7 @@ function harness(reactions: Record<string, unknown>) {
   const events = recordingQueue<EventMessage>();
   const config: BridgeConfig = { ...base, reactions: parseReactions(reactions, Object.keys(base.routes)) };
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     EVENTS_QUEUE: events.queue,
     DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
     DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,

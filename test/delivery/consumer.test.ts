@@ -2,7 +2,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeEach, expect, it } from "vitest";
 import { consumeBatch } from "../../src/delivery/consumer";
-import type { Env } from "../../src/env";
 import { addPause, removePause } from "../../src/store/pauses";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import { injectFault, recordedRequests, resetEmulator } from "../support/emulator";
@@ -23,7 +22,7 @@ it("acknowledges each message on its own and retries only the one whose confirma
     { id: "m-garbage", timestamp: new Date(), attempts: 1, body: { hello: "world" } },
   ]);
   const ctx = createExecutionContext();
-  await consumeBatch(batch, env as unknown as Env);
+  await consumeBatch(batch, env);
   const result = await getQueueResult(batch, ctx);
   expect(result.ackAll).toBe(false);
   expect(result.retryBatch.retry).toBe(false);
@@ -42,7 +41,7 @@ it("marks the event failed, with the reason, when Coupontools' verification call
     { id: "m-refused", timestamp: new Date(), attempts: 1, body: { eventId } },
   ]);
   const ctx = createExecutionContext();
-  await consumeBatch(batch, env as unknown as Env);
+  await consumeBatch(batch, env);
   const result = await getQueueResult(batch, ctx);
   expect(result.explicitAcks).toEqual(["m-refused"]);
   const row = await env.DB.prepare("SELECT verification, status, status_reason FROM events WHERE id = ?1")
@@ -63,7 +62,7 @@ it("gives up confirming after the last scheduled retry instead of retrying forev
     { id: "m-last", timestamp: new Date(), attempts: 4, body: { eventId } },
   ]);
   const ctx = createExecutionContext();
-  await consumeBatch(batch, env as unknown as Env);
+  await consumeBatch(batch, env);
   const result = await getQueueResult(batch, ctx);
   expect(result.explicitAcks).toEqual(["m-last"]);
   expect(await env.DB.prepare("SELECT status FROM events WHERE id = ?1").bind(eventId).first()).toEqual({
@@ -79,7 +78,7 @@ it("holds the confirmation while its Coupontools connection is paused, without s
     { id: "m-paused", timestamp: new Date(), attempts: 1, body: { eventId } },
   ]);
   const ctx = createExecutionContext();
-  await consumeBatch(batch, { ...(env as unknown as Env), EVENTS_QUEUE: events.queue });
+  await consumeBatch(batch, { ...env, EVENTS_QUEUE: events.queue });
   const result = await getQueueResult(batch, ctx);
   expect(result.explicitAcks).toEqual(["m-paused"]);
   expect(result.retryMessages).toEqual([]);

@@ -5,7 +5,6 @@ import { parseReactions } from "../../src/config/reactions";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
 import { planEvent } from "../../src/delivery/plan-event";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
@@ -30,10 +29,10 @@ function vip(id: string) {
 }
 
 function shippedHarness() {
-  const base = loadConfig(env as unknown as Env);
+  const base = loadConfig(env);
   const events = recordingQueue<EventMessage>();
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     EVENTS_QUEUE: events.queue,
     DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
     DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,

@@ -2,7 +2,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { consumeBatch } from "../../src/delivery/consumer";
-import type { Env } from "../../src/env";
 import type { DeliveryRow } from "../../src/store/deliveries";
 import couponValidated from "../fixtures/coupontools/coupon-validated.json";
 import customerCreated from "../fixtures/kooomo/customer-created.json";
@@ -349,7 +348,7 @@ describe("never applied twice", () => {
       },
     ]);
     const ctx = createExecutionContext();
-    await consumeBatch(batch, env as unknown as Env);
+    await consumeBatch(batch, env);
     const result = await getQueueResult(batch, ctx);
     expect([...result.explicitAcks].sort()).toEqual(["again-delivery", "again-event"]);
     expect(result.retryMessages).toEqual([]);

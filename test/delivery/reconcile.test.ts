@@ -3,7 +3,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
 import {
   claimDelivery,
@@ -31,7 +30,7 @@ import { waitFor } from "../support/wait";
 // reconciled from the loyalty user's stamp balance before anything is repeated. In tests the retry schedule
 // is [1, 1, 1] s, an ambiguous call is read back after 2 s, the Membrane timeout is 1.5 s (vitest.config.ts).
 
-const config = loadConfig(env as unknown as Env);
+const config = loadConfig(env);
 
 interface AttemptRow {
   number: number;
@@ -242,7 +241,7 @@ describe("via the proxy, attempt by attempt", () => {
     };
     let now = T0;
     const testEnv = {
-      ...(env as unknown as Env),
+      ...env,
       DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
       DEAD_LETTERS: recordingQueue<DeadLetterMessage>().queue,
     };

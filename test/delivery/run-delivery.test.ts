@@ -3,7 +3,6 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
 import {
   claimDelivery,
@@ -24,14 +23,14 @@ import { storeUnqueued } from "../support/stored-events";
 
 // In the past, so pacer slots it reserves never delay tests that run on the real clock.
 const T0 = Date.UTC(2025, 0, 1);
-const config = loadConfig(env as unknown as Env);
+const config = loadConfig(env);
 
 function harness(start = Date.now()) {
   const deliveries = recordingQueue<DeliveryMessage>();
   const deadLetters = recordingQueue<DeadLetterMessage>();
   let now = start;
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     DELIVERIES_QUEUE: deliveries.queue,
     DEAD_LETTERS: deadLetters.queue,
   };

@@ -4,7 +4,6 @@ import { loadConfig } from "../../src/config";
 import { parseReactions } from "../../src/config/reactions";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import {
   claimDelivery,
@@ -36,7 +35,7 @@ import { eventRow, storeUnqueued } from "../support/stored-events";
 // verdict is counted. Driven attempt by attempt with an injected clock, on the real D1 and the emulator.
 
 const T0 = Date.UTC(2025, 0, 1);
-const base = loadConfig(env as unknown as Env);
+const base = loadConfig(env);
 const SETTLE_MS = base.delivery.ambiguous_settle_seconds * 1000;
 const CARD = "demo-card";
 
@@ -53,7 +52,7 @@ function harness(options: Record<string, unknown>) {
   let now = T0;
   const dead = recordingQueue<DeadLetterMessage>();
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     EVENTS_QUEUE: recordingQueue<EventMessage>().queue,
     DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
     DEAD_LETTERS: dead.queue,

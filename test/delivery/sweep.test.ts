@@ -7,7 +7,7 @@ import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { recordingQueue } from "../support/recording-queue";
 import { storeUnqueued } from "../support/stored-events";
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 
 /** An event that was handed to the queue at `queuedAt` and never planned (its message was lost). */
 async function queuedButNeverPlanned(id: string, queuedAt: number): Promise<string> {
@@ -23,7 +23,7 @@ it("re-sends the planning message of an event queued long ago and never planned,
   const lost = await queuedButNeverPlanned("evt_lost_message", now - PLAN_GRACE_MS - 1);
   const recent = await queuedButNeverPlanned("evt_recent_message", now - 1_000);
   const events = recordingQueue<{ eventId: string }>();
-  const sweepEnv = { ...bridgeEnv, EVENTS_QUEUE: events.queue } as Env;
+  const sweepEnv: Env = { ...bridgeEnv, EVENTS_QUEUE: events.queue };
 
   expect(await sweepUnplannedEvents(sweepEnv, now)).toBe(1);
   expect(events.sent).toEqual([{ body: { eventId: lost } }]);
@@ -38,6 +38,6 @@ it("leaves alone an event whose confirmation is deliberately being retried later
   // The planner pushed its next planning time into the future (a Coupontools confirmation retry).
   await markPlanningDue(env.DB, [waiting], now + 6 * 3_600_000);
   const events = recordingQueue<{ eventId: string }>();
-  expect(await sweepUnplannedEvents({ ...bridgeEnv, EVENTS_QUEUE: events.queue } as Env, now)).toBe(0);
+  expect(await sweepUnplannedEvents({ ...bridgeEnv, EVENTS_QUEUE: events.queue }, now)).toBe(0);
   expect(events.sent).toEqual([]);
 });

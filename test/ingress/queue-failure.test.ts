@@ -31,8 +31,8 @@ async function queuedAt(id: string) {
   return row?.queued_at;
 }
 
-const realEnv = env as unknown as Env;
-const failingEnv = { ...realEnv, EVENTS_QUEUE: brokenQueue } as Env;
+const realEnv: Env = env;
+const failingEnv: Env = { ...realEnv, EVENTS_QUEUE: brokenQueue };
 
 it("acknowledges a stored delivery even when the queue refuses it, and a vendor retry queues it", async () => {
   const first = await deliverWith(failingEnv, "q-fail-retry");

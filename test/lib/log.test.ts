@@ -2,7 +2,6 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { consumeBatch } from "../../src/delivery/consumer";
-import type { Env } from "../../src/env";
 import { log, redact, setLogLevel } from "../../src/lib/log";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { deliver, secrets } from "../support/deliveries";
@@ -86,7 +85,7 @@ describe("log lines", () => {
       { id: "m1", timestamp: new Date(), attempts: 1, body: { eventId } },
     ]);
     const ctx = createExecutionContext();
-    await consumeBatch(batch, env as unknown as Env);
+    await consumeBatch(batch, env);
     await getQueueResult(batch, ctx);
     const deliveries = createMessageBatch(
       "hookbridge-deliveries",
@@ -97,7 +96,7 @@ describe("log lines", () => {
         body: { deliveryId: `${eventId}:${reaction}` },
       })),
     );
-    await consumeBatch(deliveries, env as unknown as Env);
+    await consumeBatch(deliveries, env);
     await getQueueResult(deliveries, ctx);
     // The consumer hands the deliveries to their connections' lanes, which run them right after.
     await waitFor(

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import type { Env } from "../../src/env";
 import { sampleEvent } from "../../src/events/samples";
 import { eventDataSchemas, eventTypes } from "../../src/events/types";
 import { runPreflight } from "../../src/preflight/preflight";
@@ -13,7 +12,7 @@ import { reactionsWith } from "../support/reactions";
 // alert reaction aside) with the emulator's default schemas pass; a renamed field or a disconnected connection
 // is reported, naming what to change.
 
-const config = loadConfig(env as unknown as Env);
+const config = loadConfig(env);
 const client = emulatorClient();
 
 beforeEach(resetEmulator);

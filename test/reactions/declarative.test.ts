@@ -5,7 +5,6 @@ import { parseReactions } from "../../src/config/reactions";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
 import { planEvent } from "../../src/delivery/plan-event";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/queue/messages";
 import customerCreated from "../fixtures/kooomo/customer-created.json";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
@@ -16,7 +15,7 @@ import { attemptsOf, deliveriesOf, storeUnqueued } from "../support/stored-event
 // Declarative reactions through the real planner, D1 and the Membrane emulator; the work queues are recorded
 // so the background consumer does not run these deliveries, and each test drives them itself.
 
-const base = loadConfig(env as unknown as Env);
+const base = loadConfig(env);
 const routes = Object.keys(base.routes);
 
 function harness(reactions: Record<string, unknown>) {
@@ -24,7 +23,7 @@ function harness(reactions: Record<string, unknown>) {
   const deadLetters = recordingQueue<DeadLetterMessage>();
   const config: BridgeConfig = { ...base, reactions: parseReactions(reactions, routes) };
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     DELIVERIES_QUEUE: deliveries.queue,
     DEAD_LETTERS: deadLetters.queue,
   };

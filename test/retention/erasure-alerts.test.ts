@@ -15,8 +15,8 @@ const DAY_MS = 24 * 3_600_000;
 describe("erasure alerts", () => {
   it("a completed erasure raises erasure_completed with its event id and counts, never whom it erased", async () => {
     const events = recordingQueue<EventMessage>();
-    const testEnv = {
-      ...(env as unknown as Env),
+    const testEnv: Env = {
+      ...env,
       EVENTS_QUEUE: events.queue,
       REACTIONS: {
         "erasure-alerts": {
@@ -25,7 +25,7 @@ describe("erasure alerts", () => {
           request: { method: "POST", path: "/chat.postMessage", body: '{"channel": "#gdpr", "text": type}' },
         },
       },
-    } as Env;
+    };
     const email = "dora.alert@example.com";
     const erasureId = await storeUnqueued("kooomo", kooomoErasure("dora-erasure", 7301, email));
     // Past the grace period and the hold: it is carried out although it was never planned.

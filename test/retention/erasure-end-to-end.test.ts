@@ -16,7 +16,7 @@ import { kooomoErasure, kooomoOrder } from "./payloads";
 // unrecognized (the address escaped and padded, or inside a longer text): once the cron ran past the erasure's
 // grace period, none of her details is left anywhere the bridge stores or sent to the dead-letters queue.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const GRACE_MS = 5 * 60_000;
 const EMAIL = "zelda.quartermaine@example.org";
 const CUSTOMER = { id: 9301, email: EMAIL, first_name: "Zelda", last_name: "Quartermaine" };
@@ -120,7 +120,7 @@ describe("an erasure whose vendor deletion dies", () => {
       { what: "both dead letters" },
     );
     // Through an action the reason names the vendor's status; through the proxy it also quotes the vendor's
-    // message, masked (test/events/personal-data.test.ts covers the masking).
+    // message, masked (test/events/personal-data.unit.test.ts covers the masking).
     const stampLetter = letters.find((m) => m.deliveryId === stamp?.id)?.reason ?? "";
     expect(stampLetter).toMatch(/HTTP 422/);
     expect(stampLetter).not.toMatch(/Zelda|Quartermaine/);

@@ -5,7 +5,6 @@ import { parseReactions } from "../../src/config/reactions";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { deliveryContext } from "../../src/delivery/context";
 import { planEvent } from "../../src/delivery/plan-event";
-import type { Env } from "../../src/env";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { redactCompletedErasures } from "../../src/retention/redact-erasures";
 import ometriaUpdated from "../fixtures/ometria/customer-updated.json";
@@ -28,7 +27,7 @@ const NEEDLES = ["xavier", "quill"];
 const HOLD = "deliveries.held_event_json";
 const GRACE_MS = 5 * 60_000;
 
-const base = loadConfig(env as unknown as Env);
+const base = loadConfig(env);
 
 function harness() {
   const declarative = parseReactions(
@@ -49,7 +48,7 @@ function harness() {
   );
   const dead = recordingQueue<DeadLetterMessage>();
   const testEnv = {
-    ...(env as unknown as Env),
+    ...env,
     EVENTS_QUEUE: recordingQueue<EventMessage>().queue,
     DELIVERIES_QUEUE: recordingQueue<DeliveryMessage>().queue,
     DEAD_LETTERS: dead.queue,

@@ -13,7 +13,7 @@ import { kooomoErasure } from "./payloads";
 // earlier erasure had redacted was stored again, under the same key. Erasing it must not fail on the UNIQUE
 // key or hash the first copy already holds.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const SALT = env.REDACTION_SALT as string;
 const GRACE_MS = 5 * 60_000;
 const KEY = "contact.unsubscribed:gus@example.com:2025-03-18 09:15:00.123456";

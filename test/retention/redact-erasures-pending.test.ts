@@ -22,7 +22,7 @@ import { kooomoErasure, kooomoOrder, send } from "./payloads";
 // received, whatever the vendor deletion answered. The deletion, tracked on its own, keeps the address in its
 // delivery until it succeeds or dies (at most erasure_hold_hours, 72 by default).
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const nothing = { erasures: 0, completed: 0, events: 0 };
 const GRACE_MS = 5 * 60_000;
 const HOLD_MS = 72 * 3_600_000;

@@ -10,7 +10,7 @@ import { kooomoErasure, kooomoOrder, send } from "./payloads";
 // would take a minute (Ometria's deletions are paced at one per 10 s), so the five older, waiting ones are
 // copies of the real request's stored row: done, with an event of their person still in progress.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const MINUTE_MS = 60_000;
 
 beforeEach(resetEmulator);

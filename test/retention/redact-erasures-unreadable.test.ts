@@ -8,7 +8,7 @@ import { eventRow } from "../support/stored-events";
 // (here written directly, as an older version could have stored it) is marked for operators and tried again
 // daily, not every minute; it does not count as looked at in between.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 

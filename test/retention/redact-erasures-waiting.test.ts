@@ -9,7 +9,7 @@ import { coupontoolsCoupon, kooomoErasure, kooomoOrder, send } from "./payloads"
 // Events of the person still being delivered are left to finish, so no recipe is handed a redacted event,
 // but only until the erasure's deadline: received + RETENTION.erasure_grace_minutes (5 by default).
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const MINUTE_MS = 60_000;
 
 beforeEach(resetEmulator);

@@ -29,7 +29,7 @@ async function redactedByHash(hash: string): Promise<string[]> {
 // Real ingress, queues, recipes (Membrane emulator) and D1. The fixtures' Ada Lovelace (ada@example.com,
 // Kooomo customer 5512) asks for erasure; Grace Hopper and Linus must keep their data.
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const SALT = env.REDACTION_SALT as string;
 // An id as the Ometria template once built it, the address in it (here in another case): the route's dedupe key.
 const KEY_WITH_EMAIL = "contact.unsubscribed:Ada@Example.com:2025-03-18 09:15:00.123456";

@@ -1,7 +1,6 @@
 import { env } from "cloudflare:workers";
 import { loadConfig } from "../../src/config";
 import { parseReactions, type Reaction } from "../../src/config/reactions";
-import type { Env } from "../../src/env";
 
 /**
  * The tests' reactions (the REACTIONS binding) with one reaction's recipe options changed, parsed as start-up
@@ -11,6 +10,6 @@ export function reactionsWith(name: string, options: Record<string, unknown>): R
   const raw = env.REACTIONS as Record<string, { options?: Record<string, unknown> }>;
   const entry = raw[name];
   if (!entry) throw new Error(`no reaction ${name}`);
-  const routes = Object.keys(loadConfig(env as unknown as Env).routes);
+  const routes = Object.keys(loadConfig(env).routes);
   return parseReactions({ ...raw, [name]: { ...entry, options: { ...entry.options, ...options } } }, routes);
 }

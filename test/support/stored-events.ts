@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { loadConfig } from "../../src/config";
-import type { Env } from "../../src/env";
 import { buildEvent } from "../../src/ingress/build-event";
 import { dedupeHash } from "../../src/ingress/dedupe-key";
 import { uuidv7 } from "../../src/lib/ids";
@@ -64,7 +63,7 @@ export async function storeUnqueued(
   payload: unknown,
   options: { dedupeKey?: string; receivedAt?: number } = {},
 ): Promise<string> {
-  const route = loadConfig(env as unknown as Env).routes[routeName];
+  const route = loadConfig(env).routes[routeName];
   if (!route) throw new Error(`no route ${routeName}`);
   const receivedAt = options.receivedAt ?? Date.now();
   const event = buildEvent(

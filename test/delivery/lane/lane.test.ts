@@ -22,7 +22,7 @@ import { waitFor } from "../../support/wait";
 // to a lane in one call where a test needs it to arrive at once (batching); otherwise it comes through the
 // real pipeline (webhook in, queues, consumer).
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 const config = loadConfig(bridgeEnv);
 
 function paidOrder(id: string | number, createdAt = "2025-03-14T09:26:53Z") {

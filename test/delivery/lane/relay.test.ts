@@ -7,7 +7,7 @@ import type { Env } from "../../../src/env";
 import { MEMBRANE_API_VERSION } from "../../../src/membrane/client";
 import { DEMO, emulatorClient, injectFault, recordedRequests, resetEmulator } from "../../support/emulator";
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 
 describe("RelayPool", () => {
   it("gives each relay at most RELAY_CALLS calls, the least busy first, and queues the rest in order", async () => {

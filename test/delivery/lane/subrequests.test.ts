@@ -3,18 +3,17 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config";
 import { countingEnv, SubrequestBudget, subrequestsOf } from "../../../src/delivery/lane/subrequests";
 import type { Env } from "../../../src/env";
+import type { DeadLetterMessage } from "../../../src/queue/messages";
+import { recordingQueue } from "../../support/recording-queue";
 
-const bridgeEnv = env as unknown as Env;
+const bridgeEnv: Env = env;
 
 describe("countingEnv", () => {
   it("counts each D1 round trip (a batch is one) and each queue send, and leaves the results as they were", async () => {
     let count = 0;
-    const sent: unknown[] = [];
     // A stand-in for the queue: what is under test is the counting, not the queue.
-    const deadLetters = {
-      send: async (body: unknown) => void sent.push(body),
-    } as unknown as Env["DEAD_LETTERS"];
-    const counted = countingEnv({ ...bridgeEnv, DEAD_LETTERS: deadLetters }, () => {
+    const deadLetters = recordingQueue<DeadLetterMessage>();
+    const counted = countingEnv({ ...bridgeEnv, DEAD_LETTERS: deadLetters.queue }, () => {
       count += 1;
     });
     const one = counted.DB.prepare("SELECT ?1 AS n").bind(7);
@@ -26,9 +25,17 @@ describe("countingEnv", () => {
     ]);
     expect(batch.map((r) => r.results)).toEqual([[{ n: 1 }], [{ n: 2 }]]);
     expect(count).toBe(3);
-    await counted.DEAD_LETTERS.send({ deliveryId: "d-1" } as never);
+    const letter: DeadLetterMessage = {
+      kind: "dead_delivery",
+      deliveryId: "d-1",
+      eventId: "e-1",
+      reaction: "r",
+      code: "c",
+      reason: "test",
+    };
+    await counted.DEAD_LETTERS.send(letter);
     expect(count).toBe(4);
-    expect(sent).toEqual([{ deliveryId: "d-1" }]);
+    expect(deadLetters.sent).toEqual([{ body: letter }]);
   });
 });
 
