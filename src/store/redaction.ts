@@ -245,7 +245,7 @@ export interface ReleasedDelivery {
   died: number;
 }
 
-/** Why a deletion delivery died when its hold ran out (README "Retention and erasure"). */
+/** Why a deletion delivery died when its hold ran out (docs/operating.md "Retention and erasure"). */
 export const ERASED_BEFORE_SENT = "erased locally before the vendor deletion could be sent";
 
 /**

@@ -18,7 +18,7 @@ import { resetEmulator } from "../support/emulator";
 import { attemptsOf, eventRow, settled, snapshot, storedText } from "../support/stored-events";
 import { kooomoOrder, send, sendAll } from "./payloads";
 
-/** What an operator's lookup by e-mail hash finds (README: "Retention and erasure"). */
+/** What an operator's lookup by e-mail hash finds (docs/operating.md: "Retention and erasure"). */
 async function redactedByHash(hash: string): Promise<string[]> {
   const { results } = await env.DB.prepare("SELECT id FROM events WHERE email_hash = ?1 ORDER BY received_at")
     .bind(hash)
