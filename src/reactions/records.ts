@@ -84,13 +84,16 @@ export function userIdByEmail(body: unknown, email: string): string | undefined 
 }
 
 /**
- * The one id to go on with when an e-mail has several: the lowest, as numbers when both are whole numbers
- * (ids that count up make it the oldest), else as text. A fixed rule, so every delivery picks the same one.
+ * The one id to go on with when an e-mail has several: the lowest whole number (ids that count up make it the
+ * oldest), else the first by text. A fixed rule, so every delivery picks the same one.
  */
 export function lowestId(ids: readonly string[]): string | undefined {
-  const lower = (a: string, b: string) =>
-    /^\d+$/.test(a) && /^\d+$/.test(b) ? (BigInt(a) <= BigInt(b) ? a : b) : a <= b ? a : b;
-  return ids.reduce<string | undefined>((best, id) => (best === undefined ? id : lower(best, id)), undefined);
+  const numeric = ids
+    .filter((id) => /^\d+$/.test(id))
+    .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0));
+  const text = ids.filter((id) => !/^\d+$/.test(id)).sort();
+  // Whole numbers first, lowest first; then the rest by text: the same pick whatever the answer's order.
+  return numeric[0] ?? text[0];
 }
 
 /** The id of the one record an answer describes (a create answer), if it names one. */

@@ -203,6 +203,26 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     expect(await vendorCalls("/v3/loyaltyusers/link")).toHaveLength(2);
   });
 
+  it("proxy: a resumed attempt whose card read fails keeps the created user for the next one, never a second user", async () => {
+    const { ctx, setNow } = harness({ via: "proxy" });
+    const email = "link-twice@example.com";
+    const row = await planned("ln-twice", email);
+    await injectFault(on("/v3/loyaltyusers/link", { status: 429 }));
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "retrying" });
+    const [user] = await usersOf(email);
+    // The resumed attempt cannot read the card: the created user's id stays with the delivery.
+    await injectFault(on("/v3/loyaltyusers/search", { status: 503 }));
+    setNow(T0 + SETTLE_MS);
+    const second = await runDelivery(ctx, { deliveryId: row.id });
+    expect(second).toMatchObject({ status: "retrying" });
+    expect((second as { reason: string }).reason).toMatch(/linked next, not created again/);
+    expect(await savedState(row.id)).toEqual({ stage: "created", userId: user?.id });
+    setNow(T0 + 3 * SETTLE_MS);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "succeeded" });
+    expect(await usersOf(email)).toEqual([{ id: user?.id, card: CARD, stamps: 1 }]);
+    expect(await vendorCalls("/v3/loyaltyusers/create")).toHaveLength(1);
+  });
+
   it("proxy: a link applied, then 500: the next attempt finds the user on the card and links nothing again", async () => {
     const { ctx, setNow } = harness({ via: "proxy" });
     const email = "link-500@example.com";
@@ -259,6 +279,34 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
       expect(await vendorCalls("/v3/loyaltyusers/create")).toHaveLength(1);
     },
   );
+});
+
+describe("a worker whose lease was taken over", () => {
+  it("sends no stamps call once its checkpoint cannot be written", async () => {
+    const { ctx } = harness({ via: "action" });
+    const email = "taken-over@example.com";
+    const row = await planned("taken-over", email);
+    // The worker's card read is slow; meanwhile its lease runs out and another worker takes the delivery over.
+    await injectFault(on("/v3/loyaltyusers/list", { delayMs: 800 }));
+    const slow = runDelivery(ctx, { deliveryId: row.id });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const retaken = await claimDelivery(env.DB, row.id, {
+      now: T0 + base.delivery.lease_ms + 1,
+      leaseMs: base.delivery.lease_ms,
+      retakeExpired: true,
+      request: { method: "-", path: "(planned)" },
+    });
+    expect(retaken).toBe(2);
+    expect(await slow).toEqual({ step: "held", until: expect.any(Number) });
+    // Its checkpoint before the stamps call failed, so the stamps call never went out.
+    expect(await vendorCalls("/v3/loyaltyusers/update")).toEqual([]);
+    const [first] = (
+      await env.DB.prepare("SELECT outcome, error_code FROM attempts WHERE delivery_id = ?1 AND number = 1")
+        .bind(row.id)
+        .all<{ outcome: string; error_code: string }>()
+    ).results;
+    expect(first).toEqual({ outcome: "transient", error_code: "busy" });
+  });
 });
 
 describe("two loyalty users with one e-mail", () => {

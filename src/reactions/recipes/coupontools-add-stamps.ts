@@ -210,7 +210,7 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     const progress = state.data;
     if (progress.stage === "created")
       // Linked or not, the next run reads the card first and links this user only if it is not there.
-      return { verdict: "not_applied", resume: progress, check: "loyalty user link" };
+      return { verdict: "not_applied", resume: progress };
     if (progress.stage === "creating") return reconcileCreate(ctx, opts, email);
     if (progress.stage === "stamping-unchecked")
       return {
@@ -231,6 +231,8 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
  */
 async function reconcileCreate(ctx: RecipeContext, opts: Options, email: string): Promise<Reconciliation> {
   const check = "loyalty user create";
+  // With creation off, an attempt cannot have created anyone: nothing to check.
+  if (!opts.create_missing_user) return { verdict: "not_applied" };
   const onCard = await customerOnCard(ctx, opts, email);
   if ("failed" in onCard)
     return onCard.failed.kind === "transient"

@@ -207,6 +207,20 @@ async function createByProxy(ctx: RecipeContext, opts: LoyaltyOptions, customer:
 }
 
 /**
+ * A stop before a created user (`pendingUserId`) is on the card: a transient one keeps the user's id with the
+ * delivery, as the failed link did, so the next attempt links that user rather than creating another.
+ */
+function keepPending(stop: ReactionResult, userId: string): ReactionResult {
+  if (stop.kind !== "transient") return stop;
+  return {
+    kind: "unknown",
+    reason: `${stop.reason}; loyalty user ${userId} was created and is linked next, not created again`,
+    outcome: stop,
+    saved: { stage: "created", userId } satisfies z.infer<typeof CreatedSchema>,
+  };
+}
+
+/**
  * Puts a created user on the card. A transient failure keeps the user's id with the delivery, so the next
  * attempt links this user instead of creating another (it reads the card first: the link may have landed).
  */
@@ -258,7 +272,8 @@ export async function findOrCreate(
   pendingUserId?: string,
 ): Promise<Found> {
   const onCard = await customerOnCard(ctx, opts, customer.email);
-  if ("failed" in onCard) return { stop: onCard.failed };
+  if ("failed" in onCard)
+    return { stop: pendingUserId === undefined ? onCard.failed : keepPending(onCard.failed, pendingUserId) };
   const existing = await chosenUser(ctx, opts, onCard.ids);
   if (existing !== undefined)
     return { userId: existing, baseline: balanceOf(onCard.users, existing, opts.balance_field) };
