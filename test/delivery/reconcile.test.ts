@@ -330,7 +330,9 @@ describe("via the proxy, attempt by attempt", () => {
     await spec.recipe.run(event, spec.options, {
       membrane: ctx.membrane,
       connectionId: spec.connection,
-      checkpoint: (saved) => saveReconcileState(env.DB, row.id, attempt, JSON.stringify(saved)),
+      checkpoint: async (saved) => {
+        await saveReconcileState(env.DB, row.id, attempt, JSON.stringify(saved));
+      },
     });
     expect(await stampsOf(email)).toEqual([1]);
 

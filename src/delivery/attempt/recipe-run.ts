@@ -22,7 +22,13 @@ export const recipeContext = (
       : emitAlert(ctx.env, ctx.config.reactions, findingAlert(finding, delivery), ctx.now()),
 });
 
-/** Runs the recipe; a recipe that throws is a bug, which retrying the same code on the same event cannot fix. */
+/** A checkpoint could not be written: another worker holds the delivery now, so this attempt stops. */
+export class LeaseLost extends Error {}
+
+/**
+ * Runs the recipe; a recipe that throws is a bug, which retrying the same code on the same event cannot fix.
+ * One that stops for a lost lease sent nothing after its last checkpoint: a transient, not-applied stop.
+ */
 export async function runRecipe(
   ctx: DeliveryContext,
   claimed: ClaimedDelivery,
@@ -38,6 +44,14 @@ export async function runRecipe(
       ...extra,
     });
   } catch (error) {
+    if (error instanceof LeaseLost)
+      return {
+        kind: "transient",
+        code: "busy",
+        reason: "the attempt's lease was taken over before its next call; nothing more was sent",
+        request: { method: "-", path: "(not sent)" },
+        durationMs: 0,
+      };
     log("error", "delivery.recipe_crashed", { reaction: reaction.name, error: String(error) });
     return { kind: "missing_data", reason: `recipe ${reaction.recipe.key} failed: ${String(error)}` };
   }

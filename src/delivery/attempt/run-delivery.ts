@@ -4,7 +4,7 @@ import { DeliveryActions } from "../actions/action-runner";
 import type { DeliveryContext } from "../context";
 import { claimForAttempts } from "./claim";
 import { outcomeOf } from "./outcome";
-import { runRecipe } from "./recipe-run";
+import { LeaseLost, runRecipe } from "./recipe-run";
 import { reconcileFirst } from "./reconcile";
 import { record } from "./record";
 import type { DeliveryStep } from "./step";
@@ -40,13 +40,16 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
   const misfit = await actions.precheck(event);
   if (misfit) return record(ctx, claimed, ctx.now(), outcomeOf(misfit, elapsed()));
   const result = await runRecipe(ctx, claimed, actions, event, {
-    checkpoint: (saved) =>
-      saveReconcileState(
+    checkpoint: async (saved) => {
+      const kept = await saveReconcileState(
         ctx.env.DB,
         delivery.id,
         claimed.attempt,
         saved === undefined ? null : JSON.stringify(saved),
-      ),
+      );
+      // The call that would follow could not be checked later: it is not sent.
+      if (!kept) throw new LeaseLost();
+    },
     ...(resume !== undefined && { resume }),
   });
   const outcome = outcomeOf(result, elapsed(), reaction);

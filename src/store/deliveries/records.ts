@@ -144,11 +144,13 @@ export async function saveReconcileState(
   attempt: number,
   /** null: nothing to check (the call about to go out cannot be checked later). */
   state: string | null,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .prepare(
       "UPDATE deliveries SET reconcile_state = ?3 WHERE id = ?1 AND status = 'in_flight' AND attempts = ?2",
     )
     .bind(id, attempt, state)
     .run();
+  // False: another worker took the delivery over (this lease ran out): this attempt must send nothing more.
+  return result.meta.changes > 0;
 }
