@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { eventType } from "../events/types";
+import { ACTION_ID, ACTION_KEY } from "../reactions/action-call";
 import { type DeclarativeCall, declarativeRecipe } from "../reactions/declarative";
 import { compilePathTemplate } from "../reactions/expression";
 import { checkPaths, expressionAt } from "./expression-fields";
@@ -19,8 +20,8 @@ const declarativeEntry = z
     app: z.enum(["coupontools", "ometria", "other"]).optional(),
     action: z
       .strictObject({
-        key: z.string().min(1).optional(),
-        id: z.string().min(1).optional(),
+        key: ACTION_KEY.optional(),
+        id: ACTION_ID.optional(),
         input: z.string().min(1),
       })
       .refine((a) => (a.key === undefined) !== (a.id === undefined), "give the action's key or its id")

@@ -36,7 +36,7 @@ export const deliverySettings = z.strictObject({
    * How long an action's definition read from the workspace (its id and input schema) is used before it is
    * read again (src/delivery/action-runner.ts): a changed action is seen within this time.
    */
-  action_definition_ttl_seconds: z.number().int().min(0).max(86_400).default(600),
+  action_definition_ttl_seconds: z.number().int().min(10).max(86_400).default(600),
   /**
    * When no definition of an action can be read (Membrane answers that it has none for the connection, or
    * refuses the read): "send" the input unchecked, marking the attempt (and the health page) "input not

@@ -8,6 +8,7 @@ import {
   type Classification,
   classifyAnswer,
   classifyFailure,
+  notSent,
 } from "./outcome";
 import { readCapped } from "./read-capped";
 import { type ResponseSummary, summarizeRequest, summarizeResponse } from "./summary";
@@ -136,6 +137,11 @@ export class MembraneClient {
    * encoded one by one, so no value can leave the path it names.
    */
   read(segments: readonly string[], options: CallOptions = {}): Promise<CallOutcome> {
+    // encodeURIComponent keeps "." and "..", which the URL parser would resolve as steps up.
+    if (segments.some((segment) => segment === "." || segment === ".."))
+      return Promise.resolve(
+        notSent("unsafe_api_path", `a segment of GET /${segments.join("/")} is a dot segment; not sent`),
+      );
     const url = new URL(`${this.apiUrl}/${segments.map(encodeURIComponent).join("/")}`);
     return this.call("api", "GET", url, undefined, options);
   }

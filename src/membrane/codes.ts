@@ -8,7 +8,9 @@ export type TransientCode =
   | "busy"
   | "credentials_expired"
   | "timeout"
-  | "network_error";
+  | "network_error"
+  /** An action's definition could not be read before its run: nothing was sent (src/delivery/actions/). */
+  | "definition_unavailable";
 export type PermanentCode =
   | "bad_request"
   | "not_authenticated"
@@ -24,6 +26,8 @@ export type PermanentCode =
   | "unexpected_status"
   /** Refused by the client before sending: the proxy URL would leave `/connections/{id}/proxy/` or hold a dot segment. */
   | "unsafe_proxy_path"
+  /** Refused by the client before sending: a segment of a read of Membrane's API is a dot segment. */
+  | "unsafe_api_path"
   /** Refused before sending: the input does not fit the action's input schema read from the workspace. */
   | "action_input_invalid"
   /** Refused before sending: the action's definition could not be read and unchecked inputs are refused. */

@@ -5,9 +5,14 @@ import { compileExpression } from "./expression";
 import type { ActionCall, ActionStep, RecipeContext } from "./types";
 
 /** Membrane keys are short slugs; an id is opaque. Both are sent in a JSON body or one path segment. */
-const KEY = z
+export const ACTION_KEY = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "an action key (letters, digits, . _ : -)");
+/** An id goes in a path segment (GET /actions/{id}): a leading letter or digit, so never a dot segment. */
+export const ACTION_ID = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "an action id (letters, digits, . _ : -)");
+const KEY = ACTION_KEY;
 const FIELD = z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$-]{0,63}$/, "a field name");
 
 /**
@@ -22,7 +27,7 @@ export const actionStep = (fallbackKey: string) =>
       z
         .strictObject({
           key: KEY.optional(),
-          id: z.string().min(1).max(200).optional(),
+          id: ACTION_ID.optional(),
           rename: z.record(FIELD, FIELD).optional(),
           map: z.string().min(1).optional(),
         })
@@ -52,7 +57,7 @@ export async function stepInput(call: Pick<ActionCall, "step" | "input">): Promi
   if (!step.rename || typeof input !== "object" || input === null) return input;
   const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   for (const [from, to] of Object.entries(step.rename)) {
-    if (!(from in out)) continue;
+    if (!Object.hasOwn(out, from)) continue;
     out[to] = out[from];
     delete out[from];
   }

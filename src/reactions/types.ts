@@ -31,10 +31,16 @@ export const skipped = (reason: string): ReactionResult => ({ kind: "skipped", r
  * proxy refreshed). Every other transient failure (a 5xx from the vendor or from Membrane's `internal`,
  * whose moment of failure is not documented, a failed action run whose vendor answered 5xx, a timeout, a
  * dropped connection) may come after the vendor applied the call. Permanent Membrane refusals
- * (`bad_request/*`, configuration types) are refusals before forwarding and are not transient at all.
+ * (`bad_request/*`, configuration types) are refusals before forwarding and are not transient at all. And
+ * `definition_unavailable`: the action's definition could not be read, so the call was never sent.
  * Source for the types and keys: docs.getmembrane.com reference/overview/errors and @membranehq/sdk.
  */
-const NOT_APPLIED: readonly string[] = ["rate_limited", "busy", "credentials_expired"];
+const NOT_APPLIED: readonly string[] = [
+  "rate_limited",
+  "busy",
+  "credentials_expired",
+  "definition_unavailable",
+];
 
 /** Whether a failed call may have been applied by the vendor (see NOT_APPLIED). */
 export function isAmbiguous(outcome: CallOutcome): outcome is Extract<CallOutcome, { kind: "transient" }> {

@@ -2,7 +2,7 @@ import type { Reaction } from "../../config/reactions";
 import type { CanonicalEvent } from "../../events/cloudevent";
 import { type ActionLookup, readAction } from "../../membrane/actions";
 import type { ActionRef } from "../../membrane/client";
-import { checkInput } from "../../membrane/input-schema";
+import { checkInput, type InputProblem } from "../../membrane/input-schema";
 import { type CallOutcome, notSent } from "../../membrane/outcome";
 import { refText, stepInput } from "../../reactions/action-call";
 import { describeInputProblems } from "../../reactions/input-problems";
@@ -28,9 +28,11 @@ export function lookupAction(
     return cached.lookup;
   const lookup = readAction(ctx.membrane, connectionId, ref);
   definitions.set(key, { at: now, lookup });
-  void lookup.then((found) => {
-    if (found.kind === "failed" && definitions.get(key)?.lookup === lookup) definitions.delete(key);
-  });
+  // A read that failed (or threw: a token that could not be made) is not kept: the next call reads again.
+  const forget = () => {
+    if (definitions.get(key)?.lookup === lookup) definitions.delete(key);
+  };
+  lookup.then((found) => found.kind === "failed" && forget(), forget);
   return lookup;
 }
 
@@ -61,6 +63,8 @@ export class DeliveryActions implements ActionRunner {
    */
   async precheck(event: CanonicalEvent): Promise<CallOutcome | undefined> {
     const { recipe, options } = this.reaction;
+    // A recipe of one call is checked as it sends: nothing goes out before it anyway.
+    if (recipe.maxCalls <= 1) return undefined;
     let calls: ActionCall[];
     try {
       calls = (await recipe.actionCalls?.(event, options)) ?? [];
@@ -75,7 +79,9 @@ export class DeliveryActions implements ActionRunner {
       } catch {
         continue; // the run fails it with its own reason
       }
-      const checked = await this.check({ ...call, input });
+      // It stops on names the schema lacks only (a setting to fit, whatever the event): a field left empty or
+      // a value an answer would give (a stand-in id here) is checked when the call itself goes out.
+      const checked = await this.check({ ...call, input }, (problem) => problem.problem === "unknown");
       if ("stop" in checked) return checked.stop;
     }
     return undefined;
@@ -95,9 +101,11 @@ export class DeliveryActions implements ActionRunner {
    */
   private async check(
     call: ActionCall,
+    /** Which problems stop the call (all are named when one does). */
+    stops: (problem: InputProblem) => boolean = () => true,
   ): Promise<{ stop: CallOutcome } | { ref: ActionRef; unchecked: boolean }> {
     const lookup = await lookupAction(this.ctx, this.reaction.connection, call.step.ref);
-    if (lookup.kind === "failed") return { stop: lookup.outcome };
+    if (lookup.kind === "failed") return { stop: definitionUnavailable(call, lookup.outcome) };
     const ref = lookup.kind === "found" ? { id: lookup.definition.id } : call.step.ref;
     const schema = lookup.kind === "found" ? lookup.definition.inputSchema : undefined;
     if (schema === undefined) {
@@ -105,7 +113,7 @@ export class DeliveryActions implements ActionRunner {
       return refused ? { stop: refused } : { ref, unchecked: true };
     }
     const problems = checkInput(schema, call.input);
-    if (problems.length > 0)
+    if (problems.some(stops))
       return {
         stop: notSent("action_input_invalid", describeInputProblems(this.reaction.name, call, problems)),
       };
@@ -134,4 +142,19 @@ export class DeliveryActions implements ActionRunner {
       ...(call.readLimitBytes !== undefined && { readLimitBytes: call.readLimitBytes }),
     });
   }
+}
+
+/**
+ * The read of a definition failed in a way a later try can pass: the attempt is retried, and since nothing was
+ * sent this is no ambiguous call (`definition_unavailable` is one of the codes that prove it, types.ts).
+ */
+function definitionUnavailable(
+  call: ActionCall,
+  read: Extract<CallOutcome, { kind: "transient" }>,
+): CallOutcome {
+  return {
+    ...read,
+    code: "definition_unavailable",
+    reason: `action ${refText(call.step.ref)}: its definition could not be read (${read.reason}); nothing was sent`,
+  };
 }
