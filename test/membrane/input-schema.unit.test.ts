@@ -57,13 +57,43 @@ describe("holding an action's input to its input schema", () => {
     });
   });
 
-  it("leaves open an object that says other properties are allowed, or that combines schemas", () => {
+  it("leaves open an object that says other properties are allowed, or lists none", () => {
     expect(
       checkInput({ type: "object", properties: { a: {} }, additionalProperties: true }, { b: 1 }),
     ).toEqual([]);
-    expect(checkInput({ type: "object", properties: { a: {} }, anyOf: [{}] }, { b: 1 })).toEqual([]);
+    expect(
+      checkInput(
+        { type: "object", properties: { a: {} }, unevaluatedProperties: true, anyOf: [{}] },
+        { b: 1 },
+      ),
+    ).toEqual([]);
     // No schema properties at all: nothing to hold the names to.
     expect(checkInput({ type: "object" }, { b: 1 })).toEqual([]);
+  });
+
+  it("reads combinators whole: allOf's branches add up, a field none of them names is refused", () => {
+    const schema = {
+      type: "object",
+      allOf: [
+        { properties: { a: { type: "string" } } },
+        { properties: { b: { type: "string" } }, required: ["b"] },
+      ],
+    };
+    expect(checkInput(schema, { a: "x", b: "y" })).toEqual([]);
+    expect(checkInput(schema, { a: "x", b: "y", c: 1 })).toEqual([
+      { field: "c", problem: "unknown", detail: "not in the action's input schema" },
+    ]);
+    expect(checkInput(schema, { a: "x" })).toEqual([
+      { field: "b", problem: "missing", detail: "required, not given" },
+    ]);
+  });
+
+  it("names a value a schema for other properties refuses as invalid, not as unknown", () => {
+    const schema = { type: "object", properties: { a: {} }, additionalProperties: { type: "string" } };
+    expect(checkInput(schema, { a: 1, c: "fine" })).toEqual([]);
+    expect(checkInput(schema, { a: 1, c: 2 })).toEqual([
+      expect.objectContaining({ field: "c", problem: "invalid" }),
+    ]);
   });
 
   it("takes a missing input as an empty one", () => {
