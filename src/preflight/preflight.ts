@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { BridgeConfig } from "../config";
 import type { Reaction } from "../config/reactions";
 import { sampleEvent } from "../events/samples";
-import { type ActionLookup, readAction } from "../membrane/actions";
+import { type ActionLookup, NOT_RUNNABLE, readAction } from "../membrane/actions";
 import type { ActionRef, MembraneClient } from "../membrane/client";
 import { checkConnection } from "../membrane/connections";
 import { checkInput } from "../membrane/input-schema";
@@ -108,6 +108,11 @@ async function inputFits(
   if (found.kind !== "found")
     return { result: "fail", detail: `does not resolve on ${reaction.connection}: ${found.outcome.reason}` };
   const { definition } = found;
+  if (definition.isDeactivated || (definition.state !== undefined && NOT_RUNNABLE.includes(definition.state)))
+    return {
+      result: "fail",
+      detail: `resolves to ${definition.id}, which cannot run: ${definition.isDeactivated ? "deactivated" : `state ${definition.state}`}`,
+    };
   if (definition.inputSchema === undefined)
     return {
       result: "fail",

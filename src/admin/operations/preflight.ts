@@ -17,17 +17,27 @@ export interface PreflightView extends PreflightReport {
   uncheckedInputs: Record<string, number>;
 }
 
+/** The last preflight as stored, with the unchecked inputs of the last 24 h; no call to Membrane. */
+export async function storedPreflight(
+  env: Env,
+  now: number,
+): Promise<PreflightView | { uncheckedInputs: Record<string, number> }> {
+  const unchecked = await uncheckedInputs(env.DB, now - DAY_MS);
+  const stored = await readPreflight(env.DB);
+  const last = stored && PreflightReportSchema.safeParse(JSON.parse(stored.report)).data;
+  if (!stored || !last) return { uncheckedInputs: unchecked };
+  return { ...last, checkedAt: stored.checkedAt, cached: true, uncheckedInputs: unchecked };
+}
+
 /** The last preflight while fresh (unless `refresh`), else a new run, stored for the next caller. */
 export async function preflight(
   env: Env,
   options: { refresh: boolean; now: number },
 ): Promise<PreflightView> {
   const { now } = options;
-  const unchecked = await uncheckedInputs(env.DB, now - DAY_MS);
-  const stored = await readPreflight(env.DB);
-  const last = stored && PreflightReportSchema.safeParse(JSON.parse(stored.report)).data;
-  if (!options.refresh && stored && last && now - stored.checkedAt < PREFLIGHT_FRESH_MS)
-    return { ...last, checkedAt: stored.checkedAt, cached: true, uncheckedInputs: unchecked };
+  const last = await storedPreflight(env, now);
+  if (!options.refresh && "checkedAt" in last && now - last.checkedAt < PREFLIGHT_FRESH_MS) return last;
+  const unchecked = last.uncheckedInputs;
   const report = await freshReport(env);
   await savePreflight(env.DB, JSON.stringify(report), now);
   return { ...report, checkedAt: now, cached: false, uncheckedInputs: unchecked };
