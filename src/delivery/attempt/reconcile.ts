@@ -55,14 +55,16 @@ export async function reconcileFirst(
     found = { verdict: "unknown", reason: `reconciliation failed: ${String(error)}` };
   }
   log("info", "delivery.reconciled", { reaction: reaction.name, verdict: found.verdict, check: found.check });
-  await recordReconciliation(ctx.env.DB, {
-    deliveryId: delivery.id,
-    attempt: claimed.attempt,
-    reaction: reaction.name,
-    check: found.check ?? "outcome",
-    verdict: found.verdict,
-    at: ctx.now(),
-  });
+  // A verdict that read nothing (a resume) is not counted among the checks.
+  if (found.check !== undefined || found.verdict !== "not_applied")
+    await recordReconciliation(ctx.env.DB, {
+      deliveryId: delivery.id,
+      attempt: claimed.attempt,
+      reaction: reaction.name,
+      check: found.check ?? "outcome",
+      verdict: found.verdict,
+      at: ctx.now(),
+    });
   const handle = FROM_VERDICT[found.verdict] as (
     f: Reconciliation,
     ms: number,

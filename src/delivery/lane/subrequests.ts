@@ -2,10 +2,11 @@ import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
 
 /**
- * D1 round trips and queue sends one attempt may make besides its calls: a claim by the slow path (6), the
- * baseline saved before the call, the record (2), and a dead letter's raw payload, queue send and alert.
+ * D1 round trips, queue sends and Membrane reads one attempt may make besides its calls: a claim by the slow
+ * path (6), the checkpoints before its calls (2), the record (2), a dead letter's raw payload, queue send and
+ * alert, a reconciliation's record, and up to three action definitions read before a run (actions/).
  */
-const OTHER_PER_ATTEMPT = 12;
+const OTHER_PER_ATTEMPT = 16;
 
 /**
  * A generous bound on the subrequests a unit (a delivery, or a batch of `records`) can make: its recipe's calls,
