@@ -44,10 +44,11 @@ describe("subrequestsOf", () => {
     const { reactions } = loadConfig(bridgeEnv);
     const stamps = reactions.find((r) => r.name === "paid-order-stamps");
     const pushes = reactions.find((r) => r.name === "orders-to-ometria");
-    // 6 calls at most (find, create, read, add, and a reconciling read), and 12 D1 trips and sends.
-    expect(subrequestsOf(stamps, 1)).toBe(18);
+    // 6 calls at most (find, create, read, add, and a reconciling read), and 16 D1 trips, sends and action
+    // definitions read.
+    expect(subrequestsOf(stamps, 1)).toBe(22);
     // 100 records: 199 sends, 198 lease extensions, and each record finished on its own.
-    expect(subrequestsOf(pushes, 100)).toBe(199 + 198 + 1_200);
+    expect(subrequestsOf(pushes, 100)).toBe(199 + 198 + 1_600);
   });
 });
 
