@@ -55,7 +55,13 @@ const SendCouponEmailInput = z.object({
   firstName: z.string().optional(),
   lastName: z.string().optional(),
 });
-const ListLoyaltyUsersInput = z.object({ loyaltyCardId: Id });
+/** A list action's cursor: opaque to the caller; here the last id of the page before. */
+const CURSOR = /^after:(0|[1-9]\d{0,14})$/;
+const ListLoyaltyUsersInput = z.object({
+  loyaltyCardId: Id,
+  // Opaque to the caller (its schema says only "a string"); one this action did not answer is refused.
+  cursor: z.string().min(1).optional(),
+});
 const GetDeletionRequestInput = z.object({ id: Id });
 const DirectoryUserInput = z.object({
   directoryId: Id,
@@ -166,22 +172,36 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
     if (isResult(linked)) return linked;
     return { ok: true, output: { id: user.id, email: input.email, loyaltyCardId: input.loyaltyCardId } };
   }),
-  "list-loyalty-card-users": action("coupontools", ListLoyaltyUsersInput, async (input, vendor) => {
+  "list-loyalty-card-users": action("coupontools", ListLoyaltyUsersInput, async (input, vendor, ctx) => {
+    // Membrane list actions answer `{records, cursor}` page by page (agent tooling, docs): the action owns
+    // pagination. How it pages Coupontools is not public: here by the emulated vendor's own paging parameters.
+    const size = ctx.settings().listPageSize;
+    const cursor = CURSOR.exec(input.cursor ?? "after:0");
+    if (!cursor)
+      return {
+        ok: false,
+        error: membraneError("bad_request", "invalid_input", "cursor: not a cursor this action answered"),
+      };
+    const after = Number(cursor[1]);
     const listed = await calls(vendor, {
       method: "POST",
       path: "/v3/loyaltyusers/list",
-      body: { loyaltycard: input.loyaltyCardId },
+      // One more than a page: whether another page follows.
+      body: { loyaltycard: input.loyaltyCardId, _emulator_after: after, _emulator_limit: size + 1 },
     });
     if (isResult(listed)) return listed;
-    // Membrane list actions answer `{records, cursor?}`; the action owns pagination.
-    const records = usersOf(listed.body).map((u) => ({
+    const users = usersOf(listed.body);
+    const page = users.slice(0, size);
+    const last = page.at(-1);
+    const next = users.length > size && last ? `after:${last.id}` : undefined;
+    const records = page.map((u) => ({
       id: u.id,
       email: u.email,
       firstName: u.first_name ?? null,
       lastName: u.last_name ?? null,
       stamps: u.stamps ?? 0,
     }));
-    return { ok: true, output: { records } };
+    return { ok: true, output: { records, ...(next && { cursor: next }) } };
   }),
   "create-directory-user": action("coupontools", DirectoryUserInput, async (input, vendor) => {
     const created = await calls(vendor, {

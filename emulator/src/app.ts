@@ -23,6 +23,20 @@ const PROXY_PATH = /^\/connections\/([^/]+)\/proxy(\/.*)?$/;
 const ActConnectionSchema = z.object({ connectionId: z.string() });
 const ActionRunBodySchema = z.object({ input: z.unknown() });
 const ForgedEventsSchema = z.object({ ids: z.array(z.string().min(1)) });
+/** POST /_emulator/coupontools/loyalty-users: a card's users made at once (e-mails `<prefix><n>@<domain>`). */
+const LoyaltySeedSchema = z.strictObject({
+  connectionId: z.string().min(1),
+  loyaltycard: z.string().min(1),
+  count: z.int().min(1).max(200_000),
+  localPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._+-]{0,40}$/)
+    .default("seed-user-"),
+  domain: z
+    .string()
+    .regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/)
+    .default("example.test"),
+});
 
 interface Deps {
   store: EmulatorStore;
@@ -49,6 +63,9 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     ometriaBasePath: store.setting("ometriaBasePath") ?? config.EMULATOR_OMETRIA_BASE_PATH,
     actionInputRenames: (jsonSetting("actionInputRenames") ?? {}) as ActionInputRenames,
     disconnectedConnections: (jsonSetting("disconnectedConnections") ?? []) as string[],
+    listPageSize: Number(store.setting("listPageSize") ?? config.EMULATOR_LIST_PAGE_SIZE),
+    duplicateLoyaltyEmails: (store.setting("duplicateLoyaltyEmails") ?? "allow") as "allow" | "refuse",
+    searchMatches: (store.setting("searchMatches") ?? "part") as "part" | "whole",
   });
   const vendorContext = (connectionId: string): VendorContext => ({
     store,
@@ -77,8 +94,20 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     const parsed = EmulatorSettingsSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
     for (const [name, value] of Object.entries(parsed.data))
-      store.setSetting(name, typeof value === "string" ? value : JSON.stringify(value));
+      store.setSetting(
+        name,
+        typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value),
+      );
     return c.json(settings());
+  });
+  app.get("/_emulator/traffic", (c) => c.json({ connections: store.traffic() }));
+  app.post("/_emulator/coupontools/loyalty-users", async (c) => {
+    const parsed = LoyaltySeedSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) return c.json({ error: describeIssues(parsed.error) }, 400);
+    const { connectionId, loyaltycard, ...seed } = parsed.data;
+    if (integrationOf(connectionId) !== "coupontools")
+      return c.json({ error: `connectionId: ${connectionId} is not a Coupontools connection` }, 400);
+    return c.json(store.seedLoyaltyUsers(connectionId, loyaltycard, seed), 201);
   });
   app.post("/_emulator/forged-events", async (c) => {
     const parsed = ForgedEventsSchema.safeParse(await c.req.json().catch(() => undefined));
@@ -118,6 +147,9 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     if (proxy) facts.vendorPath = proxy[2] ?? "/";
     c.set("facts", facts);
     await next();
+    // What the caller read: the bench's bytes per order (the answer is cloned, so the caller still gets it).
+    if (facts.connectionId !== undefined)
+      store.countTraffic(facts.connectionId, (await c.res.clone().arrayBuffer()).byteLength);
     store.logRequest({
       at: new Date(now()).toISOString(),
       method: facts.method,

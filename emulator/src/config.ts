@@ -24,6 +24,11 @@ export const EmulatorConfigSchema = z.object({
    * The path the Ometria API sits under on the connection's base URL: "" when Membrane's base URL already
    * ends in /v2, "/v2" when it is https://api.ometria.com. Which one Membrane uses is not documented.
    */
+  /**
+   * Records per page of the list actions (Membrane: list actions answer `{records, cursor}` page by page; the
+   * page size is not documented, so it is a setting: small in tests).
+   */
+  EMULATOR_LIST_PAGE_SIZE: z.int().min(1).max(10_000).default(100),
   EMULATOR_OMETRIA_BASE_PATH: z
     .union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)])
     .default(""),
@@ -42,6 +47,18 @@ export const EmulatorSettingsSchema = z.strictObject({
   ometriaBasePath: z.union([z.literal(""), z.string().regex(/^\/[A-Za-z0-9/_-]*[^/]$/)]).optional(),
   /** Action input fields this workspace names otherwise (definitions.ts): `{actionKey: {field: newName}}`. */
   actionInputRenames: ActionInputRenamesSchema.optional(),
+  /** Records per page of the list actions (EMULATOR_LIST_PAGE_SIZE). */
+  listPageSize: z.int().min(1).max(10_000).optional(),
+  /**
+   * Whether Coupontools refuses a second loyalty user with an e-mail it already has: not documented either way,
+   * so "allow" (a second user is made) by default.
+   */
+  duplicateLoyaltyEmails: z.enum(["allow", "refuse"]).optional(),
+  /**
+   * Whether the v3 search ("Find a user based on first name, last name, email, phone or ID") matches part of a
+   * field or a whole field only: not documented, so "part" (lenient) by default.
+   */
+  searchMatches: z.enum(["part", "whole"]).optional(),
   /** Connections that answer as disconnected (needing re-authentication in Membrane). */
   disconnectedConnections: z.array(z.string().min(1)).optional(),
 });

@@ -188,6 +188,14 @@ interface Memory {
   logInserts: number;
   /** Request log entries (JSON) not written yet: see logRequest. */
   pendingLog: string[];
+  /** Membrane API calls and the bytes answered to them, per connection, since the last reset. */
+  traffic: Map<string, Traffic>;
+}
+
+/** GET /_emulator/traffic: what callers made of a connection (the bench reads cost per order from it). */
+export interface Traffic {
+  requests: number;
+  answerBytes: number;
 }
 
 export class EmulatorStore {
@@ -203,7 +211,14 @@ export class EmulatorStore {
     for (const row of this.sql.exec("SELECT name, value FROM settings")) {
       settings.set(String(row.name), String(row.value));
     }
-    this.memory = { settings, mayHaveFaults: true, hits: new Map(), logInserts: 0, pendingLog: [] };
+    this.memory = {
+      settings,
+      mayHaveFaults: true,
+      hits: new Map(),
+      logInserts: 0,
+      pendingLog: [],
+      traffic: new Map(),
+    };
   }
 
   /** Drops everything, ids included, so a reset emulator numbers records from 1 again. */
@@ -215,9 +230,18 @@ export class EmulatorStore {
 
   // Coupontools loyalty cards ---------------------------------------------------------------------
 
-  /** Users on the card whose e-mail, names, phone or id contain `search` (case-insensitive). */
-  searchLoyaltyUsers(connectionId: string, loyaltycard: string, search: string): LoyaltyUser[] {
-    const like = `%${search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+  /**
+   * Users on the card whose e-mail, names, phone or id contain `search` (case-insensitive), or (`whole`) equal
+   * it.
+   */
+  searchLoyaltyUsers(
+    connectionId: string,
+    loyaltycard: string,
+    search: string,
+    whole = false,
+  ): LoyaltyUser[] {
+    const escaped = search.toLowerCase().replace(/[%_\\]/g, (m) => `\\${m}`);
+    const like = whole ? escaped : `%${escaped}%`;
     return this.cardUsers(
       `AND (lower(u.email) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.first_name, '')) LIKE ?3 ESCAPE '\\'
        OR lower(coalesce(u.last_name, '')) LIKE ?3 ESCAPE '\\' OR lower(coalesce(u.phone, '')) LIKE ?3 ESCAPE '\\'
@@ -229,12 +253,66 @@ export class EmulatorStore {
     );
   }
 
-  listLoyaltyUsers(connectionId: string, loyaltycard: string): LoyaltyUser[] {
-    return this.cardUsers("", connectionId, loyaltycard);
+  /** The card's users by id; `page` (the emulated list action's paging, actions.ts): those after an id. */
+  listLoyaltyUsers(
+    connectionId: string,
+    loyaltycard: string,
+    page?: { after: number; limit: number },
+  ): LoyaltyUser[] {
+    if (!page) return this.cardUsers("", connectionId, loyaltycard);
+    return this.cardUsers(
+      "AND u.id > ?3 ORDER BY u.id LIMIT ?4",
+      connectionId,
+      loyaltycard,
+      page.after,
+      page.limit,
+    );
   }
 
   /**
-   * The card's users (?1 connection, ?2 card) that also pass `filter`, by id. A list answer holds the whole
+   * Puts `count` new users on the card at once (tests and the bench stand in for a long-lived card): e-mails
+   * `<prefix><n><separator>x@<domain>`, numbered from the next id. Returns the first and last id.
+   */
+  seedLoyaltyUsers(
+    connectionId: string,
+    loyaltycard: string,
+    seed: { count: number; localPrefix: string; domain: string },
+  ): { first: string; last: string } {
+    const before = Number(this.sql.exec("SELECT coalesce(max(id), 0) AS id FROM loyalty_users").one().id);
+    this.sql.exec(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+       INSERT INTO loyalty_users (connection_id, email) SELECT ?2, ?3 || i || '@' || ?4 FROM n`,
+      seed.count,
+      connectionId,
+      seed.localPrefix,
+      seed.domain,
+    );
+    this.sql.exec(
+      `INSERT INTO loyalty_links (connection_id, loyaltycard, user_id, linked_seq)
+       SELECT ?1, ?2, id, id FROM loyalty_users WHERE connection_id = ?1 AND id > ?3`,
+      connectionId,
+      loyaltycard,
+      before,
+    );
+    return { first: String(before + 1), last: String(before + seed.count) };
+  }
+
+  /** Whether the connection has a loyalty user with this e-mail (case-insensitive), on any card or none. */
+  hasLoyaltyEmail(connectionId: string, email: string): boolean {
+    return (
+      this.sql
+        .exec(
+          "SELECT 1 FROM loyalty_users WHERE connection_id = ? AND lower(email) = lower(?) LIMIT 1",
+          connectionId,
+          email,
+        )
+        .toArray().length > 0
+    );
+  }
+
+  /**
+   * The card's users (?1 connection, ?2 card) that also pass `filter` (which may end in its own ORDER BY and
+   * LIMIT), by id. A list answer holds the whole
    * card, so rows are read as arrays in the LoyaltyUser's field order (half the cost of a row object each),
    * then mapped as toLoyaltyUser does.
    */
@@ -242,7 +320,7 @@ export class EmulatorStore {
     const rows = this.sql.exec(
       `SELECT u.id, l.loyaltycard, u.email, u.first_name, u.last_name, u.phone, l.stamps
        FROM loyalty_links l JOIN loyalty_users u ON u.id = l.user_id AND u.connection_id = l.connection_id
-       WHERE l.connection_id = ?1 AND l.loyaltycard = ?2 ${filter} ORDER BY u.id`,
+       WHERE l.connection_id = ?1 AND l.loyaltycard = ?2 ${filter.includes("ORDER BY") ? filter : `${filter} ORDER BY u.id`}`,
       ...params,
     );
     const users: LoyaltyUser[] = [];
@@ -522,6 +600,17 @@ export class EmulatorStore {
    * read), then written with it in one statement, in order. The vendor calls an action makes are deferred
    * to their request's own entry: each write statement has a fixed cost in the object's storage layer.
    */
+  countTraffic(connectionId: string, answerBytes: number): void {
+    const traffic = this.memory.traffic.get(connectionId) ?? { requests: 0, answerBytes: 0 };
+    traffic.requests += 1;
+    traffic.answerBytes += answerBytes;
+    this.memory.traffic.set(connectionId, traffic);
+  }
+
+  traffic(): Record<string, Traffic> {
+    return Object.fromEntries(this.memory.traffic);
+  }
+
   logRequest(entry: RequestLogEntry, options: { deferred?: boolean } = {}): void {
     this.memory.pendingLog.push(JSON.stringify(entry));
     if (!options.deferred) this.flushRequestLog();

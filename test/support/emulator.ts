@@ -44,7 +44,7 @@ export function emulatorClient(options: Partial<MembraneClientOptions> = {}): Me
 
 async function control(path: string, body?: unknown): Promise<Response> {
   const res = await emulatorFetch(`${EMULATOR_URL}/_emulator/${path}`, {
-    method: body === undefined && path === "state" ? "GET" : "POST",
+    method: body === undefined && (path === "state" || path === "traffic") ? "GET" : "POST",
     headers: { "content-type": "application/json" },
     body: body === undefined ? null : JSON.stringify(body),
   });
@@ -85,8 +85,30 @@ export async function setEmulatorSettings(settings: {
   /** A workspace whose action input schemas name fields otherwise: `{actionKey: {field: newName}}`. */
   actionInputRenames?: Record<string, Record<string, string>>;
   disconnectedConnections?: string[];
+  /** Records per page of the list actions. */
+  listPageSize?: number;
+  /** Whether Coupontools refuses a second loyalty user of one e-mail. */
+  duplicateLoyaltyEmails?: "allow" | "refuse";
+  /** Whether the v3 search matches part of a field ("part") or a whole field only ("whole"). */
+  searchMatches?: "part" | "whole";
 }): Promise<void> {
   await control("settings", settings);
+}
+
+/** Puts `count` users on a card at once, e-mails `<localPrefix><n>@<domain>`; answers their first and last id. */
+export async function seedLoyaltyUsers(seed: {
+  loyaltycard: string;
+  count: number;
+  localPrefix?: string;
+  domain?: string;
+  connectionId?: string;
+}): Promise<{ first: string; last: string }> {
+  return (await control("coupontools/loyalty-users", { connectionId: DEMO.coupontools, ...seed })).json();
+}
+
+/** Membrane API calls and the bytes answered to them, per connection, since the last reset. */
+export async function emulatorTraffic(): Promise<Record<string, { requests: number; answerBytes: number }>> {
+  return ((await (await control("traffic")).json()) as { connections: Record<string, never> }).connections;
 }
 
 export async function emulatorState(): Promise<EmulatorSnapshot> {

@@ -130,15 +130,34 @@ coupontools.post("/v3/loyaltyusers/search", async (c) => {
   if (!SEARCH_TERM.test(search))
     return fail(c, CT_ERROR.invalidCharacter, "Invalid character in parameter: search");
   // "Find a user based on first name, last name, email, phone or ID": whether it matches parts is not
-  // documented; the emulator matches any part (lenient). Answer key `users` is the emulator's choice.
-  return ok(c, { users: c.env.store.searchLoyaltyUsers(c.env.connectionId, loyaltycard, search) });
+  // documented; the emulator matches any part (lenient) unless the setting says whole fields only. Answer key
+  // `users` is the emulator's choice.
+  const whole = c.env.settings().searchMatches === "whole";
+  return ok(c, { users: c.env.store.searchLoyaltyUsers(c.env.connectionId, loyaltycard, search, whole) });
+});
+
+/**
+ * The emulator's own paging of the list, used only by its list action (actions.ts): whether the v3 list pages,
+ * and how, is not public, so a caller that sends neither parameter gets the whole card (lenient).
+ */
+const EmulatorPageSchema = z.object({
+  _emulator_after: z.coerce.number().int().min(0).optional(),
+  _emulator_limit: z.coerce.number().int().min(1).optional(),
 });
 
 // docs api/v3/loyalty list: loyaltycard required. Answer key `users` is the emulator's choice.
 coupontools.post("/v3/loyaltyusers/list", async (c) => {
   const body = await params(c, LoyaltyListSchema, ["loyaltycard"]);
   if (!body.ok) return body.res;
-  return ok(c, { users: c.env.store.listLoyaltyUsers(c.env.connectionId, body.data.loyaltycard) });
+  const page = EmulatorPageSchema.parse(body.data);
+  const users =
+    page._emulator_limit === undefined
+      ? c.env.store.listLoyaltyUsers(c.env.connectionId, body.data.loyaltycard)
+      : c.env.store.listLoyaltyUsers(c.env.connectionId, body.data.loyaltycard, {
+          after: page._emulator_after ?? 0,
+          limit: page._emulator_limit,
+        });
+  return ok(c, { users });
 });
 
 // docs api/v3/loyalty create: email and password required; no loyaltycard (a user is put on a card by link).
@@ -148,7 +167,13 @@ coupontools.post("/v3/loyaltyusers/create", async (c) => {
   const { email, first_name, last_name, phone } = body.data;
   if (!EmailSchema.safeParse(email).success)
     return fail(c, CT_ERROR.emailInvalid, "Email address is not valid."); // code 305 (docs api/account)
-  // Whether an e-mail may hold two loyalty users is not documented: the emulator allows it (lenient).
+  // Whether an e-mail may hold two loyalty users is not documented: allowed unless the setting says otherwise,
+  // then refused with the documented code for an existing e-mail (304, api/account).
+  if (
+    c.env.settings().duplicateLoyaltyEmails === "refuse" &&
+    c.env.store.hasLoyaltyEmail(c.env.connectionId, email)
+  )
+    return fail(c, CT_ERROR.emailExists, "Email already exists");
   const user = c.env.store.createLoyaltyUser(c.env.connectionId, { email, first_name, last_name, phone });
   return ok(c, { user }); // answer key `user` is the emulator's choice (not documented)
 });
