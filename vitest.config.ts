@@ -99,6 +99,8 @@ export default defineConfig(async () => {
               // The least a lane alarm may spend: lanes hand over to a new alarm every few deliveries, so every
               // lane test also runs across those handovers.
               pump_subrequests: 100,
+              // And its D1 queries: 30 are reserved per delivery, so a stamps alarm hands over after three.
+              pump_d1_queries: 100,
             },
             MEMBRANE_TIMEOUT_MS: "1500",
           },

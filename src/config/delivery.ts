@@ -33,6 +33,37 @@ export const deliverySettings = z.strictObject({
    */
   pump_subrequests: z.number().int().min(100).max(10_000_000).default(8_000),
   /**
+   * D1 queries one lane alarm may run before it hands over to the next: D1 allows 1,000 per Worker invocation on
+   * Workers Paid (50 on Free), each statement of a batch counting; what the alarm ran is counted and what its
+   * running deliveries may still run is reserved (src/delivery/lane/alarm-budget.ts). 950 leaves room for the
+   * few the lane runs outside that count (a breaker alert).
+   */
+  pump_d1_queries: z.number().int().min(20).max(1_000).default(950),
+  /**
+   * Lanes send their Membrane calls through relay objects, so a lane has as many calls waiting as its
+   * concurrency rather than the 6 connections one invocation may hold open (src/delivery/lane/relay/). That
+   * Durable Object calls do not count against those 6 is not documented: `false` makes each lane call directly,
+   * within its own 6, should a deploy show otherwise.
+   */
+  relays: z.boolean().default(true),
+  /**
+   * A connection's own vendor limits, where its account differs from the documented defaults, by pace bucket:
+   * `{"ometria-demo": {"ometria-push": {limit = 4, per_seconds = 1}}}`. Buckets: `ometria-push` (8 per second,
+   * docs.ometria.com; 4 on older pages, adjustable per account), `ometria-data-deletion` (6 per minute).
+   */
+  connection_pace: z
+    .record(
+      z.string().min(1),
+      z.record(
+        z.string().min(1),
+        z.strictObject({
+          limit: z.number().int().min(1).max(10_000),
+          per_seconds: z.number().int().min(1).max(86_400),
+        }),
+      ),
+    )
+    .default({}),
+  /**
    * How long an action's definition read from the workspace (its id and input schema) is used before it is
    * read again (src/delivery/action-runner.ts): a changed action is seen within this time.
    */

@@ -1,5 +1,6 @@
 import type { Env } from "../env";
 import { type DeliverySettings, loadDeliverySettings } from "./delivery";
+import { withPaces } from "./paces";
 import { parseReactions, type Reaction } from "./reactions";
 import { loadRetentionSettings, type RetentionSettings } from "./retention";
 import { parseRoutes, type Routes } from "./routes";
@@ -19,10 +20,11 @@ export function loadConfig(env: Pick<Env, "ROUTES" | "REACTIONS" | "DELIVERY" | 
   let config = cache.get(env);
   if (!config) {
     const routes = parseRoutes(env.ROUTES);
+    const delivery = loadDeliverySettings(env.DELIVERY);
     config = {
       routes,
-      reactions: parseReactions(env.REACTIONS, Object.keys(routes)),
-      delivery: loadDeliverySettings(env.DELIVERY),
+      reactions: withPaces(parseReactions(env.REACTIONS, Object.keys(routes)), delivery),
+      delivery,
       retention: loadRetentionSettings(env.RETENTION),
     };
     cache.set(env, config);

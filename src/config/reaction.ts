@@ -1,4 +1,5 @@
 import type { EventType } from "../events/types";
+import type { PaceRule } from "../pacing/pacer";
 import type { Expression } from "../reactions/expression";
 import type { AnyRecipe } from "../reactions/types";
 
@@ -14,4 +15,6 @@ export interface Reaction {
   retrySchedule?: readonly number[];
   /** Planned only for events this filter holds for. */
   when?: Expression;
+  /** The vendor limit its calls count against: the recipe's, or the connection's own (DELIVERY.connection_pace). */
+  pace?: PaceRule;
 }

@@ -11,6 +11,8 @@ export interface DeliveryContext {
   now: () => number;
   /** Reads recipes share while they run at the same time (one per lane instance: src/lib/fresh-reads.ts). */
   reads: FreshReads;
+  /** Whether the invocation may make one more subrequest (a lane's alarm budget); absent: no budget. */
+  callRoom?: () => boolean;
 }
 
 export function deliveryContext(env: Env, overrides: Partial<DeliveryContext> = {}): DeliveryContext {
@@ -20,5 +22,6 @@ export function deliveryContext(env: Env, overrides: Partial<DeliveryContext> = 
     membrane: overrides.membrane ?? membraneClientFromEnv(env),
     now: overrides.now ?? Date.now,
     reads: overrides.reads ?? new FreshReads(),
+    ...(overrides.callRoom && { callRoom: overrides.callRoom }),
   };
 }

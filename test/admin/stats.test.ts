@@ -63,7 +63,14 @@ describe("GET /admin/api/stats", () => {
       deliveries: { succeeded: 2, dead: 1, pending: 1 },
     });
     expect(body.routes.ometria).toEqual({ paused: false, events: {}, deliveries: {} });
-    const lane = { waiting: expect.any(Number), running: 0 };
+    const alarms = {
+      count: expect.any(Number),
+      peak_subrequests: expect.any(Number),
+      peak_d1_queries: expect.any(Number),
+      handovers_for_subrequests: expect.any(Number),
+      handovers_for_d1_queries: expect.any(Number),
+    };
+    const lane = { waiting: expect.any(Number), running: 0, alarms };
     const closed = { state: "closed", consecutive_failures: 0 };
     expect(body.connections[DEMO.ometria]).toEqual({
       paused: true,

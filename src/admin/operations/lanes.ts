@@ -13,7 +13,22 @@ export interface LaneView {
   };
   waiting: number;
   running: number;
+  alarms: {
+    count: number;
+    peak_subrequests: number;
+    peak_d1_queries: number;
+    handovers_for_subrequests: number;
+    handovers_for_d1_queries: number;
+  };
 }
+
+export const NO_ALARMS: LaneView["alarms"] = {
+  count: 0,
+  peak_subrequests: 0,
+  peak_d1_queries: 0,
+  handovers_for_subrequests: 0,
+  handovers_for_d1_queries: 0,
+};
 
 /** Reads the lanes of these connections (one Durable Object call each, in parallel). */
 export async function readLanes(env: Env, connections: readonly string[]): Promise<Record<string, LaneView>> {
@@ -32,6 +47,13 @@ export async function readLanes(env: Env, connections: readonly string[]): Promi
           },
           waiting: status.waiting,
           running: status.running,
+          alarms: {
+            count: status.alarms.alarms,
+            peak_subrequests: status.alarms.peak.subrequests,
+            peak_d1_queries: status.alarms.peak.queries,
+            handovers_for_subrequests: status.alarms.handovers.subrequests,
+            handovers_for_d1_queries: status.alarms.handovers.queries,
+          },
         },
       ];
     }),

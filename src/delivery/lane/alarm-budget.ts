@@ -2,6 +2,17 @@ import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
 
 /**
+ * What a unit of work may cost one lane alarm (one invocation) at most: subrequests (Membrane calls through
+ * relays, D1 round trips, queue sends) and D1 queries. Workers Paid allows 10,000 subrequests per invocation
+ * by default and D1 1,000 queries (its limits page), each statement of a `batch()` counting as one
+ * (cloudflare-docs #17015, "query limits apply to each individual query contained within a db.batch").
+ */
+export interface Cost {
+  subrequests: number;
+  queries: number;
+}
+
+/**
  * D1 round trips, queue sends and Membrane reads one attempt may make besides its calls: a claim by the slow
  * path (6), the checkpoints before its calls (2), the record (2), a dead letter's raw payload, queue send and
  * alert, a reconciliation's record, and up to three action definitions read before a run (actions/).
@@ -9,76 +20,146 @@ import type { Env } from "../../env";
 const OTHER_PER_ATTEMPT = 16;
 
 /**
- * A generous bound on the subrequests a unit (a delivery, or a batch of `records`) can make: its recipe's calls,
- * or a batch's sends halved down to single records (2n - 1) with a lease extension before each further send and
- * every record then finished on its own. Reserved while the unit runs; what it really made is counted.
+ * D1 statements one attempt may run: a claim by the slow path (6 round trips, up to 9 statements), the vendor
+ * user read, remembered and forgotten (3), its checkpoints (3), the record (3), a reconciliation's record (1),
+ * a dead letter's raw payload, and an alert stored and queued (4), and a margin. A stamps delivery runs 7 in
+ * the bench (test/bench/d1-statements.test.ts).
  */
-export function subrequestsOf(reaction: Reaction | undefined, records: number): number {
-  if (!reaction?.recipe.batch) return (reaction?.recipe.maxCalls ?? 0) + OTHER_PER_ATTEMPT;
-  const sends = 2 * records - 1;
-  return sends + (sends - 1) + OTHER_PER_ATTEMPT * records;
-}
+const QUERIES_PER_ATTEMPT = 30;
+/** A batch's claim of every record and the record of those one answer served (3 statements each), and a margin. */
+const QUERIES_PER_BATCH = 9;
+/** A batched record finished on its own, in the worst case: its record (3), dead letter and alert (4). */
+const QUERIES_PER_BATCHED_RECORD = 7;
 
 /**
- * One lane alarm's subrequests: those made (`count`, as they leave), and the most its running units may still
- * make (reserved from their start to their end). A unit that would pass the limit waits for the next alarm,
- * except the alarm's first, which always goes: otherwise nothing would ever move.
+ * A generous bound on what a unit (a delivery, or a batch of `records`) may cost: its recipe's calls, or a
+ * batch's sends halved down to single records (2n - 1) with a lease extension before each further send and
+ * every record then finished on its own. Reserved while the unit runs; what it really made is counted. Calls a
+ * recipe makes beyond its `maxCalls` (a list walked page by page) are not reserved: each asks for room first
+ * (AlarmBudget.callRoom).
  */
-export class SubrequestBudget {
-  private spent = 0;
-  private reserved = 0;
+export function costOf(reaction: Reaction | undefined, records: number): Cost {
+  if (!reaction?.recipe.batch)
+    return {
+      subrequests: (reaction?.recipe.maxCalls ?? 0) + OTHER_PER_ATTEMPT,
+      queries: QUERIES_PER_ATTEMPT,
+    };
+  const sends = 2 * records - 1;
+  return {
+    subrequests: sends + (sends - 1) + OTHER_PER_ATTEMPT * records,
+    queries: QUERIES_PER_BATCH + (sends - 1) + QUERIES_PER_BATCHED_RECORD * records,
+  };
+}
+
+export interface BudgetSnapshot {
+  limit: Cost;
+  spent: Cost;
+  reserved: Cost;
+  units: number;
+}
+
+/** Whether `cost` fits beside what was spent and reserved: always for an alarm's first unit. */
+export function fitsIn(budget: BudgetSnapshot, cost: Cost): boolean {
+  if (budget.units === 0) return true;
+  return (["subrequests", "queries"] as const).every(
+    (k) => budget.spent[k] + budget.reserved[k] + cost[k] <= budget.limit[k],
+  );
+}
+
+const zero = (): Cost => ({ subrequests: 0, queries: 0 });
+const add = (a: Cost, b: Cost, sign = 1): Cost => ({
+  subrequests: a.subrequests + sign * b.subrequests,
+  queries: a.queries + sign * b.queries,
+});
+
+/**
+ * One lane alarm's subrequests and D1 queries: those made (counted as they leave), and the most its running
+ * units may still make (reserved from their start to their end). A unit that would pass either limit waits for
+ * the next alarm, except the alarm's first, which always goes: otherwise nothing would ever move.
+ */
+export class AlarmBudget {
+  private spent = zero();
+  private reserved = zero();
   private units = 0;
-  /** A unit could not start (or supersedes could not run) for want of subrequests. */
+  /** A unit could not start (or supersedes could not run) for want of subrequests or queries. */
   exhausted = false;
+  /** Which of the two ran out first, when one did. */
+  exhaustedBy?: keyof Cost;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: Cost) {}
 
-  /** A new alarm: a new invocation, with subrequests of its own (nothing runs between two alarms). */
+  /** A new alarm: a new invocation, with subrequests and queries of its own (nothing runs in between). */
   restart(): void {
-    this.spent = 0;
+    this.spent = zero();
     this.units = 0;
     this.exhausted = false;
+    this.exhaustedBy = undefined;
   }
 
-  count(): void {
-    this.spent += 1;
-  }
-
-  /** Whether a unit that may make `cost` can start now. */
-  fits(cost: number): boolean {
-    if (this.units === 0 || this.spent + this.reserved + cost <= this.limit) return true;
+  private runOut(cost: Cost): void {
     this.exhausted = true;
+    const left = add(this.limit, add(this.spent, this.reserved), -1);
+    this.exhaustedBy ??= cost.queries > left.queries ? "queries" : "subrequests";
+  }
+
+  count(cost: Partial<Cost>): void {
+    this.spent = add(this.spent, { ...zero(), ...cost });
+  }
+
+  /** Whether a unit that may cost `cost` can start now. */
+  fits(cost: Cost): boolean {
+    if (fitsIn(this.snapshot(), cost)) return true;
+    this.runOut(cost);
     return false;
   }
 
   /** A unit starts: `cost` is reserved until `release`. */
-  reserve(cost: number): void {
+  reserve(cost: Cost): void {
     this.units += 1;
-    this.reserved += cost;
+    this.reserved = add(this.reserved, cost);
   }
 
-  release(cost: number): void {
-    this.reserved -= cost;
+  release(cost: Cost): void {
+    this.reserved = add(this.reserved, cost, -1);
   }
 
-  /** What a round plans with (round.ts), which checks `fits` itself. */
-  snapshot(): { limit: number; spent: number; reserved: number; units: number } {
+  /** A round's plan ran out of `what` (round.ts). */
+  ranOutOf(what: keyof Cost): void {
+    this.exhausted = true;
+    this.exhaustedBy ??= what;
+  }
+
+  /** What a round plans with (round.ts), which checks fitsIn itself. */
+  snapshot(): BudgetSnapshot {
     return { limit: this.limit, spent: this.spent, reserved: this.reserved, units: this.units };
   }
 
   /** How many of something costing `each` fit in what is left; exhausted when none does. */
-  room(each: number): number {
-    const room = Math.max(0, Math.floor((this.limit - this.spent - this.reserved) / each));
-    if (room === 0) this.exhausted = true;
+  room(each: Cost): number {
+    const left = add(this.limit, add(this.spent, this.reserved), -1);
+    const room = Math.max(
+      0,
+      Math.min(
+        each.subrequests > 0 ? Math.floor(left.subrequests / each.subrequests) : Number.POSITIVE_INFINITY,
+        each.queries > 0 ? Math.floor(left.queries / each.queries) : Number.POSITIVE_INFINITY,
+      ),
+    );
+    if (room === 0) this.runOut(each);
     return room;
+  }
+
+  /** Room for one more call beyond what a running unit reserved (a page of a list walk). */
+  callRoom(): boolean {
+    return this.room({ subrequests: 1, queries: 0 }) > 0;
   }
 }
 
 /**
- * The bindings a lane's deliveries use, each call counted with `count`: D1 round trips (a batch is one) and
- * queue sends. The lane's Membrane calls are counted where they leave (relayed-fetch).
+ * The bindings a lane's deliveries use, each use counted: a D1 round trip (a batch is one) is a subrequest
+ * and as many queries as it has statements; a queue send is a subrequest. The lane's Membrane calls are
+ * counted where they leave (relayed-fetch, or the lane's own fetch without relays).
  */
-export function countingEnv(env: Env, count: () => void): Env {
+export function countingEnv(env: Env, count: (cost: Partial<Cost>) => void): Env {
   // D1's batch takes its own statements, not these wrappers.
   const unwrapped = new WeakMap<object, D1PreparedStatement>();
   const statement = (stmt: D1PreparedStatement): D1PreparedStatement => {
@@ -90,7 +171,7 @@ export function countingEnv(env: Env, count: () => void): Env {
           return (...values: unknown[]) => statement(target.bind(...values) as D1PreparedStatement);
         if (key === "first" || key === "run" || key === "all" || key === "raw")
           return (...args: unknown[]) => {
-            count();
+            count({ subrequests: 1, queries: 1 });
             return (value as (...a: unknown[]) => unknown).apply(target, args);
           };
         return value.bind(target);
@@ -105,12 +186,13 @@ export function countingEnv(env: Env, count: () => void): Env {
       if (key === "prepare") return (sql: string) => statement(target.prepare(sql));
       if (key === "batch")
         return (statements: D1PreparedStatement[]) => {
-          count();
+          count({ subrequests: 1, queries: statements.length });
           return target.batch(statements.map((s) => unwrapped.get(s) ?? s));
         };
       if (key === "exec")
         return (sql: string) => {
-          count();
+          // exec runs every statement of the text: counted as statements separated by semicolons.
+          count({ subrequests: 1, queries: Math.max(1, sql.split(";").filter((s) => s.trim()).length) });
           return target.exec(sql);
         };
       return typeof value === "function" ? value.bind(target) : value;
@@ -122,7 +204,7 @@ export function countingEnv(env: Env, count: () => void): Env {
         const value = Reflect.get(target, key, target);
         if (typeof value !== "function") return value;
         return (...args: unknown[]) => {
-          if (key === "send" || key === "sendBatch") count();
+          if (key === "send" || key === "sendBatch") count({ subrequests: 1 });
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -135,3 +217,30 @@ export function countingEnv(env: Env, count: () => void): Env {
     DEAD_LETTERS: queue(env.DEAD_LETTERS),
   };
 }
+
+/** What a lane's alarms spent, since the lane object started: for the operator (admin API) and the tests. */
+export interface AlarmStats {
+  alarms: number;
+  /** The most one alarm spent of each. */
+  peak: Cost;
+  /** Alarms that handed over to the next for want of each. */
+  handovers: Cost;
+}
+
+export function noteAlarm(stats: AlarmStats, budget: AlarmBudget): AlarmStats {
+  const { spent } = budget.snapshot();
+  const by = budget.exhaustedBy;
+  return {
+    alarms: stats.alarms + 1,
+    peak: {
+      subrequests: Math.max(stats.peak.subrequests, spent.subrequests),
+      queries: Math.max(stats.peak.queries, spent.queries),
+    },
+    handovers: {
+      subrequests: stats.handovers.subrequests + (by === "subrequests" ? 1 : 0),
+      queries: stats.handovers.queries + (by === "queries" ? 1 : 0),
+    },
+  };
+}
+
+export const noAlarms = (): AlarmStats => ({ alarms: 0, peak: zero(), handovers: zero() });

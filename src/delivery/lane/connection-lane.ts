@@ -10,6 +10,7 @@ import { breakerAlert, emitAlert } from "../alerts";
 import type { DeliveryStep } from "../attempt/step";
 import type { DeliveryContext } from "../context";
 import { alarmToSet } from "./alarm";
+import { type AlarmBudget, type AlarmStats, noAlarms, noteAlarm } from "./alarm-budget";
 import type { AttemptKind, BreakerState } from "./breaker";
 import { LaneBreaker } from "./lane-breaker";
 import { prepareLane } from "./lane-context";
@@ -18,7 +19,6 @@ import { sleep, waitForRoom } from "./room";
 import { paceInterval, planRound, roundReaction } from "./round";
 import { closeSuperseded, runUnit } from "./run-unit";
 import { settlement } from "./settle";
-import type { SubrequestBudget } from "./subrequests";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -34,6 +34,8 @@ export interface LaneStatus {
   waiting: number;
   running: number;
   nextDueAt?: number;
+  /** What its alarms spent since the lane object started (alarm-budget.ts). */
+  alarms: AlarmStats;
 }
 
 /**
@@ -65,7 +67,9 @@ export class ConnectionLane extends DurableObject<Env> {
    * Built once per instance: the delivery context (the parsed config, the Membrane client and its cached token)
    * and the running alarm's subrequests, which its bindings and calls count.
    */
-  private prepared?: { ctx: DeliveryContext; budget: SubrequestBudget };
+  private prepared?: { ctx: DeliveryContext; budget: AlarmBudget };
+  /** What this object's alarms spent (kept in memory: an operator's view, not state). */
+  private alarms: AlarmStats = noAlarms();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -102,6 +106,7 @@ export class ConnectionLane extends DurableObject<Env> {
       breaker: this.breaker.state,
       ...this.work.counts(),
       ...(next !== undefined && { nextDueAt: next }),
+      alarms: this.alarms,
     };
   }
 
@@ -121,7 +126,7 @@ export class ConnectionLane extends DurableObject<Env> {
       const { ctx, budget } = this.prepared;
       const stopAt = Date.now() + PUMP_BUDGET_MS;
       budget.restart();
-      // Past either budget, the next alarm (a new invocation, with its own subrequests) goes on.
+      // Past either budget, the next alarm (a new invocation, with its own subrequests and queries) goes on.
       while (Date.now() < stopAt && !budget.exhausted) {
         this.arrived = false;
         const round = await this.startEligible(ctx, budget);
@@ -137,6 +142,7 @@ export class ConnectionLane extends DurableObject<Env> {
         await waitForRoom(this.inFlight, this.concurrency(ctx), round.wakeAt);
       }
       await Promise.all(this.inFlight);
+      this.alarms = noteAlarm(this.alarms, budget);
     } catch (error) {
       log("error", "lane.pump_failed", { connection: this.connection, error: String(error) });
       wakeAt = Date.now() + 5_000;
@@ -164,7 +170,7 @@ export class ConnectionLane extends DurableObject<Env> {
   /** Starts every delivery that may go now; says when to look again for those that may not. */
   private async startEligible(
     ctx: DeliveryContext,
-    budget: SubrequestBudget,
+    budget: AlarmBudget,
   ): Promise<{ started: number; wakeAt?: number }> {
     this.applySettled();
     const now = Date.now();
@@ -182,7 +188,8 @@ export class ConnectionLane extends DurableObject<Env> {
     const byMode = (mode: "supersede" | "serialize") =>
       ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
     // Two D1 round trips each, within what the alarm has left.
-    await closeSuperseded(ctx, this.work, byMode("supersede"), Math.min(ROUND, budget.room(2)));
+    const each = { subrequests: 2, queries: 2 };
+    await closeSuperseded(ctx, this.work, byMode("supersede"), Math.min(ROUND, budget.room(each)));
     const plan = planRound({
       now,
       eligible: this.work.eligible(now, ROUND, byMode("serialize")),
@@ -194,7 +201,7 @@ export class ConnectionLane extends DurableObject<Env> {
       budget: budget.snapshot(),
     });
     this.slots = plan.slots;
-    if (plan.outOfBudget) budget.exhausted = true;
+    if (plan.outOfBudget) budget.ranOutOf(plan.shortOf ?? "subrequests");
     if (plan.probe !== undefined) this.breaker.probing(plan.probe);
     let started = 0;
     for (const unit of plan.start) {
@@ -219,7 +226,7 @@ export class ConnectionLane extends DurableObject<Env> {
   ): void {
     this.work.markRunning(items.map((i) => i.deliveryId));
     const run = async () => {
-      const steps = await runUnit(ctx, reaction, items, () => this.nextSlot(reaction?.recipe.pace));
+      const steps = await runUnit(ctx, reaction, items, () => this.nextSlot(reaction?.pace));
       for (const item of items) this.settle(item, steps.get(item.deliveryId));
     };
     const task: Promise<void> = run()

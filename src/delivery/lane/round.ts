@@ -1,20 +1,20 @@
 import type { Reaction } from "../../config/reactions";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
+import { type BudgetSnapshot, type Cost, costOf, fitsIn } from "./alarm-budget";
 import { type Admission, probeOrder } from "./breaker";
-import { subrequestsOf } from "./subrequests";
 import type { LaneItem } from "./work";
 
 /**
  * One round of a lane, decided without I/O: which of the work that may start now (LaneWork.eligible) goes out,
  * in what units (a batch, or one delivery), within the lane's free concurrency, its pace slots, the breaker's
- * admission and the alarm's subrequest budget; and when to look again for what could not go.
+ * admission and the alarm's budget of subrequests and D1 queries; and when to look again for what could not go.
  */
 export interface RoundReaction {
   pace?: PaceRule;
   /** Most deliveries one unit takes: a batch's limit, else 1. */
   unit: number;
-  /** Subrequests a unit of `records` deliveries may make at most (subrequests.ts). */
-  cost(records: number): number;
+  /** What a unit of `records` deliveries may cost the alarm at most (alarm-budget.ts). */
+  cost(records: number): Cost;
 }
 
 export interface RoundInput {
@@ -30,15 +30,15 @@ export interface RoundInput {
   slots: ReadonlyMap<string, number>;
   /** Units the lane may still start (its concurrency less what runs). */
   free: number;
-  /** The alarm's subrequests: the first unit of an alarm always starts (subrequests.ts SubrequestBudget). */
-  budget: { limit: number; spent: number; reserved: number; units: number };
+  /** The alarm's subrequests and D1 queries: its first unit always starts (alarm-budget.ts AlarmBudget). */
+  budget: BudgetSnapshot;
 }
 
 export interface RoundUnit {
   reaction: string;
   items: LaneItem[];
-  /** Subrequests reserved for it until it ends. */
-  cost: number;
+  /** What is reserved for it until it ends. */
+  cost: Cost;
 }
 
 export interface RoundPlan {
@@ -49,8 +49,10 @@ export interface RoundPlan {
   probe?: string;
   /** When to look again for work that could not go (a pace slot). */
   wakeAt?: number;
-  /** A unit could not start for want of subrequests: the next alarm goes on. */
+  /** A unit could not start for want of subrequests or queries: the next alarm goes on. */
   outOfBudget: boolean;
+  /** Which of the two it lacked (queries when both). */
+  shortOf?: keyof Cost;
 }
 
 /**
@@ -65,25 +67,29 @@ export function planRound(input: RoundInput): RoundPlan {
   if (gate.admit === "none") return { ...plan, ...(gate.until !== undefined && { wakeAt: gate.until }) };
   const ready = byReaction(input.eligible);
   const order = gate.admit === "probe" ? probeOrder(ready, input.failedProbes) : ready;
-  const budget = { ...input.budget };
+  let budget = input.budget;
   for (const [name, items] of order) {
     const reaction = input.reaction(name);
     while (items.length > 0 && plan.start.length < input.free) {
       const take = gate.admit === "probe" ? 1 : reaction.unit;
       const cost = reaction.cost(Math.min(take, items.length));
-      if (budget.units > 0 && budget.spent + budget.reserved + cost > budget.limit)
-        return { ...plan, outOfBudget: true };
+      // A unit waiting for its pace slot waits whatever the budget says: the budget is checked for what goes.
       const { pace } = reaction;
-      if (pace) {
-        const slot = plan.slots.get(pace.key) ?? 0;
-        if (slot > now) {
-          plan.wakeAt = Math.min(plan.wakeAt ?? slot, slot);
-          break;
-        }
-        plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
+      const slot = pace ? (plan.slots.get(pace.key) ?? 0) : 0;
+      if (pace && slot > now) {
+        plan.wakeAt = Math.min(plan.wakeAt ?? slot, slot);
+        break;
       }
-      budget.units += 1;
-      budget.reserved += cost;
+      if (!fitsIn(budget, cost)) return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
+      if (pace) plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
+      budget = {
+        ...budget,
+        units: budget.units + 1,
+        reserved: {
+          subrequests: budget.reserved.subrequests + cost.subrequests,
+          queries: budget.reserved.queries + cost.queries,
+        },
+      };
       const unit = { reaction: name, items: items.splice(0, take), cost };
       plan.start.push(unit);
       // One probe at a time, whatever else waits.
@@ -98,6 +104,11 @@ export function planRound(input: RoundInput): RoundPlan {
   }
   return plan;
 }
+
+const shortOf = (budget: BudgetSnapshot, cost: Cost): keyof Cost =>
+  budget.spent.queries + budget.reserved.queries + cost.queries > budget.limit.queries
+    ? "queries"
+    : "subrequests";
 
 /** The work by reaction, in event order, one delivery per entity whichever reaction (the rest wait). */
 function byReaction(eligible: readonly LaneItem[]): Map<string, LaneItem[]> {
@@ -117,8 +128,8 @@ function byReaction(eligible: readonly LaneItem[]): Map<string, LaneItem[]> {
 export function roundReaction(reaction: Reaction | undefined): RoundReaction {
   const batch = reaction?.recipe.batch;
   return {
-    ...(reaction?.recipe.pace && { pace: reaction.recipe.pace }),
+    ...(reaction?.pace && { pace: reaction.pace }),
     unit: batch && reaction ? batch.limits(reaction.options).max : 1,
-    cost: (records) => subrequestsOf(reaction, records),
+    cost: (records) => costOf(reaction, records),
   };
 }

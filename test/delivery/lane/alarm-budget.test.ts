@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config";
-import { countingEnv, SubrequestBudget, subrequestsOf } from "../../../src/delivery/lane/subrequests";
+import { AlarmBudget, type Cost, costOf, countingEnv } from "../../../src/delivery/lane/alarm-budget";
 import type { Env } from "../../../src/env";
 import type { DeadLetterMessage } from "../../../src/queue/messages";
 import { recordingQueue } from "../../support/recording-queue";
@@ -9,12 +9,14 @@ import { recordingQueue } from "../../support/recording-queue";
 const bridgeEnv: Env = env;
 
 describe("countingEnv", () => {
-  it("counts each D1 round trip (a batch is one) and each queue send, and leaves the results as they were", async () => {
+  it("counts each D1 round trip (a batch is one) as a subrequest and each statement as a query, and each queue send, and leaves the results as they were", async () => {
     let count = 0;
+    let queries = 0;
     // A stand-in for the queue: what is under test is the counting, not the queue.
     const deadLetters = recordingQueue<DeadLetterMessage>();
-    const counted = countingEnv({ ...bridgeEnv, DEAD_LETTERS: deadLetters.queue }, () => {
-      count += 1;
+    const counted = countingEnv({ ...bridgeEnv, DEAD_LETTERS: deadLetters.queue }, (cost) => {
+      count += cost.subrequests ?? 0;
+      queries += cost.queries ?? 0;
     });
     const one = counted.DB.prepare("SELECT ?1 AS n").bind(7);
     expect(await one.first("n")).toBe(7);
@@ -25,6 +27,8 @@ describe("countingEnv", () => {
     ]);
     expect(batch.map((r) => r.results)).toEqual([[{ n: 1 }], [{ n: 2 }]]);
     expect(count).toBe(3);
+    // Each statement of a batch is a query of its own (D1's limits: cloudflare-docs #17015).
+    expect(queries).toBe(4);
     const letter: DeadLetterMessage = {
       kind: "dead_delivery",
       deliveryId: "d-1",
@@ -35,49 +39,68 @@ describe("countingEnv", () => {
     };
     await counted.DEAD_LETTERS.send(letter);
     expect(count).toBe(4);
+    expect(queries).toBe(4);
     expect(deadLetters.sent).toEqual([{ body: letter }]);
   });
 });
 
-describe("subrequestsOf", () => {
+describe("costOf", () => {
   it("bounds a delivery by its recipe's calls and a batch by its sends halved down to single records", () => {
     const { reactions } = loadConfig(bridgeEnv);
     const stamps = reactions.find((r) => r.name === "paid-order-stamps");
     const pushes = reactions.find((r) => r.name === "orders-to-ometria");
     // 6 calls at most (find, create, read, add, and a reconciling read), and 16 D1 trips, sends and action
     // definitions read.
-    expect(subrequestsOf(stamps, 1)).toBe(22);
-    // 100 records: 199 sends, 198 lease extensions, and each record finished on its own.
-    expect(subrequestsOf(pushes, 100)).toBe(199 + 198 + 1_600);
+    expect(costOf(stamps, 1)).toEqual({ subrequests: 22, queries: 30 });
+    // 100 records: 199 sends, 198 lease extensions, and each record finished on its own; its D1 queries: the
+    // claim and the shared record (9), the extensions, and 7 for each record finished on its own.
+    expect(costOf(pushes, 100)).toEqual({ subrequests: 199 + 198 + 1_600, queries: 9 + 198 + 700 });
   });
 });
 
-describe("SubrequestBudget", () => {
+const calls = (subrequests: number, queries = 0): Cost => ({ subrequests, queries });
+
+describe("AlarmBudget", () => {
   it("lets an alarm's first unit go whatever it costs, then only what fits beside what was made and reserved", () => {
-    const budget = new SubrequestBudget(100);
-    expect(budget.fits(500)).toBe(true);
-    budget.reserve(500);
-    expect(budget.fits(1)).toBe(false);
+    const budget = new AlarmBudget(calls(100, 1_000));
+    expect(budget.fits(calls(500))).toBe(true);
+    budget.reserve(calls(500));
+    expect(budget.fits(calls(1))).toBe(false);
     expect(budget.exhausted).toBe(true);
 
-    budget.release(500);
+    budget.release(calls(500));
     budget.restart();
     expect(budget.exhausted).toBe(false);
-    budget.reserve(60);
-    for (let i = 0; i < 30; i++) budget.count();
+    budget.reserve(calls(60));
+    for (let i = 0; i < 30; i++) budget.count({ subrequests: 1 });
     // 30 made and 60 reserved: 10 left.
-    expect(budget.fits(10)).toBe(true);
-    expect(budget.room(2)).toBe(5);
-    expect(budget.fits(11)).toBe(false);
-    budget.release(60);
-    expect(budget.fits(70)).toBe(true);
-    expect(budget.room(2)).toBe(35);
+    expect(budget.fits(calls(10))).toBe(true);
+    expect(budget.room(calls(2))).toBe(5);
+    expect(budget.fits(calls(11))).toBe(false);
+    budget.release(calls(60));
+    expect(budget.fits(calls(70))).toBe(true);
+    expect(budget.room(calls(2))).toBe(35);
+  });
+
+  it("holds D1 queries to their own limit, however many subrequests are left", () => {
+    const budget = new AlarmBudget(calls(8_000, 100));
+    budget.reserve(calls(20, 30));
+    budget.count({ subrequests: 1, queries: 40 });
+    // 40 run and 30 reserved: 30 left, so a unit of 30 queries fits and one of 31 does not.
+    expect(budget.fits(calls(20, 30))).toBe(true);
+    expect(budget.fits(calls(1, 31))).toBe(false);
+    expect(budget.room(calls(2, 10))).toBe(3);
+    // A page of a list walk needs a subrequest, not a query.
+    expect(budget.callRoom()).toBe(true);
   });
 
   it("says it is exhausted when not even one more of something fits", () => {
-    const budget = new SubrequestBudget(100);
-    for (let i = 0; i < 99; i++) budget.count();
-    expect(budget.room(2)).toBe(0);
+    const budget = new AlarmBudget(calls(100, 1_000));
+    for (let i = 0; i < 99; i++) budget.count({ subrequests: 1 });
+    expect(budget.room(calls(2))).toBe(0);
     expect(budget.exhausted).toBe(true);
+    expect(budget.callRoom()).toBe(true);
+    budget.count({ subrequests: 1 });
+    expect(budget.callRoom()).toBe(false);
   });
 });

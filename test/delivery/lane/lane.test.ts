@@ -251,6 +251,35 @@ describe("subrequest budget", () => {
   });
 });
 
+describe("D1 query budget", () => {
+  // The tests run with pump_d1_queries = 100 (vitest.config.ts), of which a delivery reserves 30: the queries
+  // run out before the subrequests (100, of which it reserves 22).
+  it("hands a long alarm over to the next before it runs more D1 queries than its limit", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    const before = (await lane.status()).alarms;
+    const orders = Array.from({ length: 12 }, (_, i) =>
+      withCustomer(paidOrder(590_000 + i), 9_600 + i, `d1-budget-${i}@example.com`),
+    );
+    const items = await plan("paid-order-stamps", orders);
+    await lane.enqueue("coupontools-demo", items);
+    const settled = await settledRows(items, 25_000);
+    expect(settled.every((d) => d.status === "succeeded")).toBe(true);
+    const { alarms } = await lane.status();
+    expect(alarms.alarms - before.alarms).toBeGreaterThan(1);
+    expect(alarms.handovers.queries - before.handovers.queries).toBeGreaterThan(0);
+    expect(alarms.peak.queries).toBeLessThanOrEqual(100);
+    // Operators see it in the admin API.
+    const stats = await adminJson<{ connections: Record<string, { alarms: Record<string, number> }> }>(
+      "/stats",
+    );
+    expect(stats.connections["coupontools-demo"]?.alarms).toMatchObject({
+      count: alarms.alarms,
+      peak_d1_queries: alarms.peak.queries,
+      handovers_for_d1_queries: alarms.handovers.queries,
+    });
+  });
+});
+
 describe("circuit breaker", () => {
   it("opens after consecutive transient failures, spends no attempts while open, probes, then closes", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");

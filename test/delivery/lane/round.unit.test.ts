@@ -8,7 +8,7 @@ import {
 import type { LaneItem } from "../../../src/delivery/lane/work";
 
 // The lane's round, planned without a Durable Object: what starts, in which units, within concurrency, pace,
-// the breaker's admission and the subrequest budget, and when to look again.
+// the breaker's admission and the alarm's budget (subrequests and D1 queries), and when to look again.
 
 const NOW = 1_000_000;
 const item = (id: string, reaction = "stamps", entity?: string): LaneItem => ({
@@ -19,11 +19,18 @@ const item = (id: string, reaction = "stamps", entity?: string): LaneItem => ({
   seq: Number(id.replace(/\D/g, "")) || 0,
   ...(entity && { entity }),
 });
-const single: RoundReaction = { unit: 1, cost: () => 10 };
+const cost = (subrequests: number, queries = 1) => ({ subrequests, queries });
+const budget = (limit: number, spent = 0, queries = { limit: 1_000, spent: 0 }) => ({
+  limit: cost(limit, queries.limit),
+  spent: cost(spent, queries.spent),
+  reserved: cost(0, 0),
+  units: 0,
+});
+const single: RoundReaction = { unit: 1, cost: () => cost(10, 30) };
 const pushes: RoundReaction = {
   unit: 100,
   pace: { key: "ometria-push", limit: 8, per_seconds: 1 },
-  cost: (records) => 3 * records,
+  cost: (records) => cost(3 * records, 7 * records),
 };
 
 function input(over: Partial<RoundInput> = {}): RoundInput {
@@ -35,7 +42,7 @@ function input(over: Partial<RoundInput> = {}): RoundInput {
     reaction: (name) => (name === "pushes" ? pushes : single),
     slots: new Map(),
     free: 32,
-    budget: { limit: 8_000, spent: 0, reserved: 0, units: 0 },
+    budget: budget(8_000),
     ...over,
   };
 }
@@ -46,7 +53,7 @@ describe("planRound", () => {
   it("starts each delivery as a unit of one, up to the lane's free concurrency, in event order", () => {
     const plan = planRound(input({ eligible: ["1", "2", "3"].map((id) => item(id)), free: 2 }));
     expect(started(plan)).toEqual([["1"], ["2"]]);
-    expect(plan.start.map((u) => u.cost)).toEqual([10, 10]);
+    expect(plan.start.map((u) => u.cost)).toEqual([cost(10, 30), cost(10, 30)]);
     expect(plan).toMatchObject({ outOfBudget: false });
   });
 
@@ -59,7 +66,7 @@ describe("planRound", () => {
     const eligible = Array.from({ length: 250 }, (_, i) => item(`p${i}`, "pushes"));
     const plan = planRound(input({ eligible }));
     expect(started(plan).map((u) => u.length)).toEqual([100]);
-    expect(plan.start[0]?.cost).toBe(300);
+    expect(plan.start[0]?.cost).toEqual(cost(300, 700));
     const next = NOW + paceInterval(pushes.pace ?? { key: "", limit: 1, per_seconds: 1 });
     expect(plan.slots.get("ometria-push")).toBe(next);
     expect(plan.wakeAt).toBe(next);
@@ -87,19 +94,30 @@ describe("planRound", () => {
 
   it("stops at the subrequest budget, except for an alarm's first unit, and says it ran out", () => {
     const eligible = ["1", "2", "3"].map((id) => item(id));
-    const tight = planRound(input({ eligible, budget: { limit: 25, spent: 0, reserved: 0, units: 0 } }));
+    const tight = planRound(input({ eligible, budget: budget(25) }));
     expect(started(tight)).toEqual([["1"], ["2"]]);
     expect(tight.outOfBudget).toBe(true);
     // The first unit of an alarm always goes, so every alarm moves.
-    const first = planRound(input({ eligible, budget: { limit: 5, spent: 5, reserved: 0, units: 0 } }));
+    const first = planRound(input({ eligible, budget: budget(5, 5) }));
     expect(started(first)).toEqual([["1"]]);
     expect(first.outOfBudget).toBe(true);
   });
 
+  it("stops at the D1 query budget too, whatever subrequests are left", () => {
+    const eligible = ["1", "2", "3"].map((id) => item(id));
+    // 30 queries a delivery: 70 fit two, not three, though 8,000 subrequests would take them all.
+    const tight = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 70, spent: 0 }) }));
+    expect(started(tight)).toEqual([["1"], ["2"]]);
+    expect(tight.outOfBudget).toBe(true);
+    // Queries already run count: 45 spent leave room for one.
+    const spent = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 100, spent: 45 }) }));
+    expect(started(spent)).toEqual([["1"]]);
+  });
+
   it("runs work of a reaction no longer configured as a unit of one, at the cost the lane gives it", () => {
     const plan = planRound(
-      input({ eligible: [item("9", "gone")], reaction: () => ({ unit: 1, cost: () => 12 }) }),
+      input({ eligible: [item("9", "gone")], reaction: () => ({ unit: 1, cost: () => cost(12) }) }),
     );
-    expect(plan.start).toEqual([{ reaction: "gone", items: [item("9", "gone")], cost: 12 }]);
+    expect(plan.start).toEqual([{ reaction: "gone", items: [item("9", "gone")], cost: cost(12) }]);
   });
 });

@@ -3,7 +3,7 @@ import { loadConfig } from "../../../config";
 import { listPauses } from "../../../store/pauses";
 import { reconciliationCounts } from "../../../store/reconciliations";
 import { readStats } from "../../../store/stats";
-import { readLanes } from "../../operations/lanes";
+import { NO_ALARMS, readLanes } from "../../operations/lanes";
 import { pausableNames } from "../../operations/pauses";
 import { defineRoute } from "../define-route";
 import { iso } from "../present";
@@ -53,6 +53,19 @@ export const statsRoute = defineRoute({
           .describe("Opens after consecutive transient failures; its work waits, no attempts are spent"),
         waiting: z.int().nonnegative().describe("Deliveries waiting in the connection's lane"),
         running: z.int().nonnegative().describe("Deliveries being attempted now"),
+        alarms: z
+          .object({
+            count: z.int().nonnegative(),
+            peak_subrequests: z.int().nonnegative(),
+            peak_d1_queries: z.int().nonnegative(),
+            handovers_for_subrequests: z.int().nonnegative(),
+            handovers_for_d1_queries: z.int().nonnegative(),
+          })
+          .describe(
+            "The lane's alarms since its object started: how many, the most one spent of its subrequests " +
+              "(DELIVERY.pump_subrequests) and D1 queries (pump_d1_queries), and how many handed over to the " +
+              "next for want of either",
+          ),
       }),
     ),
   }),
@@ -104,6 +117,7 @@ export const statsRoute = defineRoute({
               },
               waiting: lane?.waiting ?? 0,
               running: lane?.running ?? 0,
+              alarms: lane?.alarms ?? NO_ALARMS,
             },
           ];
         }),

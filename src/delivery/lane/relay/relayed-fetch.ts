@@ -55,3 +55,18 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | null | undef
   });
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
+
+/**
+ * The fetch of a lane that calls Membrane itself (DELIVERY.relays = false): at most RELAY_CALLS waiting for
+ * their headers at once, as the edge allows one invocation, the rest waiting for a slot here.
+ */
+export function directFetch(pool: RelayPool, fetch: FetchLike): FetchLike {
+  return async (url, init) => {
+    const index = await pool.acquire();
+    try {
+      return await fetch(url, init);
+    } finally {
+      pool.release(index);
+    }
+  };
+}
