@@ -17,7 +17,7 @@ import { ROOT, readDevVars } from "./lib/local-stack.ts";
 interface Check {
   subject: string;
   check: string;
-  result: "ok" | "fail" | "skip";
+  result: "ok" | "fail" | "skip" | "note";
   detail: string;
 }
 interface PreflightModule {

@@ -57,22 +57,29 @@ export function deadDeliveryAlert(
 export function findingAlert(
   finding: RecipeFinding,
   delivery: { id: string; event_id: string; reaction: string; connection_id: string },
-): Alert<"hookbridge.duplicate_loyalty_user"> {
+): Alert {
+  const about = {
+    connection: delivery.connection_id,
+    reaction: delivery.reaction,
+    delivery_id: delivery.id,
+    event_id: delivery.event_id,
+    loyalty_card_id: finding.loyaltyCardId,
+  };
+  if (finding.kind === "loyalty_search_missed")
+    return {
+      type: "hookbridge.loyalty_search_missed",
+      // One per card: the search either finds users by their e-mail's local part or it does not.
+      key: `${delivery.connection_id}:${finding.loyaltyCardId}`,
+      subject: delivery.connection_id,
+      data: { ...about, user_id: finding.userId },
+    } satisfies Alert<"hookbridge.loyalty_search_missed">;
   const userIds = [...finding.userIds].sort();
   return {
     type: "hookbridge.duplicate_loyalty_user",
     key: `${delivery.connection_id}:${finding.loyaltyCardId}:${userIds.join(",")}`,
     subject: delivery.connection_id,
-    data: {
-      connection: delivery.connection_id,
-      reaction: delivery.reaction,
-      delivery_id: delivery.id,
-      event_id: delivery.event_id,
-      loyalty_card_id: finding.loyaltyCardId,
-      chosen_user_id: finding.chosenUserId,
-      user_ids: userIds,
-    },
-  };
+    data: { ...about, chosen_user_id: finding.chosenUserId, user_ids: userIds },
+  } satisfies Alert<"hookbridge.duplicate_loyalty_user">;
 }
 
 /**

@@ -99,6 +99,7 @@ const DATA: { [T in EventType]: EventData<T> } = {
     chosen_user_id: "1",
     user_ids: ["1", "2"],
   },
+  "hookbridge.loyalty_search_missed": { ...ids, loyalty_card_id: "preflight-card", user_id: "1" },
 };
 
 /** The sample event of `type`, checked against its schema (a test holds every one to it). */

@@ -118,6 +118,16 @@ export const duplicateUserData = z.strictObject({
   user_ids: z.array(id).min(2),
 });
 
+export const searchMissedData = z.strictObject({
+  connection: id,
+  reaction: id,
+  delivery_id: id,
+  event_id: id,
+  loyalty_card_id: id,
+  /** A user the delivery had just made or remembered, whom the search by their e-mail did not show. */
+  user_id: id,
+});
+
 export const operationalEventSchemas = {
   "hookbridge.delivery_dead": deliveryDeadData,
   "hookbridge.breaker_opened": breakerData,
@@ -125,6 +135,7 @@ export const operationalEventSchemas = {
   "hookbridge.erasure_completed": erasureAlertData,
   "hookbridge.erasure_stuck": erasureAlertData,
   "hookbridge.duplicate_loyalty_user": duplicateUserData,
+  "hookbridge.loyalty_search_missed": searchMissedData,
 } as const;
 export type OperationalEventType = keyof typeof operationalEventSchemas;
 export const isOperational = (type: string): type is OperationalEventType =>

@@ -73,7 +73,8 @@ export class MembraneClient {
   private readonly apiUrl: string;
   private readonly tokens: TokenSource;
   private readonly fetch: FetchLike;
-  private readonly timeoutMs: number;
+  /** How long a call may take before it is given up (MEMBRANE_TIMEOUT_MS). */
+  readonly timeoutMs: number;
   private readonly now: () => number;
 
   constructor(options: MembraneClientOptions) {

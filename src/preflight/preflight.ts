@@ -22,8 +22,10 @@ export const PreflightCheckSchema = z.object({
     .string()
     .describe("`exists and is connected`, `action add_stamps (add-stamps-to-loyalty-card) on order.paid`"),
   result: z
-    .enum(["ok", "fail", "skip"])
-    .describe("`skip`: nothing to check (a proxy call with no harmless read)"),
+    .enum(["ok", "fail", "skip", "note"])
+    .describe(
+      "`skip`: nothing to check (a proxy call with no harmless read); `note`: how a reaction looks things up",
+    ),
   detail: z.string(),
 });
 export type PreflightCheck = z.infer<typeof PreflightCheckSchema>;
@@ -53,6 +55,8 @@ export async function runPreflight(config: BridgeConfig, client: MembraneClient)
     checks.push(...(await actionChecks(reaction, lookup)));
     const probe = await probeCheck(reaction, client);
     if (probe) checks.push(probe);
+    for (const detail of reaction.recipe.lookupNotes?.(reaction.options) ?? [])
+      checks.push({ subject: `reaction ${reaction.name}`, check: "lookups", result: "note", detail });
   }
   return { ok: checks.every((c) => c.result !== "fail"), checks };
 }

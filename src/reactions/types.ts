@@ -81,14 +81,35 @@ export type Reconciliation = (
  * Something a recipe found upstream that an operator must see, though its delivery goes on: raised as a
  * `hookbridge.*` alert. Ids only, never personal data.
  */
-export type RecipeFinding = {
-  kind: "duplicate_loyalty_user";
-  loyaltyCardId: string;
-  /** The user the delivery went on with, by the recipe's fixed rule. */
-  chosenUserId: string;
-  /** Every user of the card with the customer's e-mail, the chosen one included. */
-  userIds: readonly string[];
-};
+export type RecipeFinding =
+  | {
+      kind: "duplicate_loyalty_user";
+      loyaltyCardId: string;
+      /** The user the delivery went on with, by the recipe's fixed rule. */
+      chosenUserId: string;
+      /** Every user of the card with the customer's e-mail, the chosen one included. */
+      userIds: readonly string[];
+    }
+  | {
+      /**
+       * The v3 search by the local part of an e-mail did not show a user the card has under that e-mail: it
+       * cannot be trusted to tell that a customer is not on the card (a second user would be made).
+       */
+      kind: "loyalty_search_missed";
+      loyaltyCardId: string;
+      userId: string;
+    };
+
+/**
+ * Which vendor user a person's e-mail maps to within a scope (one loyalty card), once found or created, so a
+ * returning customer needs no lookup. Kept by a keyed hash of the e-mail, never the address, and erased with
+ * the person (src/retention/redact-erasures.ts).
+ */
+export interface VendorUserMemory {
+  get(scope: string, email: string): Promise<string | undefined>;
+  remember(scope: string, email: string, userId: string): Promise<void>;
+  forget(scope: string, email: string): Promise<void>;
+}
 
 /** Keys derived from personal data (an e-mail) for an entity: a keyed hash, never the value itself. */
 export interface EntityKeys {
@@ -149,6 +170,14 @@ export interface RecipeContext {
   report?(finding: RecipeFinding): Promise<void>;
   /** The vendor's original payload (`$raw` of declarative mappings), while its raw body is kept. */
   raw?: () => unknown | Promise<unknown>;
+  /**
+   * Whether one more call fits in this attempt: its lease outlasts the call's timeout, and the lane's alarm has
+   * a subrequest left. A recipe whose calls grow with the data (a list walked page by page) asks before each
+   * call beyond those its `maxCalls` counts. Absent outside the engine: always room.
+   */
+  canCall?(): boolean;
+  /** Vendor user ids remembered by e-mail (src/store/vendor-users.ts). Absent outside the engine. */
+  vendorUsers?: VendorUserMemory;
   /**
    * Runs `read` once for every delivery that asks for the same `key` at the same time, never answering with a
    * read that started before the caller asked (src/lib/fresh-reads.ts). Absent outside the engine.
@@ -215,6 +244,11 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
    * has no read), or undefined when these options make no proxy call.
    */
   probe?(options: Options): ProxyProbe | { none: string } | undefined;
+  /**
+   * How a run looks things up with these options, where that cost grows with the vendor's data (a list read
+   * page by page): `npm run preflight` shows each as a note.
+   */
+  lookupNotes?(options: Options): string[];
   /**
    * After an ambiguous outcome (`unknown` with `saved`), called before the call is repeated: reads the vendor's
    * state and says whether the call was applied. Without it, an ambiguous outcome ends `outcome_unknown`.

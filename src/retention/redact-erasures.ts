@@ -21,6 +21,7 @@ import {
   writeRedactions,
 } from "../store/redaction";
 import { readStoredEvent } from "../store/stored-event";
+import { forgetPerson } from "../store/vendor-users";
 import { emailHash, redactedDedupeKey, redactionSalt } from "./email-hash";
 import { type ErasedPerson, redactEvent } from "./redact-event";
 
@@ -198,6 +199,8 @@ async function redactErasure(
     redactions.push({ ...own, heldEventJson: erasure.event_json });
   }
   await writeRedactions(db, redactions, now);
+  // Which vendor users the person was: forgotten once none of their deliveries can still remember them.
+  if (completed) await forgetPerson(db, hash);
   if (completed && unplanned) await setEventStatus(db, erasure.id, "failed", ERASED_BEFORE_SENT);
 
   if (redactions.length > 0) {

@@ -280,7 +280,8 @@ describe("deliveries whose outcome is unknown", () => {
       "the stamp call to time out",
     );
     // The balance reading that would reconcile it is refused: only an operator can tell.
-    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 403, times: 1 });
+    // (The customer's address is searchable: the balance is read by the v3 search.)
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/search" }, status: 403, times: 1 });
     // Run the reconciling attempt once it is due (the lane would look again only after this test's lease).
     const dueAt = (await getDelivery(env.DB, id))?.next_attempt_at ?? Date.now();
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now()) + 50));

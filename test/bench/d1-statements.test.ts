@@ -194,10 +194,12 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   expect(planTrips).toBeLessThanOrEqual(2);
   expect(batchPlanTrips).toBeLessThanOrEqual(1.2);
   // 9 since the stamps baseline is saved before the stamps call (deliveries.reconcile_state), so a worker
-  // lost mid-call is reconciled rather than left to an operator.
-  expect(stampCount).toBeLessThanOrEqual(9);
-  // Claim, the baseline saved before the call, the attempt recorded.
-  expect(stampTrips).toBeLessThanOrEqual(3);
+  // lost mid-call is reconciled rather than left to an operator; 11 since the customer's loyalty user is
+  // remembered (read before the card is, written once found or made: src/store/vendor-users.ts).
+  expect(stampCount).toBeLessThanOrEqual(11);
+  // Claim, the remembered user read (and, for a new customer, written), the baseline saved before the call, the
+  // attempt recorded.
+  expect(stampTrips).toBeLessThanOrEqual(5);
   // Claim, and the successes recorded together.
   expect(pushBatchTrips).toBeLessThanOrEqual(2);
   // A batch of 100 is claimed in one round trip and its successes recorded in one: 6 statements in all.

@@ -75,23 +75,23 @@ describe("recipes, through the real pipeline", () => {
     expect(state.loyaltyUsers.find((u) => u.email === email)?.stamps).toBe(1);
 
     const calls = await recordedRequests();
-    // paid-order-stamps runs through Membrane actions (wrangler.toml): list the card, create and link the
-    // user (the card had none), list again for the new user's stamp balance (what an ambiguous stamps call is
-    // reconciled against), then add the stamp; each action's vendor calls are logged with its key. Each runs
-    // by the id the workspace's definition gave (read before its first run on the connection).
+    // paid-order-stamps runs through Membrane actions (wrangler.toml): the card is searched for the customer
+    // by the address's local part (the v3 search, through the proxy: find_by "auto"), the user is created and
+    // linked (the card had none), searched again for the new user's stamp balance (what an ambiguous stamps
+    // call is reconciled against), then the stamp is added; each action's vendor calls are logged with its key.
+    // Each action runs by the id the workspace's definition gave (read before its first run on the connection).
     const acts = calls.filter((c) => c.path === "/act").map((c) => (c.body as { id: string }).id);
     expect(acts).toEqual([
-      "act_coupontools_list-loyalty-card-users",
       "act_coupontools_create-loyalty-card-user",
-      "act_coupontools_list-loyalty-card-users",
       "act_coupontools_add-stamps-to-loyalty-card",
     ]);
-    expect(calls.filter((c) => c.action).map((c) => c.vendorPath)).toEqual([
-      "/v3/loyaltyusers/list",
-      "/v3/loyaltyusers/create",
-      "/v3/loyaltyusers/link",
-      "/v3/loyaltyusers/list",
-      "/v3/loyaltyusers/update",
+    const coupontools = calls.filter((c) => c.connectionId === "coupontools-demo" && c.vendorPath);
+    expect(coupontools.map((c) => [c.action ?? "proxy", c.vendorPath])).toEqual([
+      ["proxy", "/v3/loyaltyusers/search"],
+      ["create-loyalty-card-user", "/v3/loyaltyusers/create"],
+      ["create-loyalty-card-user", "/v3/loyaltyusers/link"],
+      ["proxy", "/v3/loyaltyusers/search"],
+      ["add-stamps-to-loyalty-card", "/v3/loyaltyusers/update"],
     ]);
     const stamp = calls.find(
       (c) =>

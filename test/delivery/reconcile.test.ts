@@ -126,7 +126,8 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
       { what: "the ambiguous first attempt" },
     );
     // The vendor now refuses the reading (403): there is no way to check.
-    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 403, times: 5 });
+    // (Its address is searchable: the balance is read by the v3 search.)
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/search" }, status: 403, times: 5 });
     const stamps = await stampsDelivery(eventId);
     expect(stamps).toMatchObject({ status: "dead", attempts: 2, last_error_code: "outcome_unknown" });
     expect(stamps.last_error).toMatch(/reading the stamp balance failed.*check the vendor/);
@@ -162,7 +163,7 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
       { what: "the ambiguous first attempt" },
     );
     // Its reading fails twice (transient: it reads again later), so it waits a few seconds more.
-    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 500, times: 2 });
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/search" }, status: 500, times: 2 });
     const second = await acceptedId(await deliver("kooomo", paidOrder("wt-2", email, 77)));
     const older = await stampsDelivery(first);
     const newer = await stampsDelivery(second);
@@ -193,7 +194,7 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
       onUpdate({ status: 524, applyThenFail: true, body: "error code: 524", rate: 0.25, times: 3 }),
     );
     await injectFault(onUpdate({ delayMs: 2_500, rate: 0.2, times: 2 }));
-    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/list" }, status: 500, rate: 0.1, times: 3 });
+    await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/search" }, status: 500, rate: 0.1, times: 3 });
     const customers = Array.from({ length: 20 }, (_, i) => `soak-${i}@example.com`);
     const orders = customers.flatMap((email, i) => [
       paidOrder(`soak-${i}-a`, email, 5000 + i),

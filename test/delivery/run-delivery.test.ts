@@ -103,10 +103,10 @@ describe("a crash between the call and its record", () => {
       .bind(row.id)
       .all();
     expect(attempts.results).toEqual([{ outcome: null }, { outcome: "unknown" }]);
-    // Only the card was read (and, if this isolate had not read it yet, the list action's definition): no stamps
-    // call, no create.
+    // Only the card was read (a search by the address's local part, through the proxy): no stamps call, no
+    // create.
     const calls = (await recordedRequests()).filter((r) => r.method !== "GET");
-    expect(calls.map((r) => r.vendorPath ?? r.path)).toEqual(["/v3/loyaltyusers/list", "/act"]);
+    expect(calls.map((r) => r.vendorPath ?? r.path)).toEqual(["/v3/loyaltyusers/search"]);
     expect(deadLetters.map((m) => m.body.code)).toEqual(["outcome_unknown"]);
     // A later redelivery finds it finished.
     expect(await runDelivery(ctx, { deliveryId: row.id })).toEqual({ step: "finished" });

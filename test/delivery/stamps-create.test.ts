@@ -286,8 +286,9 @@ describe("a worker whose lease was taken over", () => {
     const { ctx } = harness({ via: "action" });
     const email = "taken-over@example.com";
     const row = await planned("taken-over", email);
-    // The worker's card read is slow; meanwhile its lease runs out and another worker takes the delivery over.
-    await injectFault(on("/v3/loyaltyusers/list", { delayMs: 800 }));
+    // The worker's card read (a search by the address's local part) is slow; meanwhile its lease runs out and
+    // another worker takes the delivery over.
+    await injectFault(on("/v3/loyaltyusers/search", { delayMs: 800 }));
     const slow = runDelivery(ctx, { deliveryId: row.id });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const retaken = await claimDelivery(env.DB, row.id, {

@@ -33,8 +33,23 @@ describe("preflight", () => {
         "ok reaction erasure-to-ometria · action create_request (create-gdpr-deletion-request) on customer.erasure_requested",
         "ok reaction vip-coupon-by-email · action (send-coupon-by-email) on order.paid",
         "ok reaction orders-to-ometria · proxy probe",
+        // The stamps reaction searches the card through the proxy (find_by "auto"), whatever its path.
+        "ok reaction paid-order-stamps · proxy probe",
       ]),
     );
+    // And it says where its lookups grow with the card.
+    expect(
+      report.checks.filter((c) => c.subject === "reaction paid-order-stamps" && c.result === "note"),
+    ).toEqual([
+      expect.objectContaining({
+        check: "lookups",
+        detail: expect.stringMatching(/found by one search.*'\.'.*page by page.*grows with the card/),
+      }),
+      expect.objectContaining({
+        check: "lookups",
+        detail: expect.stringMatching(/returning customer's user is remembered/),
+      }),
+    ]);
   });
 
   it("reports a renamed field with the setting that fits it, and a disconnected connection", async () => {

@@ -136,18 +136,21 @@ describe("coupontools.add-stamps: long cards and deliveries running together (vi
 
   it("finds the customer in a list longer than 64 KiB; a list cut at list_read_limit_bytes creates no user", async () => {
     await longCard(170);
+    // The card's list in one page, read for every customer (find_by "list"): the answer passes 64 KiB.
+    await setEmulatorSettings({ listPageSize: 1_000 });
+    const listed = { ...options, find_by: "list" };
     const cut = await run(
       stamps,
       paidOrder("o-1"),
-      { ...options, list_read_limit_bytes: 65536 },
+      { ...listed, list_read_limit_bytes: 65536 },
       DEMO.coupontools,
     );
     expect(cut).toMatchObject({ kind: "missing_data" });
     expect((cut as { reason: string }).reason).toMatch(/list_read_limit_bytes/);
     expect((await emulatorState()).loyaltyUsers).toHaveLength(170);
 
-    expect(await run(stamps, paidOrder("o-2"), options, DEMO.coupontools)).toMatchObject({ kind: "success" });
-    expect(await run(stamps, paidOrder("o-3"), options, DEMO.coupontools)).toMatchObject({ kind: "success" });
+    expect(await run(stamps, paidOrder("o-2"), listed, DEMO.coupontools)).toMatchObject({ kind: "success" });
+    expect(await run(stamps, paidOrder("o-3"), listed, DEMO.coupontools)).toMatchObject({ kind: "success" });
     const ada = (await emulatorState()).loyaltyUsers.filter((u) => u.email === "ada@example.com");
     expect(ada).toMatchObject([{ loyaltycard: "demo-card", stamps: 2 }]);
   });

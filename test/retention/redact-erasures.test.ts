@@ -95,12 +95,23 @@ describe("erasure requests", () => {
     );
     const erasureId = await send("kooomo", erasure);
     expect((await settled(erasureId)).status).toBe("done");
+    const hash = await emailHash(SALT, "ada@example.com");
+    // Her paid order's stamps remembered which loyalty user she is (by the keyed hash of her address).
+    const vendorUsers = async () =>
+      (
+        await env.DB.prepare("SELECT person_hash FROM vendor_users ORDER BY person_hash").all<{
+          person_hash: string;
+        }>()
+      ).results.map((r) => r.person_hash);
+    const rememberedBefore = await vendorUsers();
+    expect(rememberedBefore).toContain(hash);
 
     const now = Date.now();
     const run = await redactCompletedErasures(bridgeEnv, now);
     expect(run).toEqual({ erasures: 1, completed: 1, events: own.length + mentions.length + 1 });
+    // Forgotten with her; nobody else is.
+    expect(await vendorUsers()).toEqual(rememberedBefore.filter((h) => h !== hash));
 
-    const hash = await emailHash(SALT, "ada@example.com");
     for (const id of [...own, erasureId]) {
       const text = await storedText(id);
       for (const gone of ["ada@example.com", "ada.old@example.net"])

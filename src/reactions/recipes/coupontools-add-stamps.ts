@@ -4,27 +4,16 @@ import type { OrderData } from "../../events/types";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import { actionStep, runAction } from "../action-call";
 import { viaOption } from "../calls";
-import {
-  type ActionCall,
-  missingData,
-  type ReactionResult,
-  type Recipe,
-  type RecipeContext,
-  type Reconciliation,
-  skipped,
-  unlessAmbiguous,
-} from "../types";
+import { type ActionCall, missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
+import { findUsersCall, proxyCall } from "./coupontools-card-reads";
 import {
   CreatedSchema,
   CreatingSchema,
   createUserCall,
   creating,
-  customerOnCard,
   findOrCreate,
-  findUsersCall,
-  proxyCall,
-  readBalance,
 } from "./coupontools-loyalty-user";
+import { reconcileCreate, reconcileStamps, StampingSchema } from "./coupontools-stamps-reconcile";
 
 const options = z.strictObject({
   loyalty_card_id: z.string().min(1),
@@ -67,9 +56,22 @@ const options = z.strictObject({
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/)
     .default("stamps"),
   /**
-   * How much of a list answer is read. The list action answers every user of the card ("Retrieve a list of all
-   * users connected to a loyalty card", seed 002), about 100 bytes each; the customer cannot be looked for in a
-   * cut list, so a longer one stops the delivery. Membrane documents answers up to 30 MB.
+   * How the customer is looked for on the card (coupontools-card-reads.ts). "auto": the v3 search through the
+   * proxy (on either path) when the e-mail's local part is a term it takes, else the card's list; "list": the
+   * card's list always (for an account whose search does not find users by part of their e-mail: the bridge
+   * raises hookbridge.loyalty_search_missed when it sees that). A returning customer is not looked for at all:
+   * the user found or made is remembered, and only their balance is read.
+   */
+  find_by: z.enum(["auto", "list"]).default("auto"),
+  /**
+   * Pages of the list action read at most while looking for a customer (Membrane list actions answer page by
+   * page): past them the delivery fails rather than call the customer absent, and creates no user.
+   */
+  list_max_pages: z.int().min(1).max(100_000).default(2_000),
+  /**
+   * How much of one answer is read (a search, a page of the list action, or the v3 list whole): about 100 bytes
+   * per user; the customer cannot be looked for in a cut answer, so a longer one stops the delivery. Membrane
+   * documents answers up to 30 MB.
    */
   list_read_limit_bytes: z
     .number()
@@ -108,13 +110,6 @@ const addStampsCall = (opts: Options, userId: string, stamps: number): ActionCal
   acceptBody: coupontoolsBodyCheck,
 });
 
-/** What the stamps call's reconciliation needs: no personal data (ids and numbers). */
-const StampingSchema = z.object({
-  stage: z.literal("stamping").optional(),
-  userId: z.string(),
-  baseline: z.number(),
-  stamps: z.int().positive(),
-});
 /** A stamps call went out without a balance read before it: nothing can be compared after it. */
 const UncheckableSchema = z.object({ stage: z.literal("stamping-unchecked") });
 /** The delivery's saved progress, by step (coupontools-loyalty-user.ts for the create). */
@@ -131,7 +126,9 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
   accepts: ["order.paid"],
   options,
   idempotent: false,
-  // Proxy: find, create, link, read the balance, update; a reconciling attempt reads once more first.
+  // Proxy: find (or read a remembered user's balance), create, link, read the balance, update; a reconciling
+  // attempt reads once more first. Reads beyond these (the pages of a list after the first, the list read after
+  // a search that did not show the user, a lookup after a remembered user is gone) each ask `canCall`.
   maxCalls: 6,
   entityOrder: "serialize",
   serializationScope: (opts) => `coupontools-loyalty-card:${opts.loyalty_card_id}`,
@@ -190,16 +187,25 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     if (opts.create_missing_user) calls.push(createUserCall(opts, { email, first_name, last_name }));
     return [...calls, addStampsCall(opts, userId, stamps)];
   },
+  // A search by a term no e-mail has: a read, and a short answer however long the card's list. It goes
+  // through the proxy on either path whenever find_by is "auto".
   probe: (opts) =>
-    opts.via === "action"
+    opts.via === "action" && opts.find_by === "list"
       ? undefined
-      : // A search by a term no e-mail has: a read, and a short answer however long the card's list.
-        {
+      : {
           method: "POST",
           path: "/v3/loyaltyusers/search",
           body: { loyaltycard: opts.loyalty_card_id, search: "hookbridge-preflight" },
           acceptBody: coupontoolsBodyCheck,
         },
+  lookupNotes: (opts) => [
+    opts.find_by === "auto"
+      ? "a customer whose e-mail's local part the v3 search takes (3+ of A-Z a-z 0-9 - _ @) is found by one search; " +
+        `any other (a '.' or '+' in it) by reading the card's list${opts.via === "action" ? " page by page" : " whole"}, ` +
+        "a cost that grows with the card, for a new customer and for a returning one's balance"
+      : `every customer is found, and every balance read, by reading the card's list${opts.via === "action" ? " page by page" : " whole"} (find_by = "list"): a cost that grows with the card`,
+    "a returning customer's user is remembered (no lookup); only their balance is read before the stamps",
+  ],
 
   /** Checks the vendor after a lost answer or a lost worker, by the step that was under way. */
   async reconcile(event, opts, ctx, saved) {
@@ -221,72 +227,3 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     return reconcileStamps(ctx, opts, email, progress);
   },
 };
-
-/**
- * After a create whose answer was lost (or whose worker was lost): the card is read once the create can no
- * longer land. The customer on the card means it was applied and linked: the run goes on with that user. Not
- * on it proves nothing: a v3 create makes a user that is on no card until linked (proxy: create, then link),
- * and whether the create action does both in one step is not public (the emulator's does two vendor calls).
- * So an operator decides, rather than the bridge making a second user.
- */
-async function reconcileCreate(ctx: RecipeContext, opts: Options, email: string): Promise<Reconciliation> {
-  const check = "loyalty user create";
-  // With creation off, an attempt cannot have created anyone: nothing to check.
-  if (!opts.create_missing_user) return { verdict: "not_applied" };
-  const onCard = await customerOnCard(ctx, opts, email);
-  if ("failed" in onCard)
-    return onCard.failed.kind === "transient"
-      ? { verdict: "retry", outcome: onCard.failed, check }
-      : {
-          verdict: "unknown",
-          reason: `reading the card's users failed: ${failureReason(onCard.failed)}`,
-          check,
-        };
-  if (onCard.ids.length > 0) return { verdict: "not_applied", detail: "the user was created", check };
-  return {
-    verdict: "unknown",
-    reason:
-      "the loyalty user create's answer was lost and the customer is not on the card: a user it made may " +
-      "exist on no card (look the customer up in Coupontools and link that user to the card), or none was " +
-      "made (then retry with force to create one)",
-    check,
-  };
-}
-
-const failureReason = (result: ReactionResult) => ("reason" in result ? result.reason : result.kind);
-
-/**
- * Reads the user's balance again: baseline + stamps means the call was applied, baseline means it was not.
- * Sound because the lane serializes deliveries per loyalty user (`entityOrder`), and the reading waits
- * DELIVERY.ambiguous_settle_seconds after the ambiguous answer. Any other balance cannot be told apart:
- * unknown. Nor can a redemption that took the balance back to the baseline meanwhile: it reads as not applied
- * (the stats count these verdicts, check `stamp balance`).
- */
-async function reconcileStamps(
-  ctx: RecipeContext,
-  opts: Options,
-  email: string,
-  { userId, baseline, stamps }: z.infer<typeof StampingSchema>,
-): Promise<Reconciliation> {
-  const check = "stamp balance";
-  const read = await readBalance(ctx, opts, email, userId);
-  if ("failed" in read)
-    return read.failed.kind === "transient"
-      ? { verdict: "retry", outcome: read.failed, check }
-      : { verdict: "unknown", reason: `reading the stamp balance failed: ${read.failed.reason}`, check };
-  const { balance } = read;
-  if (balance === undefined)
-    return {
-      verdict: "unknown",
-      reason: `the answer shows no stamp balance (${opts.balance_field}) for the loyalty user`,
-      check,
-    };
-  if (balance === baseline + stamps)
-    return { verdict: "applied", detail: `balance ${balance} = ${baseline} + ${stamps}`, check };
-  if (balance === baseline) return { verdict: "not_applied", check };
-  return {
-    verdict: "unknown",
-    reason: `the stamp balance moved from ${baseline} to ${balance}, not by 0 or ${stamps}: something else changed it`,
-    check,
-  };
-}

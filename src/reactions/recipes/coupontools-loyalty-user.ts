@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
-import type { CallOutcome } from "../../membrane/outcome";
-import { refText, runAction } from "../action-call";
-import type { Via } from "../calls";
-import { balanceOf, createdId, lowestId, userIdsByEmail } from "../records";
+import { runAction } from "../action-call";
+import { outOfRoom, roomForCall } from "../list-pages";
+import { balanceOf, createdId, lowestId } from "../records";
 import {
   type ActionCall,
   type ActionStep,
@@ -12,6 +11,7 @@ import {
   type RecipeContext,
   unlessAmbiguous,
 } from "../types";
+import { type CardReadOptions, customerOnCard, proxyCall, readBalance } from "./coupontools-card-reads";
 
 /**
  * Finding, creating and linking the customer's Coupontools loyalty user, for the stamps recipe
@@ -23,23 +23,14 @@ import {
  */
 
 /** The options of the stamps recipe these steps read. */
-export interface LoyaltyOptions {
-  loyalty_card_id: string;
-  via: Via;
+export interface LoyaltyOptions extends CardReadOptions {
   create_missing_user: boolean;
-  balance_field: string;
-  list_read_limit_bytes: number;
   actions: { find_user: ActionStep; create_user: ActionStep };
 }
 
-/** The list action's call (its input: the card). */
-export const findUsersCall = (opts: LoyaltyOptions): ActionCall => ({
-  step: opts.actions.find_user,
-  setting: "options.actions.find_user",
-  input: { loyaltyCardId: opts.loyalty_card_id },
-  acceptBody: coupontoolsBodyCheck,
-  readLimitBytes: opts.list_read_limit_bytes,
-});
+/** Where remembered users live: one loyalty card (types.ts VendorUserMemory). */
+export const cardScope = (opts: Pick<LoyaltyOptions, "loyalty_card_id">) =>
+  `coupontools-loyalty-card:${opts.loyalty_card_id}`;
 
 /** The create action's call: it creates the user on the card (the emulator's design of its input). */
 export const createUserCall = (opts: LoyaltyOptions, customer: Customer): ActionCall => ({
@@ -68,102 +59,15 @@ export const creating = (): z.infer<typeof CreatingSchema> => ({ stage: "creatin
 /** The loyalty user, and its stamp balance before the stamps call when the answer shows it; or why not. */
 export type Found = { userId: string; baseline: number | undefined } | { stop: ReactionResult };
 
-/** docs.coupontools.com api/v3/loyalty search: ≥ 3 characters, "Allowed characters: AZaZ09-_@". */
-const SEARCH_TERM = /^[A-Za-z0-9_@-]{3,}$/;
-
-/**
- * A search term for the e-mail that the search accepts: its local part, when that is made of allowed
- * characters only (a full address holds a `.`, which the search does not list). Null: list the card instead.
- */
-export function searchTermFor(email: string): string | null {
-  const local = email.slice(0, email.lastIndexOf("@"));
-  return SEARCH_TERM.test(local) ? local : null;
-}
-
 /** A v3 loyalty user password: create requires one, the customer never uses it (they sign in another way). */
 function generatedPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("");
 }
 
-export const proxyCall = (
-  ctx: RecipeContext,
-  path: string,
-  body: unknown,
-  readLimitBytes?: number,
-): Promise<CallOutcome> =>
-  ctx.membrane.proxy({
-    connectionId: ctx.connectionId,
-    method: "POST",
-    path,
-    body,
-    acceptBody: coupontoolsBodyCheck,
-    ...(readLimitBytes !== undefined && { readLimitBytes }),
-  });
-
 /** An action answer's `output` (docs: `{output, actionRunId}`). */
 const ActionAnswerSchema = z.object({ output: z.unknown() });
 export const actionOutput = (body: unknown) => ActionAnswerSchema.safeParse(body).data?.output;
-
-/**
- * The card's users that may be the customer: the list action, or (proxy) a search by a safe term, else the
- * card's list. Used to find the user and to read its balance. Deliveries running at the same time share one
- * read of the same list (each still gets a read started after it asked), so a backlog of orders does not list
- * the whole card twice per order.
- */
-function findUsers(ctx: RecipeContext, opts: LoyaltyOptions, email: string): Promise<CallOutcome> {
-  const card = opts.loyalty_card_id;
-  const limit = opts.list_read_limit_bytes;
-  const term = opts.via === "action" ? null : searchTermFor(email);
-  const [key, read] =
-    opts.via === "action"
-      ? [`action:${refText(opts.actions.find_user.ref)}:${card}`, () => runAction(ctx, findUsersCall(opts))]
-      : term
-        ? [
-            `search:${card}:${term}`,
-            () => proxyCall(ctx, "/v3/loyaltyusers/search", { loyaltycard: card, search: term }, limit),
-          ]
-        : [`list:${card}`, () => proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, limit)];
-  return ctx.shared ? ctx.shared(key, read) : read();
-}
-
-/** The users in a findUsers answer: an action's are in its `output`. */
-const usersIn = (opts: LoyaltyOptions, body: unknown) => (opts.via === "action" ? actionOutput(body) : body);
-
-/**
- * The customer's users on the card, read afresh: `users` to look them up in, `ids` those with the e-mail. A
- * list cut at the read limit may hide the customer, so it is a failure here, never "not on the card".
- */
-export async function customerOnCard(
-  ctx: RecipeContext,
-  opts: LoyaltyOptions,
-  email: string,
-): Promise<{ users: unknown; ids: string[] } | { failed: ReactionResult }> {
-  const found = await findUsers(ctx, opts, email);
-  if (found.kind !== "success") return { failed: found };
-  if (found.response?.truncatedAtBytes !== undefined)
-    return {
-      failed: missingData(
-        `the loyalty user list was longer than the ${found.response.truncatedAtBytes} bytes the bridge reads ` +
-          "(the reaction's list_read_limit_bytes); cannot tell whether the customer is on the card, so no user " +
-          "is created",
-      ),
-    };
-  const users = usersIn(opts, found.body);
-  return { users, ids: userIdsByEmail(users, email) };
-}
-
-/** The balance findUsers shows for the user, or undefined when it cannot be read. */
-export async function readBalance(
-  ctx: RecipeContext,
-  opts: LoyaltyOptions,
-  email: string,
-  userId: string,
-): Promise<{ balance: number | undefined } | { failed: Exclude<CallOutcome, { kind: "success" }> }> {
-  const found = await findUsers(ctx, opts, email);
-  if (found.kind !== "success") return { failed: found };
-  return { balance: balanceOf(usersIn(opts, found.body), userId, opts.balance_field) };
-}
 
 /**
  * The user to go on with among the card's users of one e-mail (records.ts lowestId). Two or more are raised
@@ -260,10 +164,43 @@ async function createByAction(ctx: RecipeContext, opts: LoyaltyOptions, customer
     : { userId, baseline: undefined };
 }
 
+/** Raised once per card (alerts.ts): the search cannot be trusted to tell who is not on it. */
+function searchMissed(ctx: RecipeContext, opts: LoyaltyOptions, userId: string): Promise<void> {
+  return (
+    ctx.report?.({ kind: "loyalty_search_missed", loyaltyCardId: opts.loyalty_card_id, userId }) ??
+    Promise.resolve()
+  );
+}
+
 /**
- * Finds the customer's loyalty user with its balance, or puts one on the card: the user an earlier attempt
- * created (`pendingUserId`, proxy) is linked, else one is created. A new user's balance is read, not assumed
- * 0 (a card may give welcome stamps).
+ * The user remembered for the customer's e-mail on this card, with their balance, while a read still shows
+ * them there; a remembered user gone from the card (deleted, unlinked) is forgotten and the customer looked up
+ * afresh (undefined).
+ */
+async function rememberedOnCard(
+  ctx: RecipeContext,
+  opts: LoyaltyOptions,
+  email: string,
+): Promise<Found | undefined> {
+  const memory = ctx.vendorUsers;
+  const userId = await memory?.get(cardScope(opts), email);
+  if (memory === undefined || userId === undefined) return undefined;
+  const read = await readBalance(ctx, opts, email, userId);
+  if ("failed" in read) return { stop: read.failed };
+  if (read.searchMissed) await searchMissed(ctx, opts, userId);
+  if (read.seen) return { userId, baseline: read.balance };
+  await memory.forget(cardScope(opts), email);
+  // Looking the customer up now is a read beyond the recipe's maxCalls.
+  return roomForCall(ctx)
+    ? undefined
+    : { stop: outOfRoom("the remembered loyalty user is gone; the card was not read") };
+}
+
+/**
+ * Finds the customer's loyalty user with its balance, or puts one on the card: the user remembered for the
+ * e-mail (no lookup of the card), else the one the card shows, else the user an earlier attempt created
+ * (`pendingUserId`, proxy) is linked, else one is created. A new user's balance is read, not assumed 0 (a
+ * card may give welcome stamps). A user found or made is remembered for the customer's next order.
  */
 export async function findOrCreate(
   ctx: RecipeContext,
@@ -271,12 +208,19 @@ export async function findOrCreate(
   customer: Customer,
   pendingUserId?: string,
 ): Promise<Found> {
+  if (pendingUserId === undefined) {
+    const known = await rememberedOnCard(ctx, opts, customer.email);
+    if (known) return known;
+  }
+  const remember = (userId: string) => ctx.vendorUsers?.remember(cardScope(opts), customer.email, userId);
   const onCard = await customerOnCard(ctx, opts, customer.email);
   if ("failed" in onCard)
     return { stop: pendingUserId === undefined ? onCard.failed : keepPending(onCard.failed, pendingUserId) };
   const existing = await chosenUser(ctx, opts, onCard.ids);
-  if (existing !== undefined)
-    return { userId: existing, baseline: balanceOf(onCard.users, existing, opts.balance_field) };
+  if (existing !== undefined) {
+    await remember(existing);
+    return { userId: existing, baseline: balanceOf(onCard.records, existing, opts.balance_field) };
+  }
   if (pendingUserId === undefined && !opts.create_missing_user)
     return { stop: missingData("the customer has no loyalty card user and creation is off") };
   const created =
@@ -286,7 +230,10 @@ export async function findOrCreate(
         ? await createByAction(ctx, opts, customer)
         : await createByProxy(ctx, opts, customer);
   if ("stop" in created) return created;
+  await remember(created.userId);
   const read = await readBalance(ctx, opts, customer.email, created.userId);
   // A failed reading stops before the stamps call; the retry finds the user and reads its balance then.
-  return "failed" in read ? { stop: read.failed } : { userId: created.userId, baseline: read.balance };
+  if ("failed" in read) return { stop: read.failed };
+  if (read.searchMissed) await searchMissed(ctx, opts, created.userId);
+  return { userId: created.userId, baseline: read.balance };
 }

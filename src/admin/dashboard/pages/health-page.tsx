@@ -100,9 +100,7 @@ function PreflightSection({ view }: { view: PreflightView | { uncheckedInputs: R
           {view.checks.map((check) => (
             <tr>
               <td>
-                <Badge
-                  value={check.result === "ok" ? "ok" : check.result === "fail" ? "failed" : "skipped"}
-                />
+                <Badge value={{ ok: "ok", fail: "failed", skip: "skipped", note: "note" }[check.result]} />
               </td>
               <td>{check.subject}</td>
               <td>{check.check}</td>
