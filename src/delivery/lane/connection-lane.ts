@@ -34,8 +34,7 @@ export interface LaneStatus {
   waiting: number;
   running: number;
   nextDueAt?: number;
-  /** What its alarms spent since the lane object started (alarm-budget.ts). */
-  alarms: AlarmStats;
+  alarms: AlarmStats; // what its alarms spent since the lane object started (alarm-budget.ts)
 }
 
 /**
@@ -187,9 +186,8 @@ export class ConnectionLane extends DurableObject<Env> {
     const ordered = ctx.config.reactions.filter((r) => r.recipe.entity);
     const byMode = (mode: "supersede" | "serialize") =>
       ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
-    // Two D1 round trips each, within what the alarm has left.
-    const each = { subrequests: 2, queries: 2 };
-    await closeSuperseded(ctx, this.work, byMode("supersede"), Math.min(ROUND, budget.room(each)));
+    const room = budget.room({ subrequests: 2, queries: 2 }); // two D1 round trips per delivery closed
+    await closeSuperseded(ctx, this.work, byMode("supersede"), Math.min(ROUND, room));
     const plan = planRound({
       now,
       eligible: this.work.eligible(now, ROUND, byMode("serialize")),
