@@ -103,6 +103,8 @@ export default defineConfig(async () => {
               pump_d1_queries: 100,
             },
             MEMBRANE_TIMEOUT_MS: "1500",
+            // Card sizes test/bench/card-reads.test.ts compares; `npm run bench` sets 1,000 and 100,000.
+            BENCH_CARD_SIZES: process.env.BENCH_CARD_SIZES ?? "1000,10000",
           },
           // Test-only: the bridge's Membrane client reaches the emulator through this binding.
           serviceBindings: { MEMBRANE: "membrane-emulator", DEAD_LETTER_RECORDER: "dead-letter-recorder" },

@@ -163,19 +163,29 @@ async function emulator(url: string, path: string, body?: unknown): Promise<unkn
   return text === "" ? null : JSON.parse(text);
 }
 
-/** D1 statements per accepted delivery and per delivered reaction, counted inside workerd. */
-function d1Statements(): string {
+/**
+ * Counted inside workerd (test/bench/): D1 statements per accepted delivery and per delivered reaction, and
+ * what one paid order costs in Membrane calls and bytes read on loyalty cards of 1,000 and 100,000 users.
+ */
+function countedInWorkerd(): string {
   const run = spawnSync(
     process.execPath,
     [`${ROOT}node_modules/vitest/vitest.mjs`, "run", "test/bench/", "--silent=false"],
-    { cwd: ROOT, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", BENCH_CARD_SIZES: "1000,100000" },
+    },
   );
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal colours vitest prints
-  const plain = `${run.stdout}`.replace(/\u001b\[[0-9;]*m/g, "");
-  const lines = plain.split("\n").filter((l) => l.startsWith("D1 statements:") || l.startsWith("rows read"));
-  return lines.length === 2
-    ? lines.map((l) => l.trim()).join("\n")
-    : `could not count (vitest exited ${run.status})`;
+  const plain = `${run.stdout}`.replace(/\u001b\[[0-9;]*m/g, "").split("\n");
+  const d1 = plain.filter((l) => l.startsWith("D1 statements:") || l.startsWith("rows read"));
+  const card = plain.findIndex((l) => l.startsWith("card reads per order"));
+  const failed = `could not count (vitest exited ${run.status})`;
+  return [
+    d1.length === 2 ? d1.map((l) => l.trim()).join("\n") : failed,
+    card >= 0 ? plain.slice(card, card + 5).join("\n") : failed,
+  ].join("\n");
 }
 
 const row = (label: string, r: LoadResult, cpuMs: number) =>
@@ -297,7 +307,7 @@ try {
   );
   console.log(`    cpu of a core meanwhile: ${failing.cpu}\n`);
 
-  console.log(d1Statements());
+  console.log(countedInWorkerd());
 } catch (error) {
   keepState = true;
   console.error(`bench failed; the local state is kept in ${scratch} to look into`);

@@ -12,6 +12,8 @@ declare global {
       SHIPPED_REACTIONS: Record<string, unknown>;
       /** The Membrane emulator (vitest.config.ts's service binding). */
       MEMBRANE: Fetcher;
+      /** Loyalty card sizes test/bench/card-reads.test.ts compares, comma-separated. */
+      BENCH_CARD_SIZES: string;
     }
   }
 }
