@@ -226,11 +226,11 @@ export interface Recipe<Options = unknown, Accepts extends EventType = EventType
    */
   serializationScope?(options: Options): string;
   /**
-   * What an attempt lost before its first checkpoint (worker gone, lease run out) may have done, for
-   * `reconcile` to check instead of leaving it to an operator: the recipe promises that every call it cannot
-   * check this way is preceded by a checkpoint. Without it, such an attempt ends `outcome_unknown`.
+   * The recipe promises that every call that may change the vendor's state is preceded by a checkpoint: an
+   * attempt lost before its first checkpoint (worker gone, lease run out) sent none, and is run again; one
+   * lost after it is reconciled. Without it, a non-idempotent attempt lost this way ends `outcome_unknown`.
    */
-  interrupted?: unknown;
+  checkpointsWrites?: boolean;
   /** Present when the vendor takes many records in one call: the lane then sends them together. */
   batch?: BatchSpec<Options, Accepts>;
   run(event: CanonicalEvent<Accepts>, options: Options, ctx: RecipeContext): Promise<ReactionResult>;

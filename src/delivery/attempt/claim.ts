@@ -97,7 +97,8 @@ async function claimForAttempt(
   const attempt = await claimDelivery(env.DB, delivery.id, {
     now,
     leaseMs: ctx.config.delivery.lease_ms,
-    retakeExpired: reaction.recipe.idempotent || reconcilable(delivery, reaction),
+    retakeExpired:
+      reaction.recipe.idempotent || reconcilable(delivery, reaction) || unstarted(delivery, reaction),
     request: plannedRequest(reaction),
   });
   if (attempt === null) return { step: "held", until: now + 1_000 };
@@ -110,13 +111,17 @@ async function claimForAttempt(
   return { ...claimed, retaken: delivery.status === "in_flight" };
 }
 
-/**
- * A lost worker that had saved a checkpoint before its call, or whose recipe says what an attempt lost before
- * any may have done, is reconcilable: the next attempt reads the vendor's state first.
- */
+/** A lost worker that had saved a checkpoint before its call is reconcilable: the next attempt reads the vendor's state first. */
 const reconcilable = (delivery: DeliveryRow, reaction: Reaction) =>
-  reaction.recipe.reconcile !== undefined &&
-  (delivery.reconcile_state !== null || reaction.recipe.interrupted !== undefined);
+  reaction.recipe.reconcile !== undefined && delivery.reconcile_state !== null;
+
+/**
+ * A lost worker that saved no checkpoint, of a recipe that writes one before each call that changes the
+ * vendor's state (`checkpointsWrites`), sent no such call: it is run again. A late write of the lost worker is
+ * refused (its attempt number no longer holds), so it cannot send one after the retake either.
+ */
+const unstarted = (delivery: DeliveryRow, reaction: Reaction) =>
+  reaction.recipe.checkpointsWrites === true && delivery.reconcile_state === null;
 
 /**
  * An in-flight delivery: held while its lease lives; once it ran out, held until a reconcilable call could no
@@ -134,7 +139,7 @@ async function lostWorker(
   // The lost worker's call may still land: read the vendor's state only once it no longer can.
   const settledAt = leaseUntil + ctx.config.delivery.ambiguous_settle_seconds * 1000;
   if (canReconcile && settledAt > now) return { step: "held", until: settledAt };
-  if (reaction.recipe.idempotent || canReconcile) return undefined;
+  if (reaction.recipe.idempotent || canReconcile || unstarted(delivery, reaction)) return undefined;
   // Its call may or may not have reached the vendor. Repeating a non-idempotent call could apply it twice, so
   // stop and leave it to an operator.
   const marked = await markOutcomeUnknown(

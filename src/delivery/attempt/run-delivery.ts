@@ -26,11 +26,10 @@ export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage
     return record(ctx, claimed, ctx.now(), outcomeOf({ kind: "missing_data", reason: event.missing }, 0));
   // This attempt's actions: each read from the workspace and its input checked before it is sent.
   const actions = new DeliveryActions(ctx, reaction);
-  // An earlier attempt's outcome was ambiguous, or its worker was lost: check the vendor before anything is
-  // sent again. A lost attempt with no checkpoint yet did what the recipe says it may have (`interrupted`).
+  // An earlier attempt's outcome was ambiguous, or its worker was lost after a checkpoint: check the vendor
+  // before anything is sent again.
   let resume: unknown;
-  const interrupted = claimed.retaken ? reaction.recipe.interrupted : undefined;
-  const state = delivery.reconcile_state ?? (interrupted === undefined ? null : JSON.stringify(interrupted));
+  const state = delivery.reconcile_state;
   if (state !== null && reaction.recipe.reconcile) {
     const checked = await reconcileFirst(ctx, claimed, actions, event, state, started);
     if (!("run" in checked)) return record(ctx, claimed, ctx.now(), checked);

@@ -10,7 +10,6 @@ import {
   CreatedSchema,
   CreatingSchema,
   createUserCall,
-  creating,
   findOrCreate,
 } from "./coupontools-loyalty-user";
 import { reconcileCreate, reconcileStamps, StampingSchema } from "./coupontools-stamps-reconcile";
@@ -132,9 +131,9 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
   maxCalls: 6,
   entityOrder: "serialize",
   serializationScope: (opts) => `coupontools-loyalty-card:${opts.loyalty_card_id}`,
-  // Before its first checkpoint an attempt may have created the user, and changed nothing else: every stamps
-  // call is preceded by a checkpoint.
-  interrupted: creating(),
+  // The create and the stamps call are each preceded by a checkpoint: an attempt lost before its first one
+  // changed nothing, and runs again.
+  checkpointsWrites: true,
   /**
    * The loyalty user the stamps go to, found by e-mail: the card and a keyed hash of the lower-case e-mail.
    * Not the customer id: the user is found by e-mail, so a guest order and an account order of one address
@@ -159,7 +158,7 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
     if ("stop" in found) return found.stop;
 
     // Without a balance read before the call nothing can be compared later: an operator decides. A checkpoint
-    // is written either way, so an earlier one (or none: `interrupted`) never stands for the stamps call.
+    // is written either way, so an earlier one never stands for the stamps call.
     const saved =
       found.baseline === undefined
         ? undefined

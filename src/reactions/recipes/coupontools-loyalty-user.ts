@@ -16,8 +16,9 @@ import { type CardReadOptions, customerOnCard, proxyCall, readBalance } from "./
 /**
  * Finding, creating and linking the customer's Coupontools loyalty user, for the stamps recipe
  * (coupontools-add-stamps.ts). A create is treated as a call that may have been applied: a lost answer keeps
- * `{stage: "creating"}` with the delivery, as does a worker lost before its first checkpoint (the recipe's
- * `interrupted`: no write is needed before a create), and once the user exists but is not on the card yet
+ * `{stage: "creating"}` with the delivery (written before the create goes out, so a worker lost around it
+ * leaves it too, and one lost before it leaves none and is run again), and once the user exists but is not on
+ * the card yet
  * (proxy: create then link) `{stage: "created", userId}`. So neither makes a second user: the recipe's
  * reconcile reads the card before anything is repeated.
  */
@@ -96,6 +97,7 @@ async function chosenUser(
  * user id, and no public page says a v4 "stats" id is one.
  */
 async function createByProxy(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
+  await ctx.checkpoint?.(creating());
   const created = await proxyCall(ctx, "/v3/loyaltyusers/create", {
     email: customer.email,
     password: generatedPassword(),
@@ -156,6 +158,7 @@ export async function linkUser(ctx: RecipeContext, opts: LoyaltyOptions, userId:
  * call is not public, so a lost answer is reconciled like a proxy create).
  */
 async function createByAction(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
+  await ctx.checkpoint?.(creating());
   const created = await runAction(ctx, createUserCall(opts, customer));
   if (created.kind !== "success") return { stop: unlessAmbiguous(created, creating()) };
   const userId = createdId(actionOutput(created.body));
