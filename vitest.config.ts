@@ -87,12 +87,16 @@ export default defineConfig(async () => {
             REACTIONS: reactions,
             SHIPPED_REACTIONS: shipped,
             // Retries in seconds rather than minutes, so tests watch real queue retries happen.
-            // The breaker opens after 5 consecutive transient failures and probes again after 2 s.
+            // The breaker opens once 5 calls in 5 s failed at least 60 % (a window short enough that one test's
+            // calls do not dilute the next one's failures) and probes again after 2 s.
             DELIVERY: {
               retry_schedule_seconds: [1, 1, 1],
               jitter: 0,
               lease_ms: 20_000,
-              breaker_failures: 5,
+              breaker_min_calls: 5,
+              breaker_window_seconds: 5,
+              // An incident ends (its closing alert) once its breaker stayed closed 2 s.
+              incident_quiet_seconds: 2,
               breaker_cooldown_seconds: 2,
               // An ambiguous stamps call is reconciled after 2 s (a timed-out test call lands within 2.5 s).
               ambiguous_settle_seconds: 2,

@@ -29,7 +29,7 @@ export const deliverySettings = z.strictObject({
    * Subrequests (Membrane calls through relays, D1 round trips) one lane alarm may make before it hands over to
    * the next: Workers Paid allows 10,000 per invocation by default ([limits] subrequests raises it), Workers Free
    * 1,000 to Cloudflare services. What the alarm made is counted; what its running deliveries may still make
-   * is reserved at its most (src/delivery/lane/subrequests.ts).
+   * is reserved at its most (src/delivery/lane/alarm-budget.ts).
    */
   pump_subrequests: z.number().int().min(100).max(10_000_000).default(8_000),
   /**
@@ -74,10 +74,23 @@ export const deliverySettings = z.strictObject({
    * checked", or "refuse" to send it (the delivery fails, code action_unresolved).
    */
   unchecked_action_inputs: z.enum(["send", "refuse"]).default("send"),
-  /** Consecutive transient failures (429, 5xx, timeouts) after which a connection's breaker opens. */
-  breaker_failures: z.number().int().min(1).default(5),
+  /**
+   * A connection's breaker (src/delivery/lane/breaker.ts) opens when, over the last breaker_window_seconds,
+   * at least breaker_min_calls Membrane calls were made and at least breaker_open_rate of them failed
+   * transiently (429, 5xx, timeouts, dropped connections): a vendor failing 30 % of calls is degraded, not down.
+   */
+  breaker_window_seconds: z.number().int().min(1).max(3_600).default(60),
+  breaker_min_calls: z.number().int().min(1).max(10_000).default(40),
+  breaker_open_rate: z.number().gt(0).max(1).default(0.6),
   /** How long an open breaker waits before one delivery probes the connection again. */
   breaker_cooldown_seconds: z.number().int().min(1).max(3_600).default(30),
+  /** The probe's calls: breaker_close_rate of breaker_probe_calls succeeding closes it; more failing reopens it. */
+  breaker_probe_calls: z.number().int().min(1).max(100).default(3),
+  breaker_close_rate: z.number().gt(0).max(1).default(0.6),
+  /** An incident (one alert at its start, one at its end) ends once its breaker stayed closed this long. */
+  incident_quiet_seconds: z.number().int().min(0).max(86_400).default(300),
+  /** Cut a lane's concurrency on 429s and timeouts and grow it back on answers (src/delivery/lane/adaptive.ts). */
+  adaptive_concurrency: z.boolean().default(true),
 });
 export type DeliverySettings = z.infer<typeof deliverySettings>;
 

@@ -8,7 +8,7 @@ import { uuidv7 } from "../lib/ids";
 import { log } from "../lib/log";
 import type { RecipeFinding } from "../reactions/types";
 import { insertEvent } from "../store/events";
-import type { BreakerState } from "./lane/breaker";
+import type { HealthNews } from "./lane/lane-health";
 import { enqueueEvents } from "./outbox";
 
 /** Route and vendor of the bridge's own events. No configured route may take this name (it has no secret). */
@@ -128,40 +128,47 @@ export async function emitAlert(
 }
 
 /**
- * The alert for a breaker's change of state, if any: hookbridge.breaker_opened when a closed breaker opens,
- * _closed when an open (or probing) one closes; a failed probe re-opening it is no news. None for a
- * connection that carries an alert reaction: its failures would raise alerts to itself. The breaker's
- * reason is left out: it may echo a vendor's answer.
+ * The alert of an incident's start or end on a connection (lane/incident.ts), or undefined: a breaker's own
+ * changes inside an incident are counted, not posted, and a connection that carries the alert reactions
+ * raises none (an alert about it could not be delivered). Both alerts of one incident share its key.
  */
-export function breakerAlert(
+export function incidentAlert(
   connection: string,
   reactions: readonly Reaction[],
-  previous: BreakerState,
-  next: BreakerState,
-  code: string | undefined,
-  now: number,
+  news: HealthNews,
 ): Alert | undefined {
-  const opened = previous.state === "closed" && next.state === "open";
-  const closed = previous.state !== "closed" && next.state === "closed";
-  if (!opened && !closed) return undefined;
+  if (news.kind === "breaker") return undefined;
   if (reactions.some((r) => r.connection === connection && listensToAlerts(r))) return undefined;
-  if (next.state === "open")
+  const { incident } = news;
+  const key = `${connection}:${incident.startedAt}`;
+  if (news.kind === "incident_started") {
+    const { breaker, code } = news;
+    const opened = breaker.state === "closed" ? undefined : breaker;
     return {
       type: "hookbridge.breaker_opened",
-      key: `${connection}:${next.openedAt}`,
+      key,
       subject: connection,
       data: {
         connection,
-        failures: next.failures,
+        failures: opened?.failures ?? 0,
+        ...(opened && { calls: opened.calls }),
         ...(code && { code }),
-        probe_in_seconds: Math.max(0, Math.round((next.probeAt - now) / 1000)),
+        ...(opened?.state === "open" && {
+          probe_in_seconds: Math.max(0, Math.round((opened.probeAt - incident.startedAt) / 1000)),
+        }),
       },
     };
+  }
   return {
     type: "hookbridge.breaker_closed",
-    // The same occurrence as its opening: one closing per opening.
-    key: `${connection}:${previous.state === "closed" ? now : previous.openedAt}`,
+    key,
     subject: connection,
-    data: { connection, failures: previous.failures },
+    data: {
+      connection,
+      failures: incident.failures,
+      openings: incident.openings,
+      deliveries_held: incident.held,
+      duration_seconds: Math.max(0, Math.round((news.now - incident.startedAt) / 1000)),
+    },
   };
 }

@@ -82,11 +82,18 @@ const DATA: { [T in EventType]: EventData<T> } = {
   "hookbridge.delivery_dead": { ...ids, code: "outcome_unknown", attempts: 3 },
   "hookbridge.breaker_opened": {
     connection: ids.connection,
-    failures: 5,
+    failures: 14,
+    calls: 20,
     code: "timeout",
     probe_in_seconds: 30,
   },
-  "hookbridge.breaker_closed": { connection: ids.connection, failures: 5 },
+  "hookbridge.breaker_closed": {
+    connection: ids.connection,
+    failures: 31,
+    openings: 2,
+    deliveries_held: 40,
+    duration_seconds: 420,
+  },
   "hookbridge.erasure_completed": { erasure_event_id: "preflight-erasure", events_redacted: 3 },
   "hookbridge.erasure_stuck": {
     erasure_event_id: "preflight-erasure",

@@ -88,14 +88,23 @@ export const deliveryDeadData = z.strictObject({
   code: z.string(),
   attempts: z.number().int().nonnegative(),
 });
+/** An incident on a connection: `breaker_opened` when it starts, `breaker_closed` when it ends. */
 export const breakerData = z.strictObject({
   connection: id,
-  /** Consecutive transient failures that opened it (when opened). */
+  /** Opened: the failed calls in the breaker's window. Closed: the calls that failed during the incident. */
   failures: z.number().int().nonnegative(),
+  /** The calls in the breaker's window (when opened). */
+  calls: z.number().int().nonnegative().optional(),
   /** Error code of the last failure, e.g. `timeout`, `rate_limited` (when opened). */
   code: z.string().optional(),
-  /** Seconds until the next probe (when opened). */
+  /** Seconds until the first probe (when opened). */
   probe_in_seconds: z.number().int().nonnegative().optional(),
+  /** Times the breaker opened during the incident, the first included (when closed). */
+  openings: z.number().int().positive().optional(),
+  /** The most deliveries the breaker held waiting at once (when closed). */
+  deliveries_held: z.number().int().nonnegative().optional(),
+  /** From the first opening to the end of the quiet time after the last closing (when closed). */
+  duration_seconds: z.number().int().nonnegative().optional(),
 });
 export const erasureAlertData = z.strictObject({
   /** The erasure request's event id. */

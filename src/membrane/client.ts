@@ -63,6 +63,8 @@ export interface MembraneClientOptions {
   fetch?: FetchLike;
   timeoutMs?: number;
   now?: () => number;
+  /** Told each call's outcome as it ends (a lane's breaker and concurrency learn from every call). */
+  observe?: (outcome: CallOutcome) => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export class MembraneClient {
   /** How long a call may take before it is given up (MEMBRANE_TIMEOUT_MS). */
   readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly observe: ((outcome: CallOutcome) => void) | undefined;
 
   constructor(options: MembraneClientOptions) {
     this.apiUrl = options.apiUrl.replace(/\/+$/, "");
@@ -84,6 +87,7 @@ export class MembraneClient {
     this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
+    this.observe = options.observe;
   }
 
   /**
@@ -166,12 +170,16 @@ export class MembraneClient {
     if (payload !== undefined) headers["content-type"] = "application/json";
 
     const started = this.now();
-    const finish = (verdict: Classification, response?: ResponseSummary): CallOutcome => ({
-      ...verdict,
-      request,
-      ...(response ? { response } : {}),
-      durationMs: this.now() - started,
-    });
+    const finish = (verdict: Classification, response?: ResponseSummary): CallOutcome => {
+      const outcome = {
+        ...verdict,
+        request,
+        ...(response ? { response } : {}),
+        durationMs: this.now() - started,
+      };
+      this.observe?.(outcome);
+      return outcome;
+    };
 
     let response: Response;
     let text: string;
@@ -268,7 +276,7 @@ function serviceBindingFetch(binding: unknown): FetchLike | undefined {
  */
 export function membraneClientFromEnv(
   env: Record<string, unknown>,
-  options: { fetch?: FetchLike; now?: () => number } = {},
+  options: Pick<MembraneClientOptions, "fetch" | "now" | "observe"> = {},
 ): MembraneClient {
   const config = parseMembraneConfig(env);
   return new MembraneClient({
@@ -277,5 +285,6 @@ export function membraneClientFromEnv(
     tokens: tokenSourceFor(config.auth, options.now),
     fetch: options.fetch ?? membraneFetch(env),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
   });
 }

@@ -70,8 +70,8 @@ describe("GET /admin/api/stats", () => {
       handovers_for_subrequests: expect.any(Number),
       handovers_for_d1_queries: expect.any(Number),
     };
-    const lane = { waiting: expect.any(Number), running: 0, alarms };
-    const closed = { state: "closed", consecutive_failures: 0 };
+    const lane = { waiting: expect.any(Number), running: 0, alarms, concurrency: expect.any(Number) };
+    const closed = { state: "closed", calls: expect.any(Number), failures: 0 };
     expect(body.connections[DEMO.ometria]).toEqual({
       paused: true,
       deliveries: { succeeded: 1, dead: 1, pending: 1 },

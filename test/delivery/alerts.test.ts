@@ -2,10 +2,11 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type BridgeConfig, loadConfig } from "../../src/config";
 import { parseReactions } from "../../src/config/reactions";
-import { breakerAlert } from "../../src/delivery/alerts";
+import { incidentAlert } from "../../src/delivery/alerts";
 import { runDelivery } from "../../src/delivery/attempt/run-delivery";
 import { type DeliveryContext, deliveryContext } from "../../src/delivery/context";
-import { afterAttempt, CLOSED, probing } from "../../src/delivery/lane/breaker";
+import { CLOSED, probing } from "../../src/delivery/lane/breaker";
+import { incidentAfter, incidentEndsAt } from "../../src/delivery/lane/incident";
 import { planEvent } from "../../src/delivery/plan-event";
 import type { DeadLetterMessage, DeliveryMessage, EventMessage } from "../../src/queue/messages";
 import { claimDelivery } from "../../src/store/deliveries";
@@ -168,41 +169,71 @@ describe("alerts", () => {
   });
 });
 
-describe("breaker alerts", () => {
-  const settings = { failures: 2, cooldownMs: 30_000 };
+describe("incident alerts", () => {
   const reactions = parseReactions({ "ops-alerts": opsAlert(ALERT_TEXT) }, Object.keys(base.routes));
   const T = 1_000_000;
+  const open = {
+    state: "open",
+    openedAt: T,
+    probeAt: T + 30_000,
+    reason: "HTTP 503: <vendor body>",
+    calls: 40,
+    failures: 30,
+  } as const;
+  const half = probing(open);
 
-  it("one when a closed breaker opens and one when it closes, none for a re-opening after a failed probe", () => {
-    const once = afterAttempt(CLOSED, "transient", "HTTP 503: <vendor body>", T, settings);
-    const open = afterAttempt(once, "transient", "HTTP 503: <vendor body>", T + 1, settings);
-    expect(breakerAlert("ct", reactions, CLOSED, once, "vendor_unavailable", T)).toBeUndefined();
-    const opened = breakerAlert("ct", reactions, once, open, "vendor_unavailable", T + 1);
+  it("one when the incident starts and one when it ends; a flap inside it is counted, not posted", () => {
+    const start = incidentAfter(undefined, CLOSED, open, T);
+    expect(start.started).toBe(true);
+    if (!start.incident) throw new Error("no incident");
+    const opened = incidentAlert("ct", reactions, {
+      kind: "incident_started",
+      incident: start.incident,
+      breaker: open,
+      code: "server_error",
+    });
     expect(opened).toEqual({
       type: "hookbridge.breaker_opened",
-      key: `ct:${T + 1}`,
+      key: `ct:${T}`,
       subject: "ct",
-      data: { connection: "ct", failures: 2, code: "vendor_unavailable", probe_in_seconds: 30 },
+      data: { connection: "ct", failures: 30, calls: 40, code: "server_error", probe_in_seconds: 30 },
     });
     // The breaker's reason may echo the vendor's body: it is not in the alert.
     expect(JSON.stringify(opened)).not.toContain("vendor body");
+    // The breaker's own changes are never posted.
+    expect(incidentAlert("ct", reactions, { kind: "breaker", previous: CLOSED, next: open })).toBeUndefined();
 
-    const probe = probing(open);
-    const reopened = afterAttempt(probe, "transient", "again", T + 40_000, settings);
-    expect(breakerAlert("ct", reactions, probe, reopened, "timeout", T + 40_000)).toBeUndefined();
-    const closed = afterAttempt(probing(reopened), "success", "", T + 80_000, settings);
-    expect(breakerAlert("ct", reactions, probing(reopened), closed, undefined, T + 80_000)).toEqual({
+    // It closes, opens again within the quiet time (a flap), then closes for good.
+    const closed = incidentAfter(start.incident, half, CLOSED, T + 40_000);
+    expect(closed).toEqual({ incident: { ...start.incident, closedAt: T + 40_000 }, started: false });
+    const flap = incidentAfter(closed.incident, CLOSED, { ...open, openedAt: T + 60_000 }, T + 60_000);
+    expect(flap).toEqual({ incident: { startedAt: T, openings: 2, failures: 0, held: 0 }, started: false });
+    const last = incidentAfter(flap.incident, half, CLOSED, T + 100_000).incident;
+    if (!last) throw new Error("no incident");
+    const quietMs = base.delivery.incident_quiet_seconds * 1000;
+    expect(incidentEndsAt(last, quietMs)).toBe(T + 100_000 + quietMs);
+    const ended = { ...last, failures: 31, held: 12 };
+    expect(
+      incidentAlert("ct", reactions, { kind: "incident_ended", incident: ended, now: T + 100_000 + quietMs }),
+    ).toEqual({
       type: "hookbridge.breaker_closed",
-      key: `ct:${T + 1}`,
+      key: `ct:${T}`,
       subject: "ct",
-      data: { connection: "ct", failures: 3 },
+      data: {
+        connection: "ct",
+        failures: 31,
+        openings: 2,
+        deliveries_held: 12,
+        duration_seconds: 100 + quietMs / 1000,
+      },
     });
   });
 
   it("none for the connection that carries an alert reaction: its failures cannot alert itself", () => {
-    const open = afterAttempt({ state: "closed", failures: 1 }, "transient", "x", T, settings);
+    const { incident } = incidentAfter(undefined, CLOSED, open, T);
+    if (!incident) throw new Error("no incident");
     expect(
-      breakerAlert("slack-demo", reactions, { state: "closed", failures: 1 }, open, "timeout", T),
+      incidentAlert("slack-demo", reactions, { kind: "incident_started", incident, breaker: open }),
     ).toBeUndefined();
   });
 });

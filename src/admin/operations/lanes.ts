@@ -1,4 +1,4 @@
-import type { BreakerState } from "../../delivery/lane/breaker";
+import { type BreakerState, totals } from "../../delivery/lane/breaker";
 import { laneOf } from "../../delivery/lane/connection-lane";
 import type { Env } from "../../env";
 
@@ -6,13 +6,25 @@ import type { Env } from "../../env";
 export interface LaneView {
   breaker: {
     state: BreakerState["state"];
-    consecutive_failures: number;
+    /** Closed: the calls and transient failures in the breaker's window now; otherwise those that opened it. */
+    calls: number;
+    failures: number;
     opened_at?: number;
     probe_at?: number;
     reason?: string;
   };
   waiting: number;
   running: number;
+  /** Attempts the lane may have out now: its configured concurrency, or less while the vendor sheds load. */
+  concurrency: number;
+  /** The connection's open incident, from its breaker's first opening until it stayed closed for the quiet time. */
+  incident?: {
+    started_at: number;
+    openings: number;
+    failures: number;
+    deliveries_held: number;
+    closed_at?: number;
+  };
   alarms: {
     count: number;
     peak_subrequests: number;
@@ -41,12 +53,24 @@ export async function readLanes(env: Env, connections: readonly string[]): Promi
         {
           breaker: {
             state: breaker.state,
-            consecutive_failures: breaker.failures,
+            ...(breaker.state === "closed"
+              ? totals(breaker.window)
+              : { calls: breaker.calls, failures: breaker.failures }),
             ...(breaker.state !== "closed" && { opened_at: breaker.openedAt, reason: breaker.reason }),
             ...(breaker.state === "open" && { probe_at: breaker.probeAt }),
           },
           waiting: status.waiting,
           running: status.running,
+          concurrency: status.concurrency,
+          ...(status.incident && {
+            incident: {
+              started_at: status.incident.startedAt,
+              openings: status.incident.openings,
+              failures: status.incident.failures,
+              deliveries_held: status.incident.held,
+              ...(status.incident.closedAt !== undefined && { closed_at: status.incident.closedAt }),
+            },
+          }),
           alarms: {
             count: status.alarms.alarms,
             peak_subrequests: status.alarms.peak.subrequests,

@@ -8,3 +8,9 @@ export function alarmToSet(current: number | null, at: number, now: number): num
   if (current !== null && current <= at && current > now) return undefined;
   return Math.max(at, now + 1);
 }
+
+/** The earliest of the times a round must look again at, as its answer (none known: no time). */
+export function earliest(...times: Array<number | undefined>): { wakeAt?: number } {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length > 0 ? { wakeAt: Math.min(...known) } : {};
+}

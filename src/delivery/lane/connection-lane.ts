@@ -4,21 +4,24 @@ import { laneConcurrency } from "../../config/delivery";
 import type { Reaction } from "../../config/reactions";
 import type { Env } from "../../env";
 import { log } from "../../lib/log";
+import type { CallOutcome } from "../../membrane/outcome";
 import type { PaceRule } from "../../pacing/pacer";
 import { getPause } from "../../store/pauses";
-import { breakerAlert, emitAlert } from "../alerts";
 import type { DeliveryStep } from "../attempt/step";
 import type { DeliveryContext } from "../context";
-import { alarmToSet } from "./alarm";
+import { alarmToSet, earliest } from "./alarm";
 import { type AlarmBudget, type AlarmStats, noAlarms, noteAlarm } from "./alarm-budget";
-import type { AttemptKind, BreakerState } from "./breaker";
-import { LaneBreaker } from "./lane-breaker";
+import { asOf } from "./breaker";
+import { announce } from "./health-news";
 import { prepareLane } from "./lane-context";
+import { LaneHealth } from "./lane-health";
 import { LaneState } from "./lane-state";
+import { pullForward } from "./recovery";
 import { sleep, waitForRoom } from "./room";
 import { paceInterval, planRound, roundReaction } from "./round";
 import { closeSuperseded, runUnit } from "./run-unit";
 import { settlement } from "./settle";
+import type { LaneStatus } from "./status";
 import { type LaneItem, LaneWork } from "./work";
 
 /** How long one alarm keeps dispatching before it hands over to the next (Durable Object alarms are bounded). */
@@ -27,16 +30,6 @@ const PUMP_BUDGET_MS = 20_000;
 const ROUND = 500;
 /** How often a paused connection's lane looks whether it was resumed (resuming also wakes it at once). */
 const PAUSE_RECHECK_MS = 5_000;
-/** What the lane reports to the admin API. */
-export interface LaneStatus {
-  connection: string;
-  breaker: BreakerState;
-  waiting: number;
-  running: number;
-  nextDueAt?: number;
-  alarms: AlarmStats; // what its alarms spent since the lane object started (alarm-budget.ts)
-}
-
 /**
  * One lane per Membrane connection, worldwide (a Durable Object named by the connection id). It owns the
  * connection's pace, batches, per-entity order and circuit breaker, and runs the connection's deliveries from
@@ -46,7 +39,7 @@ export interface LaneStatus {
 export class ConnectionLane extends DurableObject<Env> {
   private readonly work: LaneWork;
   private readonly state: LaneState;
-  private readonly breaker: LaneBreaker;
+  private readonly health: LaneHealth;
   /** Next free slot per pace rule key (epoch ms). */
   private slots: ReadonlyMap<string, number> = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -74,7 +67,10 @@ export class ConnectionLane extends DurableObject<Env> {
     super(ctx, env);
     this.work = new LaneWork(ctx.storage.sql);
     this.state = new LaneState(ctx.storage.sql);
-    this.breaker = new LaneBreaker(this.state);
+    this.health = new LaneHealth(this.state, (news) => {
+      const sent = announce(this.env, this.connection, news);
+      if (sent) this.ctx.waitUntil(sent);
+    });
     this.connection = this.state.read<string>("connection") ?? "";
   }
 
@@ -94,18 +90,22 @@ export class ConnectionLane extends DurableObject<Env> {
     this.pause = { paused: false, until: 0 };
     this.work.releasePaused(Date.now());
     this.arrived = true;
+    this.health.resumed();
     await this.wake(Date.now());
   }
 
   async status(): Promise<LaneStatus> {
     this.applySettled();
     const next = this.work.nextDue();
+    const { delivery } = loadConfig(this.env);
     return {
       connection: this.connection,
-      breaker: this.breaker.state,
+      breaker: asOf(this.health.state, Date.now(), delivery.breaker_window_seconds * 1000),
       ...this.work.counts(),
       ...(next !== undefined && { nextDueAt: next }),
       alarms: this.alarms,
+      concurrency: this.concurrency(delivery),
+      ...(this.health.openIncident && { incident: this.health.openIncident }),
     };
   }
 
@@ -121,7 +121,7 @@ export class ConnectionLane extends DurableObject<Env> {
     // Whether the last round found nothing it could start; otherwise the budget ran out with work left.
     let idle = false;
     try {
-      this.prepared ??= prepareLane(this.env, this.connection);
+      this.prepared ??= prepareLane(this.env, this.connection, (outcome) => this.onCall(outcome));
       const { ctx, budget } = this.prepared;
       const stopAt = Date.now() + PUMP_BUDGET_MS;
       budget.restart();
@@ -138,7 +138,7 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           continue;
         }
-        await waitForRoom(this.inFlight, this.concurrency(ctx), round.wakeAt);
+        await waitForRoom(this.inFlight, this.concurrency(ctx.config.delivery), round.wakeAt);
       }
       await Promise.all(this.inFlight);
       this.alarms = noteAlarm(this.alarms, budget);
@@ -162,8 +162,8 @@ export class ConnectionLane extends DurableObject<Env> {
     if (next.length > 0) await this.wake(Math.min(...next));
   }
 
-  private concurrency(ctx: DeliveryContext): number {
-    return laneConcurrency(ctx.config.delivery, this.connection);
+  private concurrency(delivery: DeliveryContext["config"]["delivery"]): number {
+    return this.health.concurrency(laneConcurrency(delivery, this.connection));
   }
 
   /** Starts every delivery that may go now; says when to look again for those that may not. */
@@ -179,8 +179,14 @@ export class ConnectionLane extends DurableObject<Env> {
       this.pause = { paused, until: now + 1_000 };
     }
     if (this.pause.paused) return { started: 0, wakeAt: now + PAUSE_RECHECK_MS };
-    const gate = this.breaker.admission(now);
-    if (gate.admit === "none") return { started: 0, ...(gate.until !== undefined && { wakeAt: gate.until }) };
+    const { delivery } = ctx.config;
+    const incidentEnds = this.health.settleIncident(now, delivery.incident_quiet_seconds * 1000);
+    if (this.health.takeRecovered()) await pullForward(ctx, this.work, this.connection, now);
+    const gate = this.health.admission(now);
+    if (gate.admit === "none") {
+      this.health.holding(this.work.counts().waiting);
+      return { started: 0, ...earliest(gate.until, incidentEnds) };
+    }
 
     // Older states that a newer one replaces are closed first, so they never hold the newer one up.
     const ordered = ctx.config.reactions.filter((r) => r.recipe.entity);
@@ -192,15 +198,15 @@ export class ConnectionLane extends DurableObject<Env> {
       now,
       eligible: this.work.eligible(now, ROUND, byMode("serialize")),
       gate,
-      failedProbes: this.breaker.failedProbes,
+      failedProbes: this.health.failedProbes,
       reaction: (name) => roundReaction(ctx.config.reactions.find((r) => r.name === name)),
       slots: this.slots,
-      free: this.concurrency(ctx) - this.inFlight.size,
+      free: this.concurrency(ctx.config.delivery) - this.inFlight.size,
       budget: budget.snapshot(),
     });
     this.slots = plan.slots;
     if (plan.outOfBudget) budget.ranOutOf(plan.shortOf ?? "subrequests");
-    if (plan.probe !== undefined) this.breaker.probing(plan.probe);
+    if (plan.probe !== undefined) this.health.probing(plan.probe);
     let started = 0;
     for (const unit of plan.start) {
       budget.reserve(unit.cost);
@@ -212,7 +218,7 @@ export class ConnectionLane extends DurableObject<Env> {
       );
       started += unit.items.length;
     }
-    return { started, ...(plan.wakeAt !== undefined && { wakeAt: plan.wakeAt }) };
+    return { started, ...earliest(plan.wakeAt, incidentEnds) };
   }
 
   private start(
@@ -231,7 +237,7 @@ export class ConnectionLane extends DurableObject<Env> {
       .catch((error) => {
         // D1 or the call failed outside the engine's own handling: look at these again shortly.
         log("error", "lane.run_failed", { connection: this.connection, error: String(error) });
-        for (const item of items) this.breaker.probeNotSent(item.deliveryId, Date.now());
+        for (const item of items) this.health.ended(item.deliveryId);
         const at = Date.now() + 5_000;
         this.settled.push(() => {
           for (const item of items) this.work.reschedule(item.deliveryId, at);
@@ -253,38 +259,23 @@ export class ConnectionLane extends DurableObject<Env> {
     if (slot > now) await sleep(slot - now);
   }
 
-  /** Moves a delivery on in the lane after its attempt (at the next round), and feeds the breaker (now). */
+  /** Moves a delivery on in the lane after its attempt (at the next round); its calls fed the breaker. */
   private settle(item: LaneItem, step: DeliveryStep | undefined): void {
-    const now = Date.now();
-    const settled = settlement(item, step, now);
-    if (settled.probeNotSent) this.breaker.probeNotSent(item.deliveryId, now);
-    if (settled.observe)
-      this.observe(item, settled.observe.outcome, settled.observe.reason, settled.observe.code);
-    this.settled.push(() => settled.write(this.work));
+    const write = settlement(item, step, Date.now());
+    this.health.ended(item.deliveryId);
+    this.settled.push(() => write(this.work));
   }
 
   /** Writes what finished calls changed, in one go (no await in between: one storage transaction). */
   private applySettled(): void {
     for (const write of this.settled.splice(0)) write();
-    this.breaker.flush();
+    this.health.flush();
   }
 
-  private observe(item: LaneItem, outcome: AttemptKind, reason: string, code?: string): void {
-    const config = loadConfig(this.env);
-    const { breaker_failures: failures, breaker_cooldown_seconds: cooldown } = config.delivery;
-    const change = this.breaker.observe(item.deliveryId, outcome, reason, Date.now(), {
-      failures,
-      cooldownMs: cooldown * 1000,
-    });
-    if (!change) return;
-    const { previous, next } = change;
-    log(next.state === "open" ? "warn" : "info", "lane.breaker", {
-      connection: this.connection,
-      state: next.state,
-      reason: next.state === "closed" ? undefined : reason,
-    });
-    const alert = breakerAlert(this.connection, config.reactions, previous, next, code, Date.now());
-    if (alert) this.ctx.waitUntil(emitAlert(this.env, config.reactions, alert));
+  /** One Membrane call of this lane ended: the breaker and the concurrency learn from it. */
+  private onCall(outcome: CallOutcome): void {
+    const delivery = this.prepared?.ctx.config.delivery ?? loadConfig(this.env).delivery;
+    this.health.observe(outcome, Date.now(), delivery, laneConcurrency(delivery, this.connection));
   }
 
   private async wake(at: number): Promise<void> {

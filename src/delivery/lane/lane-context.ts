@@ -3,6 +3,7 @@ import { laneConcurrency } from "../../config/delivery";
 import type { Env } from "../../env";
 import { membraneClientFromEnv, membraneFetch } from "../../membrane/client";
 import { parseMembraneConfig } from "../../membrane/config";
+import type { CallOutcome } from "../../membrane/outcome";
 import { type DeliveryContext, deliveryContext } from "../context";
 import { AlarmBudget, countingEnv } from "./alarm-budget";
 import { relayOf } from "./relay/call-relay";
@@ -16,7 +17,12 @@ import { directFetch, relayedFetch } from "./relay/relayed-fetch";
  * (DELIVERY.relays = false); and the running alarm's subrequests and D1 queries, which its bindings and calls
  * count.
  */
-export function prepareLane(env: Env, connection: string): { ctx: DeliveryContext; budget: AlarmBudget } {
+export function prepareLane(
+  env: Env,
+  connection: string,
+  /** Told each Membrane call's outcome (the lane's breaker and concurrency). */
+  observe: (outcome: CallOutcome) => void,
+): { ctx: DeliveryContext; budget: AlarmBudget } {
   const config = loadConfig(env);
   const { delivery } = config;
   const budget = new AlarmBudget({
@@ -42,7 +48,7 @@ export function prepareLane(env: Env, connection: string): { ctx: DeliveryContex
   const counted = countingEnv(env, (cost) => budget.count(cost));
   const ctx = deliveryContext(counted, {
     config,
-    membrane: membraneClientFromEnv(counted, { fetch }),
+    membrane: membraneClientFromEnv(counted, { fetch, observe }),
     callRoom: () => budget.callRoom(),
   });
   return { ctx, budget };

@@ -132,6 +132,29 @@ export class LaneWork {
     this.sql.exec("UPDATE work SET paused = 0, due_at = min(due_at, ?) WHERE paused = 1", now);
   }
 
+  /**
+   * Waiting work due later than `now` (retries in their backoff) becomes due within `spreadMs` from now, each at
+   * a random point, so a recovered connection is not sent all of it in one burst. Answers how many moved.
+   */
+  pullForward(now: number, spreadMs: number): number {
+    return this.sql.exec(
+      "UPDATE work SET due_at = ? + abs(random() % ?) WHERE running = 0 AND paused = 0 AND due_at > ?",
+      now,
+      Math.max(1, Math.round(spreadMs)),
+      now,
+    ).rowsWritten;
+  }
+
+  /** How much waiting work is due later than `now`. */
+  dueLater(now: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM work WHERE running = 0 AND paused = 0 AND due_at > ?",
+        now,
+      )
+      .one().n;
+  }
+
   /** Puts running work back to wait until `dueAt`. */
   reschedule(id: string, dueAt: number): void {
     this.sql.exec("UPDATE work SET running = 0, paused = 0, due_at = ? WHERE delivery_id = ?", dueAt, id);

@@ -6,12 +6,7 @@ import { actionStep, runAction } from "../action-call";
 import { viaOption } from "../calls";
 import { type ActionCall, missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
 import { findUsersCall, proxyCall } from "./coupontools-card-reads";
-import {
-  CreatedSchema,
-  CreatingSchema,
-  createUserCall,
-  findOrCreate,
-} from "./coupontools-loyalty-user";
+import { CreatedSchema, CreatingSchema, createUserCall, findOrCreate } from "./coupontools-loyalty-user";
 import { reconcileCreate, reconcileStamps, StampingSchema } from "./coupontools-stamps-reconcile";
 
 const options = z.strictObject({

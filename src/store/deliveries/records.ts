@@ -154,3 +154,18 @@ export async function saveReconcileState(
   // False: another worker took the delivery over (this lease ran out): this attempt must send nothing more.
   return result.meta.changes > 0;
 }
+
+/**
+ * A connection recovered (its breaker closed, or it was resumed): its retrying deliveries are due now
+ * instead of at the end of their backoff. The lane spreads them over its pace (lane/recovery.ts).
+ */
+export async function pullRetriesForward(db: D1Database, connection: string, now: number): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE deliveries SET next_attempt_at = ?2
+       WHERE connection_id = ?1 AND status = 'retrying' AND next_attempt_at > ?2`,
+    )
+    .bind(connection, now)
+    .run();
+  return result.meta.changes;
+}

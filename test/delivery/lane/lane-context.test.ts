@@ -16,7 +16,8 @@ beforeEach(resetEmulator);
 describe("a lane without relays", () => {
   it("calls Membrane directly, and counts each call as a subrequest of its alarm", async () => {
     const direct = { ...bridgeEnv, DELIVERY: { ...(bridgeEnv.DELIVERY as object), relays: false } };
-    const { ctx, budget } = prepareLane(direct, DEMO.coupontools);
+    const seen: string[] = [];
+    const { ctx, budget } = prepareLane(direct, DEMO.coupontools, (o) => seen.push(o.kind));
     const outcome = await ctx.membrane.proxy({
       connectionId: DEMO.coupontools,
       method: "POST",
@@ -25,6 +26,8 @@ describe("a lane without relays", () => {
     });
     expect(outcome).toMatchObject({ kind: "success", status: 200 });
     expect(budget.snapshot().spent).toEqual({ subrequests: 1, queries: 0 });
+    // The lane's breaker and concurrency are told each call's outcome.
+    expect(seen).toEqual(["success"]);
     expect((await recordedRequests()).map((r) => r.vendorPath)).toEqual(["/v3/loyaltyusers/search"]);
   });
 

@@ -281,8 +281,17 @@ describe("D1 query budget", () => {
 });
 
 describe("circuit breaker", () => {
-  it("opens after consecutive transient failures, spends no attempts while open, probes, then closes", async () => {
+  /** Waits until the calls of an earlier test left the breaker's window (5 s here), so they do not dilute. */
+  const quietWindow = (lane: ReturnType<typeof laneOf>) =>
+    waitFor(
+      () => lane.status(),
+      (s) => s.breaker.state === "closed" && s.breaker.window.length === 0,
+      { what: "the breaker's window to empty", timeoutMs: 8_000 },
+    );
+
+  it("opens on a failure rate, spends no attempts while open, probes, closes, and ends the incident after the quiet time", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await quietWindow(lane);
     // Membrane's error echoes a customer's address: the breaker keeps its reason in the lane's storage,
     // which an erasure does not reach, so the address is masked there.
     await injectFault({
@@ -307,7 +316,11 @@ describe("circuit breaker", () => {
       (s) => s.breaker.state === "open",
       { what: "the breaker to open" },
     );
-    expect(open.breaker).toMatchObject({ state: "open", failures: expect.any(Number) });
+    expect(open.breaker).toMatchObject({
+      state: "open",
+      failures: expect.any(Number),
+      calls: expect.any(Number),
+    });
     if (open.breaker.state !== "open") throw new Error("not open");
     expect(open.breaker.reason).toMatch(/503/);
     expect(open.breaker.reason).toContain("***@example.com");
@@ -333,10 +346,19 @@ describe("circuit breaker", () => {
     // The fault is spent: the probe succeeds, the breaker closes and the rest go out, each stamped once.
     const settled = await settledRows(items);
     expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
-    expect((await lane.status()).breaker).toEqual({ state: "closed", failures: 0 });
+    expect((await lane.status()).breaker).toMatchObject({ state: "closed" });
     const users = (await emulatorState()).loyaltyUsers.filter((u) => String(u.email).startsWith("breaker"));
     expect(users.map((u) => u.stamps)).toEqual(users.map(() => 1));
     expect(users).toHaveLength(6);
+
+    // One incident, from the opening until the breaker stayed closed for the quiet time (2 s here): the lane
+    // wakes to end it (and to send its closing alert: tests/delivery/alerts.test.ts).
+    expect(open.incident).toMatchObject({ startedAt: open.breaker.openedAt, openings: 1 });
+    await waitFor(
+      () => lane.status(),
+      (s) => s.incident === undefined,
+      { what: "the incident to end", timeoutMs: 8_000 },
+    );
   });
 
   /**
@@ -345,6 +367,7 @@ describe("circuit breaker", () => {
    */
   async function failingStamps(base: number, minute: number) {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await quietWindow(lane);
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 503, times: 1_000 });
     const items = await plan(
       "paid-order-stamps",
@@ -377,7 +400,7 @@ describe("circuit breaker", () => {
 
     const settled = await settledRows(rest, 20_000);
     expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
-    expect((await lane.status()).breaker).toEqual({ state: "closed", failures: 0 });
+    expect((await lane.status()).breaker).toMatchObject({ state: "closed" });
   });
 
   it("spreads successive probes over the waiting deliveries instead of spending the oldest one's attempts", async () => {
@@ -405,6 +428,36 @@ describe("circuit breaker", () => {
     const settled = await settledRows(items);
     expect(settled.map((d) => d.status)).toEqual(settled.map(() => "dead"));
     expect((await lane.status()).breaker.state).toBe("closed");
+  });
+});
+
+describe("recovery", () => {
+  it("pulls a connection's retries forward when it is resumed, instead of letting them wait out their backoff", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 3 }, (_, i) =>
+        withCustomer(paidOrder(570_000 + i), 9_300 + i, `recover${i}@example.com`),
+      ),
+    );
+    // Each failed once and waits an hour for its retry (in D1 and in the lane).
+    const later = Date.now() + 3_600_000;
+    for (const item of items)
+      await env.DB.prepare(
+        "UPDATE deliveries SET status = 'retrying', attempts = 1, next_attempt_at = ? WHERE id = ?",
+      )
+        .bind(later, item.deliveryId)
+        .run();
+    await lane.enqueue(
+      "coupontools-demo",
+      items.map((i) => ({ ...i, dueAt: later })),
+    );
+    expect((await lane.status()).nextDueAt).toBe(later);
+    // A resume (the same path as a breaker closing) makes them due now, spread over a second at most here.
+    await lane.nudge();
+    const settled = await settledRows(items, 10_000);
+    expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
+    expect(settled.map((d) => d.attempts)).toEqual(settled.map(() => 2));
   });
 });
 

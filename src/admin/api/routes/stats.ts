@@ -43,14 +43,39 @@ export const statsRoute = defineRoute({
         breaker: z
           .object({
             state: z.enum(["closed", "open", "half_open"]),
-            consecutive_failures: z.int().nonnegative(),
+            calls: z
+              .int()
+              .nonnegative()
+              .describe(
+                "Closed: Membrane calls in the breaker's window now; open: the window's when it opened",
+              ),
+            failures: z.int().nonnegative().describe("Of those, the transient failures (429, 5xx, timeouts)"),
             opened_at: isoTime.optional().describe("When the breaker opened (open or half-open)"),
             probe_at: isoTime
               .optional()
               .describe("When an open breaker lets one delivery probe the connection"),
             reason: z.string().optional().describe("The transient failure that opened it"),
           })
-          .describe("Opens after consecutive transient failures; its work waits, no attempts are spent"),
+          .describe(
+            "Opens on the failure rate of the connection's calls (breaker_open_rate of at least breaker_min_calls " +
+              "in breaker_window_seconds); its work waits, no attempts are spent",
+          ),
+        concurrency: z
+          .int()
+          .positive()
+          .describe("Attempts the lane may have out now (cut on 429s and timeouts)"),
+        incident: z
+          .object({
+            started_at: isoTime,
+            openings: z.int().positive(),
+            failures: z.int().nonnegative(),
+            deliveries_held: z.int().nonnegative(),
+            closed_at: isoTime
+              .optional()
+              .describe("When its breaker last closed; it ends after incident_quiet_seconds"),
+          })
+          .optional()
+          .describe("From the breaker's first opening until it stayed closed for incident_quiet_seconds"),
         waiting: z.int().nonnegative().describe("Deliveries waiting in the connection's lane"),
         running: z.int().nonnegative().describe("Deliveries being attempted now"),
         alarms: z
@@ -103,7 +128,8 @@ export const statsRoute = defineRoute({
       connections: Object.fromEntries(
         connectionIds.map((id) => {
           const lane = lanes[id];
-          const breaker = lane?.breaker ?? { state: "closed" as const, consecutive_failures: 0 };
+          const breaker = lane?.breaker ?? { state: "closed" as const, calls: 0, failures: 0 };
+          const incident = lane?.incident;
           return [
             id,
             {
@@ -118,6 +144,14 @@ export const statsRoute = defineRoute({
               waiting: lane?.waiting ?? 0,
               running: lane?.running ?? 0,
               alarms: lane?.alarms ?? NO_ALARMS,
+              concurrency: lane?.concurrency ?? 1,
+              ...(incident && {
+                incident: {
+                  ...incident,
+                  started_at: iso(incident.started_at),
+                  closed_at: incident.closed_at === undefined ? undefined : iso(incident.closed_at),
+                },
+              }),
             },
           ];
         }),
