@@ -3,7 +3,6 @@ import type { CallOutcome } from "../../membrane/outcome";
 import { refText } from "../action-call";
 import type { Via } from "../calls";
 import { outOfRoom, roomForCall, type WalkFailure, walkPages } from "../list-pages";
-import { readWithRetry } from "../read-retry";
 import { balanceOf, userIdsByEmail } from "../records";
 import type { ActionCall, ActionStep, RecipeContext } from "../types";
 
@@ -86,13 +85,11 @@ function readOrFailure(read: CallOutcome): { body: unknown } | { failed: Failed 
 async function search(ctx: RecipeContext, opts: CardReadOptions, term: string) {
   const card = opts.loyalty_card_id;
   const read = () =>
-    readWithRetry(ctx, () =>
-      proxyCall(
-        ctx,
-        "/v3/loyaltyusers/search",
-        { loyaltycard: card, search: term },
-        opts.list_read_limit_bytes,
-      ),
+    proxyCall(
+      ctx,
+      "/v3/loyaltyusers/search",
+      { loyaltycard: card, search: term },
+      opts.list_read_limit_bytes,
     );
   return readOrFailure(await (ctx.shared ? ctx.shared(`search:${card}:${term}`, read) : read()));
 }
@@ -123,9 +120,7 @@ async function scanCard<T>(
     });
   if (fallback && !roomForCall(ctx)) return { failed: outOfRoom("the loyalty user list was not read") };
   const read = () =>
-    readWithRetry(ctx, () =>
-      proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, opts.list_read_limit_bytes),
-    );
+    proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, opts.list_read_limit_bytes);
   const listed = readOrFailure(await (ctx.shared ? ctx.shared(`list:${card}`, read) : read()));
   return "failed" in listed ? listed : { found: find(listed.body) };
 }
