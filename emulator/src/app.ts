@@ -9,7 +9,7 @@ import {
   type Integration,
 } from "./config";
 import { actionId, definitionOf, designInput, workspaceNames } from "./definitions";
-import { droppedResponse, FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
+import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";
 import { vendorFetch } from "./vendors";
@@ -184,12 +184,6 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     if (!fault) return next();
     c.set("fault", true);
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-    if (fault.drop) {
-      if (fault.applyThenFail) await next();
-      c.res = undefined;
-      c.res = droppedResponse();
-      return c.res;
-    }
     if (fault.status === undefined) return next();
     // "Apply then answer an error": the call takes effect, but the caller sees the fault's answer.
     if (fault.applyThenFail) {
@@ -228,10 +222,9 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
           ctx,
         );
       let res: Response;
-      const status = fault?.drop ? 502 : fault?.status;
-      if (fault && status !== undefined) {
+      if (fault?.status !== undefined) {
         if (fault.applyThenFail) await send();
-        res = faultResponse({ ...fault, status });
+        res = faultResponse({ ...fault, status: fault.status });
       } else {
         res = await send();
       }
