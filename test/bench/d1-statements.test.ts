@@ -197,9 +197,10 @@ it("counts the D1 statements of ingest, planning and delivery", async () => {
   // lost mid-call is reconciled rather than left to an operator; 11 since the customer's loyalty user is
   // remembered (read before the card is, written once found or made: src/store/vendor-users.ts).
   expect(stampCount).toBeLessThanOrEqual(11);
-  // Claim, the remembered user read (and, for a new customer, written), the baseline saved before the call, the
-  // attempt recorded.
-  expect(stampTrips).toBeLessThanOrEqual(5);
+  // Claim, the remembered user read (and, for a new customer, written), for a new customer the checkpoint
+  // before the create (issue 23: a worker lost before it is run again, not left to an operator), the baseline
+  // saved before the call, the attempt recorded.
+  expect(stampTrips).toBeLessThanOrEqual(6);
   // Claim, and the successes recorded together.
   expect(pushBatchTrips).toBeLessThanOrEqual(2);
   // A batch of 100 is claimed in one round trip and its successes recorded in one: 6 statements in all.
