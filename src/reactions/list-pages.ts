@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CallOutcome } from "../membrane/outcome";
 import { runAction } from "./action-call";
+import { readWithRetry } from "./read-retry";
 import { recordsIn } from "./records";
 import type { ActionCall, ReactionResult, RecipeContext } from "./types";
 
@@ -92,7 +93,7 @@ function readPage<T>(
 ): Promise<CallOutcome> {
   const input = walk.call.input as Record<string, unknown>;
   const call = cursor === undefined ? walk.call : { ...walk.call, input: { ...input, cursor } };
-  const read = () => runAction(ctx, call);
+  const read = () => readWithRetry(ctx, () => runAction(ctx, call));
   if (!walk.shareKey || !ctx.shared) return read();
   return ctx.shared(`${walk.shareKey}\u0000${cursor ?? ""}`, read);
 }

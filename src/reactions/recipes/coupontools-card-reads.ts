@@ -3,6 +3,7 @@ import type { CallOutcome } from "../../membrane/outcome";
 import { refText } from "../action-call";
 import type { Via } from "../calls";
 import { outOfRoom, roomForCall, type WalkFailure, walkPages } from "../list-pages";
+import { readWithRetry } from "../read-retry";
 import { balanceOf, userIdsByEmail } from "../records";
 import type { ActionCall, ActionStep, RecipeContext } from "../types";
 
@@ -85,11 +86,13 @@ function readOrFailure(read: CallOutcome): { body: unknown } | { failed: Failed 
 async function search(ctx: RecipeContext, opts: CardReadOptions, term: string) {
   const card = opts.loyalty_card_id;
   const read = () =>
-    proxyCall(
-      ctx,
-      "/v3/loyaltyusers/search",
-      { loyaltycard: card, search: term },
-      opts.list_read_limit_bytes,
+    readWithRetry(ctx, () =>
+      proxyCall(
+        ctx,
+        "/v3/loyaltyusers/search",
+        { loyaltycard: card, search: term },
+        opts.list_read_limit_bytes,
+      ),
     );
   return readOrFailure(await (ctx.shared ? ctx.shared(`search:${card}:${term}`, read) : read()));
 }
@@ -120,7 +123,9 @@ async function scanCard<T>(
     });
   if (fallback && !roomForCall(ctx)) return { failed: outOfRoom("the loyalty user list was not read") };
   const read = () =>
-    proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, opts.list_read_limit_bytes);
+    readWithRetry(ctx, () =>
+      proxyCall(ctx, "/v3/loyaltyusers/list", { loyaltycard: card }, opts.list_read_limit_bytes),
+    );
   const listed = readOrFailure(await (ctx.shared ? ctx.shared(`list:${card}`, read) : read()));
   return "failed" in listed ? listed : { found: find(listed.body) };
 }

@@ -1,0 +1,28 @@
+import type { CallOutcome } from "../membrane/outcome";
+import type { RecipeContext } from "./types";
+
+/** The waits before a read is tried again within its attempt. */
+const READ_RETRY_WAITS_MS = [250, 1_000] as const;
+
+/**
+ * A read (finding the customer, a page of the card, the balance) whose answer was a transient failure is tried
+ * again within its attempt, twice, after 250 ms and 1 s, while the attempt has room for a call (`canCall`): a
+ * flaky vendor's read then costs a second, not the whole attempt and its backoff. Reads only: they change
+ * nothing, so a repeat is harmless. Not a timeout (another would hold the attempt past what its lease allows
+ * for), nor a 429 that asks for a longer wait (the attempt's retry honours it).
+ */
+export async function readWithRetry(
+  ctx: RecipeContext,
+  read: () => Promise<CallOutcome>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<CallOutcome> {
+  let outcome = await read();
+  for (const wait of READ_RETRY_WAITS_MS) {
+    if (outcome.kind !== "transient" || outcome.code === "timeout" || outcome.code === "busy") return outcome;
+    if ((outcome.retryAfterMs ?? 0) > wait) return outcome;
+    if (!(ctx.canCall?.() ?? true)) return outcome;
+    await sleep(wait);
+    outcome = await read();
+  }
+  return outcome;
+}
