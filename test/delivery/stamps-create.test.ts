@@ -210,8 +210,9 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     await injectFault(on("/v3/loyaltyusers/link", { status: 429 }));
     expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "retrying" });
     const [user] = await usersOf(email);
-    // The resumed attempt cannot read the card: the created user's id stays with the delivery.
-    await injectFault(on("/v3/loyaltyusers/search", { status: 503 }));
+    // The resumed attempt cannot read the card (three tries within it): the created user's id stays with the
+    // delivery.
+    await injectFault(on("/v3/loyaltyusers/search", { status: 503, times: 3 }));
     setNow(T0 + SETTLE_MS);
     const second = await runDelivery(ctx, { deliveryId: row.id });
     expect(second).toMatchObject({ status: "retrying" });
