@@ -9,7 +9,7 @@ import {
   type Integration,
 } from "./config";
 import { actionId, definitionOf, designInput, workspaceNames } from "./definitions";
-import { FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
+import { droppedResponse, FaultSpecSchema, faultResponse, type RequestFacts } from "./faults";
 import { membraneError, membraneErrorResponse } from "./membrane-error";
 import type { EmulatorStore } from "./store";
 import { vendorFetch } from "./vendors";
@@ -43,7 +43,7 @@ interface Deps {
   config: EmulatorConfig;
   now?: () => number;
 }
-type ApiEnv = { Variables: { facts: RequestFacts; auth?: AuthShape; fault?: boolean } };
+type ApiEnv = { Variables: { facts: RequestFacts; auth?: AuthShape; fault?: boolean; dropped?: boolean } };
 
 export function createApp({ store, config, now = Date.now }: Deps): Hono {
   const integrationOf = (connectionId: string): Integration | undefined =>
@@ -148,7 +148,8 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     c.set("facts", facts);
     await next();
     // What the caller read: the bench's bytes per order (the answer is cloned, so the caller still gets it).
-    if (facts.connectionId !== undefined)
+    // A dropped answer's body breaks off: nothing to count (and reading it would fail here instead).
+    if (facts.connectionId !== undefined && !c.get("dropped"))
       store.countTraffic(facts.connectionId, (await c.res.clone().arrayBuffer()).byteLength);
     store.logRequest({
       at: new Date(now()).toISOString(),
@@ -184,6 +185,13 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
     if (!fault) return next();
     c.set("fault", true);
     if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault.drop) {
+      if (fault.applyThenFail) await next();
+      c.set("dropped", true);
+      c.res = undefined;
+      c.res = droppedResponse();
+      return c.res;
+    }
     if (fault.status === undefined) return next();
     // "Apply then answer an error": the call takes effect, but the caller sees the fault's answer.
     if (fault.applyThenFail) {
@@ -222,9 +230,10 @@ export function createApp({ store, config, now = Date.now }: Deps): Hono {
           ctx,
         );
       let res: Response;
-      if (fault?.status !== undefined) {
+      const status = fault?.drop ? 502 : fault?.status;
+      if (fault && status !== undefined) {
         if (fault.applyThenFail) await send();
-        res = faultResponse({ ...fault, status: fault.status });
+        res = faultResponse({ ...fault, status });
       } else {
         res = await send();
       }

@@ -29,12 +29,21 @@ export const FaultSpecSchema = z
     applyThenFail: z.boolean().default(false),
     /** Apply to each matching request with this probability; a request it skips uses none of `times`. */
     rate: z.number().gt(0).max(1).optional(),
+    /**
+     * Drop the connection: the answer's head goes out, then its body breaks off, as a connection lost mid-answer
+     * (the caller cannot tell whether the call was handled; with applyThenFail it was). A vendor call inside an
+     * action that drops makes the action fail with a 502, as Membrane reports a vendor it lost.
+     */
+    drop: z.boolean().default(false),
   })
-  .refine((f) => f.status !== undefined || f.delayMs !== undefined, {
-    message: "A fault needs a status, a delayMs, or both.",
+  .refine((f) => f.status !== undefined || f.delayMs !== undefined || f.drop, {
+    message: "A fault needs a status, a delayMs or drop.",
   })
-  .refine((f) => !f.applyThenFail || f.status !== undefined, {
-    message: "applyThenFail needs a status to answer.",
+  .refine((f) => !f.applyThenFail || f.status !== undefined || f.drop, {
+    message: "applyThenFail needs a status to answer, or drop.",
+  })
+  .refine((f) => !(f.drop && f.status !== undefined), {
+    message: "drop answers no status: give one or the other.",
   });
 export type FaultSpec = z.infer<typeof FaultSpecSchema>;
 
@@ -63,6 +72,17 @@ export function faultMatches(
     if (!facts.path.startsWith(prefix) && !facts.vendorPath?.startsWith(prefix)) return false;
   }
   return true;
+}
+
+/** A connection lost mid-answer: a head, then a body that breaks off before it ends. */
+export function droppedResponse(): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"records": ['));
+      controller.error(new Error("emulator fault: connection dropped"));
+    },
+  });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
 }
 
 export function faultResponse(fault: FaultSpec & { status: number }): Response {

@@ -8,6 +8,7 @@ import {
   EMULATOR_URL,
   emulatorClient,
   emulatorFetch,
+  emulatorState,
   injectFault,
   recordCoupontoolsWebhooks,
   recordedRequests,
@@ -281,6 +282,31 @@ describe("transient failures", () => {
     const transient = expectKind(await client.proxy(listDeletions), "transient");
     expect(transient.code).toBe("network_error");
     expect(transient).not.toHaveProperty("status");
+  });
+});
+
+describe("a connection dropped mid-answer (emulator fault `drop`)", () => {
+  it("is a transient network failure, and with applyThenFail the call took effect", async () => {
+    const tokens = new WorkspaceTokenMinter({ ...DEMO, tenantKey: "t" });
+    const seen: string[] = [];
+    const client = new MembraneClient({
+      apiUrl: EMULATOR_URL,
+      tokens,
+      fetch: emulatorFetch,
+      observe: (o) => seen.push(o.kind),
+    });
+    await injectFault({ match: { pathPrefix: "/data-deletion-requests" }, drop: true, applyThenFail: true });
+    const outcome = await client.proxy({
+      connectionId: DEMO.ometria,
+      method: "POST",
+      path: "/data-deletion-requests",
+      body: { email: "dropped@example.com" },
+    });
+    expect(outcome).toMatchObject({ kind: "transient", code: "network_error" });
+    // The caller saw no answer, but the vendor handled the call: what a reconciliation must read back.
+    expect((await emulatorState()).deletionRequests.map((r) => r.email)).toEqual(["dropped@example.com"]);
+    // A lane's breaker is told of it like of any call.
+    expect(seen).toEqual(["transient"]);
   });
 });
 
