@@ -36,11 +36,18 @@ const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false", NO_
 
 export function wrangler(
   args: string[],
-  options: { quiet?: boolean; env?: Record<string, string>; onOutput?: (text: string) => void } = {},
+  options: {
+    quiet?: boolean;
+    env?: Record<string, string>;
+    onOutput?: (text: string) => void;
+    /** Its own process group, so that it can be killed with its workerd at once (`npm run soak`). */
+    detached?: boolean;
+  } = {},
 ): ChildProcess {
   const { onOutput } = options;
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
+    detached: options.detached ?? false,
     env: { ...wranglerEnv(), ...options.env },
     stdio: onOutput
       ? ["ignore", "pipe", "pipe"]
@@ -161,29 +168,48 @@ export async function startLocalStack(
       emulatorUrl = emulator.url;
       emulatorPid = emulator.child.pid;
     }
-    const port = options.port ?? BRIDGE_PORT;
-    const bridgeArgs = [
-      "dev",
-      "--local",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--show-interactive-dev-session=false",
-    ];
-    // Two stacks starting at once would both pick the default 9229 while it is still free.
-    if (options.port !== undefined) bridgeArgs.push("--inspector-port", "0");
-    for (const file of envFiles()) bridgeArgs.push("--env-file", file);
-    if (options.persistTo) bridgeArgs.push("--persist-to", options.persistTo);
-    for (const [name, value] of Object.entries(options.vars ?? {}))
-      bridgeArgs.push("--var", `${name}:${value}`);
-    const bridge = wrangler(bridgeArgs, options);
-    children.push(bridge);
-    const bridgeUrl = `http://127.0.0.1:${port}`;
-    await waitUntilUp(`${bridgeUrl}/healthz`, bridge);
-    return { bridgeUrl, emulatorUrl, pids: { bridge: bridge.pid, emulator: emulatorPid }, stop };
+    const bridge = startBridge(options);
+    children.push(bridge.child);
+    await waitUntilUp(`${bridge.url}/healthz`, bridge.child);
+    const bridgeUrl = bridge.url;
+    return { bridgeUrl, emulatorUrl, pids: { bridge: bridge.child.pid, emulator: emulatorPid }, stop };
   } catch (error) {
     stop();
     throw error;
   }
+}
+
+/**
+ * Starts the bridge with wrangler dev (not waiting for it): on `port` (its inspector then on any free port),
+ * with its state in `persistTo`, `vars` overriding its [vars] of the same name.
+ */
+export function startBridge(
+  options: {
+    quiet?: boolean;
+    persistTo?: string;
+    vars?: Record<string, string>;
+    port?: number;
+    onOutput?: (text: string) => void;
+    detached?: boolean;
+    /** Extra arguments to wrangler dev (e.g. --test-scheduled). */
+    args?: string[];
+  } = {},
+): { url: string; child: ChildProcess } {
+  const port = options.port ?? BRIDGE_PORT;
+  const args = [
+    "dev",
+    "--local",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--show-interactive-dev-session=false",
+  ];
+  // Two stacks starting at once would both pick the default 9229 while it is still free.
+  if (options.port !== undefined) args.push("--inspector-port", "0");
+  for (const file of envFiles()) args.push("--env-file", file);
+  if (options.persistTo) args.push("--persist-to", options.persistTo);
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  args.push(...(options.args ?? []));
+  return { url: `http://127.0.0.1:${port}`, child: wrangler(args, options) };
 }

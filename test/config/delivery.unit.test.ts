@@ -87,3 +87,9 @@ describe("a connection's own vendor limits (DELIVERY.connection_pace)", () => {
     ).toThrow(/DELIVERY\.connection_pace\.om-1\.ometria-push\.limit/);
   });
 });
+
+it("reads DELIVERY given as a JSON string (wrangler dev --var), and names a bad one's fields", () => {
+  expect(loadDeliverySettings('{"breaker_min_calls": 7}').breaker_min_calls).toBe(7);
+  expect(() => loadDeliverySettings('{"breaker_open_rate": 2}')).toThrow(/DELIVERY.breaker_open_rate/);
+  expect(() => loadDeliverySettings("not json")).toThrow(/invalid settings: DELIVERY/);
+});

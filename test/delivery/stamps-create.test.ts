@@ -166,6 +166,19 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     expect(await vendorCalls("/v3/loyaltyusers/create")).toHaveLength(1);
   });
 
+  it("with lost_create = create_again, a customer not on the card after a lost create is created again", async () => {
+    const { ctx, setNow } = harness({ via: "action", lost_create: "create_again" });
+    const email = "create-again@example.com";
+    const row = await planned("cr-again", email);
+    // The create action's request fails before anything ran (Membrane answers 500 for the /act call).
+    await injectFault({ match: { method: "POST", pathPrefix: "/act" }, status: 500 });
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "retrying" });
+    expect(await usersOf(email)).toEqual([]);
+    setNow(T0 + SETTLE_MS);
+    expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "succeeded" });
+    expect(await usersOf(email)).toEqual([{ id: expect.any(String), card: CARD, stamps: 1 }]);
+  });
+
   it("a create refused with 429 (proven not applied) is simply retried on the schedule: one user", async () => {
     const { ctx, setNow } = harness({ via: "proxy" });
     const email = "create-429@example.com";

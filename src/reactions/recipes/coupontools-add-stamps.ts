@@ -26,6 +26,14 @@ const options = z.strictObject({
   /** Create (and link) the loyalty card user when the customer's e-mail is not on the card yet. */
   create_missing_user: z.boolean().default(true),
   /**
+   * After a create whose answer was lost, a customer still not on the card once the settle time has passed:
+   * "operator" (default) leaves the delivery to an operator, since a v3 create makes a user that is on no card
+   * until linked, and whether the create action does both in one step is not public; "create_again" creates
+   * them again, for a workspace whose create never leaves a user off the card (a user made off the card after
+   * all stays there, unused; one on the card is found, and two are raised as hookbridge.duplicate_loyalty_user).
+   */
+  lost_create: z.enum(["operator", "create_again"]).default("operator"),
+  /**
    * "action" by default: the name of the stamps amount field of /v3/loyaltyusers/update is not public, and
    * the seeds advise an action where field names are not public.
    */

@@ -26,6 +26,7 @@ import { type CardReadOptions, customerOnCard, proxyCall, readBalance } from "./
 /** The options of the stamps recipe these steps read. */
 export interface LoyaltyOptions extends CardReadOptions {
   create_missing_user: boolean;
+  lost_create: "operator" | "create_again";
   actions: { find_user: ActionStep; create_user: ActionStep };
 }
 

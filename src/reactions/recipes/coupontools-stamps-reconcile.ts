@@ -40,6 +40,8 @@ export async function reconcileCreate(
           check,
         };
   if (onCard.ids.length > 0) return { verdict: "not_applied", detail: "the user was created", check };
+  if (opts.lost_create === "create_again")
+    return { verdict: "not_applied", detail: "not on the card: created again (lost_create)", check };
   return {
     verdict: "unknown",
     reason:
