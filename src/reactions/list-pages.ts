@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { CallOutcome } from "../membrane/outcome";
 import { runAction } from "./action-call";
-import { readWithRetry } from "./read-retry";
+import { readWithRetry } from "./retry-in-attempt";
 import { recordsIn } from "./records";
 import type { ActionCall, ReactionResult, RecipeContext } from "./types";
 

@@ -230,7 +230,8 @@ describe("retries and dead letters", () => {
       "429 with Retry-After",
       "paid-order-stamps",
       "/v3/loyaltyusers/update",
-      { status: 429, retryAfterSeconds: 1 },
+      // Three: a refused stamps call is sent twice more within its attempt (src/reactions/retry-in-attempt.ts).
+      { status: 429, retryAfterSeconds: 1, times: 3 },
       "rate_limited",
     ],
     ["a timeout", "orders-to-ometria", "/push", { delayMs: 2_500 }, "timeout"],

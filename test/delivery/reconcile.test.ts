@@ -162,7 +162,7 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
       (rs) => rs.some((d) => d.reaction === "paid-order-stamps" && d.status === "retrying"),
       { what: "the ambiguous first attempt" },
     );
-    // Its reading fails in two attempts (each reads 3 times: src/reactions/read-retry.ts; transient: it reads
+    // Its reading fails in two attempts (each reads 3 times: src/reactions/retry-in-attempt.ts; transient: it reads
     // again later), so it waits a few seconds more.
     await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/search" }, status: 500, times: 6 });
     const second = await acceptedId(await deliver("kooomo", paidOrder("wt-2", email, 77)));

@@ -260,7 +260,7 @@ describe("retry schedules", () => {
     };
     const { ctx } = harness(T0);
     const row = await planned({ ...orderPaid, id: "evt_own_schedule" }, "paid-order-stamps", T0);
-    // Three failures: the first read is tried twice more within the attempt (src/reactions/read-retry.ts).
+    // Three failures: the first read is tried twice more within the attempt (src/reactions/retry-in-attempt.ts).
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 500, times: 3 });
     const step = await runDelivery({ ...ctx, config: own }, { deliveryId: row.id });
     expect(step).toMatchObject({ step: "attempted", status: "retrying", nextAttemptAt: T0 + 7_000 });

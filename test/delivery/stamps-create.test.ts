@@ -183,7 +183,8 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     const { ctx, setNow } = harness({ via: "proxy" });
     const email = "create-429@example.com";
     const row = await planned("cr-429", email);
-    await injectFault(on("/v3/loyaltyusers/create", { status: 429 }));
+    // Refused three times: the two tries within the attempt too (src/reactions/retry-in-attempt.ts).
+    await injectFault(on("/v3/loyaltyusers/create", { status: 429, times: 3 }));
     expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({
       status: "retrying",
       code: "rate_limited",
@@ -201,7 +202,7 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     const { ctx, setNow } = harness({ via: "proxy" });
     const email = "link-429@example.com";
     const row = await planned("ln-429", email);
-    await injectFault(on("/v3/loyaltyusers/link", { status: 429, retryAfterSeconds: 1 }));
+    await injectFault(on("/v3/loyaltyusers/link", { status: 429, retryAfterSeconds: 1, times: 3 }));
 
     const first = await runDelivery(ctx, { deliveryId: row.id });
     expect(first).toMatchObject({ status: "retrying" });
@@ -220,7 +221,7 @@ describe("an ambiguous loyalty user create is never repeated blindly", () => {
     const { ctx, setNow } = harness({ via: "proxy" });
     const email = "link-twice@example.com";
     const row = await planned("ln-twice", email);
-    await injectFault(on("/v3/loyaltyusers/link", { status: 429 }));
+    await injectFault(on("/v3/loyaltyusers/link", { status: 429, times: 3 }));
     expect(await runDelivery(ctx, { deliveryId: row.id })).toMatchObject({ status: "retrying" });
     const [user] = await usersOf(email);
     // The resumed attempt cannot read the card (three tries within it): the created user's id stays with the

@@ -323,7 +323,8 @@ describe("coupontools.add-stamps: ambiguous answers are reconciled from the stam
     });
 
     it("429 means not applied: a plain transient failure, retried", async () => {
-      await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 429 });
+      // Refused three times: the two tries within the attempt too (src/reactions/retry-in-attempt.ts).
+      await injectFault({ match: { pathPrefix: "/v3/loyaltyusers/update" }, status: 429, times: 3 });
       const result = await run(stamps, paidOrder("o-1"), options, DEMO.coupontools);
       expect(result).toMatchObject({ kind: "transient", code: "rate_limited" });
     });

@@ -1,16 +1,19 @@
 import type { CallKind } from "./breaker";
 
 /**
- * A lane's concurrency between a closed and an open breaker (additive increase, multiplicative decrease): a
- * call answered 429 or timed out cuts the connection's concurrency by half (once per `holdMs`: the calls
- * already out answer from the same overload), and each call answered raises it by 1/limit (about one more
- * per round of calls at the current limit), up to the configured concurrency. A vendor that sheds load gets
- * what it can take instead of its own retries on top of the load it refused. Other failures (a 500) do not
- * cut: they say nothing about load, and the breaker counts them.
+ * A lane's concurrency between a closed and an open breaker (additive increase, multiplicative decrease). It
+ * keeps the share of recent answers that were 429s or timeouts (`overload`, a moving average over about 50
+ * calls). A 429 or a timeout while that share is above OVERLOAD_SHARE halves the connection's concurrency (once
+ * per `holdMs`: the calls already out answer from the same overload); each call answered raises it by 1/limit
+ * (about one more per round of calls at the current limit), up to the configured concurrency. A vendor that
+ * sheds load gets what it can take instead of retries on top of the load it refused; a vendor whose 429s and
+ * timeouts stay few and steady (a degraded one, not an overloaded one) keeps its concurrency. Other failures
+ * (a 500) neither cut nor count: they say nothing of load, and the breaker counts them.
  */
 export interface Adaptive {
   limit: number;
   cutAt: number;
+  overload: number;
 }
 
 export interface AdaptiveSettings {
@@ -20,8 +23,16 @@ export interface AdaptiveSettings {
 }
 
 const OVERLOAD = new Set(["rate_limited", "timeout"]);
+/** The weight of one answer in the overload share (about the last 50 answers). */
+const ALPHA = 0.02;
+/** The overload share above which a 429 or a timeout cuts. */
+export const OVERLOAD_SHARE = 0.15;
 
-export const fullSpeed = (max: number): Adaptive => ({ limit: max, cutAt: Number.NEGATIVE_INFINITY });
+export const fullSpeed = (max: number): Adaptive => ({
+  limit: max,
+  cutAt: Number.NEGATIVE_INFINITY,
+  overload: 0,
+});
 
 export function adapted(
   current: Adaptive,
@@ -31,12 +42,14 @@ export function adapted(
   settings: AdaptiveSettings,
 ): Adaptive {
   const limit = Math.min(current.limit, settings.max);
-  if (kind === "transient" && code !== undefined && OVERLOAD.has(code)) {
-    if (now - current.cutAt < settings.holdMs) return { ...current, limit };
-    return { limit: Math.max(settings.min, limit / 2), cutAt: now };
-  }
-  if (kind === "transient") return { ...current, limit };
-  return { ...current, limit: Math.min(settings.max, limit + 1 / Math.max(1, limit)) };
+  const overloaded = kind === "transient" && code !== undefined && OVERLOAD.has(code);
+  if (kind === "transient" && !overloaded) return { ...current, limit };
+  const overload = current.overload + ALPHA * ((overloaded ? 1 : 0) - current.overload);
+  if (!overloaded)
+    return { ...current, overload, limit: Math.min(settings.max, limit + 1 / Math.max(1, limit)) };
+  if (overload < OVERLOAD_SHARE || now - current.cutAt < settings.holdMs)
+    return { ...current, overload, limit };
+  return { limit: Math.max(settings.min, limit / 2), cutAt: now, overload };
 }
 
 /** The whole calls the lane may have out now. */

@@ -4,6 +4,7 @@ import type { OrderData } from "../../events/types";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import { actionStep, runAction } from "../action-call";
 import { viaOption } from "../calls";
+import { sendWithRetry } from "../retry-in-attempt";
 import { type ActionCall, missingData, type Recipe, skipped, unlessAmbiguous } from "../types";
 import { findUsersCall, proxyCall } from "./coupontools-card-reads";
 import { CreatedSchema, CreatingSchema, createUserCall, findOrCreate } from "./coupontools-loyalty-user";
@@ -168,14 +169,15 @@ export const coupontoolsAddStamps: Recipe<Options, "order.paid"> = {
         : ({ stage: "stamping", userId: found.userId, baseline: found.baseline, stamps } as const);
     await ctx.checkpoint?.(saved ?? { stage: "stamping-unchecked" });
     // The only step that changes a balance: if its answer is lost, the stamps may already be on the card.
-    const added =
+    const added = await sendWithRetry(ctx, () =>
       opts.via === "action"
-        ? await runAction(ctx, addStampsCall(opts, found.userId, stamps))
-        : await proxyCall(ctx, "/v3/loyaltyusers/update", {
+        ? runAction(ctx, addStampsCall(opts, found.userId, stamps))
+        : proxyCall(ctx, "/v3/loyaltyusers/update", {
             loyaltycard: opts.loyalty_card_id,
             user: found.userId,
             [opts.stamps_field]: stamps,
-          });
+          }),
+    );
     return unlessAmbiguous(added, saved);
   },
 

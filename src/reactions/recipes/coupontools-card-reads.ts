@@ -3,7 +3,7 @@ import type { CallOutcome } from "../../membrane/outcome";
 import { refText } from "../action-call";
 import type { Via } from "../calls";
 import { outOfRoom, roomForCall, type WalkFailure, walkPages } from "../list-pages";
-import { readWithRetry } from "../read-retry";
+import { readWithRetry } from "../retry-in-attempt";
 import { balanceOf, userIdsByEmail } from "../records";
 import type { ActionCall, ActionStep, RecipeContext } from "../types";
 

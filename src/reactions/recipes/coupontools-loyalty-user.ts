@@ -2,6 +2,7 @@ import { z } from "zod";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import { runAction } from "../action-call";
 import { outOfRoom, roomForCall } from "../list-pages";
+import { sendWithRetry } from "../retry-in-attempt";
 import { balanceOf, createdId, lowestId } from "../records";
 import {
   type ActionCall,
@@ -99,12 +100,14 @@ async function chosenUser(
  */
 async function createByProxy(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
   await ctx.checkpoint?.(creating());
-  const created = await proxyCall(ctx, "/v3/loyaltyusers/create", {
-    email: customer.email,
-    password: generatedPassword(),
-    ...(customer.first_name && { first_name: customer.first_name }),
-    ...(customer.last_name && { last_name: customer.last_name }),
-  });
+  const created = await sendWithRetry(ctx, () =>
+    proxyCall(ctx, "/v3/loyaltyusers/create", {
+      email: customer.email,
+      password: generatedPassword(),
+      ...(customer.first_name && { first_name: customer.first_name }),
+      ...(customer.last_name && { last_name: customer.last_name }),
+    }),
+  );
   if (created.kind !== "success") return { stop: unlessAmbiguous(created, creating()) };
   const userId = createdId(created.body);
   if (userId === undefined)
@@ -132,10 +135,12 @@ function keepPending(stop: ReactionResult, userId: string): ReactionResult {
  * attempt links this user instead of creating another (it reads the card first: the link may have landed).
  */
 export async function linkUser(ctx: RecipeContext, opts: LoyaltyOptions, userId: string): Promise<Found> {
-  const linked = await proxyCall(ctx, "/v3/loyaltyusers/link", {
-    loyaltycard: opts.loyalty_card_id,
-    user: userId,
-  });
+  const linked = await sendWithRetry(ctx, () =>
+    proxyCall(ctx, "/v3/loyaltyusers/link", {
+      loyaltycard: opts.loyalty_card_id,
+      user: userId,
+    }),
+  );
   if (linked.kind === "success") return { userId, baseline: undefined };
   if (linked.kind === "permanent")
     return {
@@ -160,7 +165,7 @@ export async function linkUser(ctx: RecipeContext, opts: LoyaltyOptions, userId:
  */
 async function createByAction(ctx: RecipeContext, opts: LoyaltyOptions, customer: Customer): Promise<Found> {
   await ctx.checkpoint?.(creating());
-  const created = await runAction(ctx, createUserCall(opts, customer));
+  const created = await sendWithRetry(ctx, () => runAction(ctx, createUserCall(opts, customer)));
   if (created.kind !== "success") return { stop: unlessAmbiguous(created, creating()) };
   const userId = createdId(actionOutput(created.body));
   return userId === undefined

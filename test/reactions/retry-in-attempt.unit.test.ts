@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CallOutcome } from "../../src/membrane/outcome";
-import { readWithRetry } from "../../src/reactions/read-retry";
+import { readWithRetry, sendWithRetry } from "../../src/reactions/retry-in-attempt";
 import type { RecipeContext } from "../../src/reactions/types";
 
 const request = { method: "POST", path: "/v3/loyaltyusers/search" };
@@ -15,12 +15,12 @@ const failed = (code: "server_error" | "timeout" | "rate_limited", retryAfterMs?
 });
 
 /** Answers `outcomes` in turn; counts the reads and the waits. */
-function script(outcomes: CallOutcome[], room = true) {
+function script(outcomes: CallOutcome[], room = true, retry = readWithRetry) {
   const waits: number[] = [];
   let reads = 0;
   const ctx = { canCall: () => room } as unknown as RecipeContext;
   const run = () =>
-    readWithRetry(
+    retry(
       ctx,
       async () => outcomes[Math.min(reads++, outcomes.length - 1)] as CallOutcome,
       async (ms) => {
@@ -55,5 +55,27 @@ describe("a read retried within its attempt", () => {
       expect(await s.run()).toBe(outcome);
       expect(s.reads()).toBe(1);
     }
+  });
+});
+
+describe("a call that changes the vendor's state, retried within its attempt", () => {
+  it("is sent again only after a refusal (429) with a wait of a second at most", async () => {
+    const s = script([failed("rate_limited", 1_000), ok], true, sendWithRetry);
+    expect(await s.run()).toBe(ok);
+    expect(s.waits).toEqual([1_000]);
+  });
+
+  it("is never sent again after a failure that may have been applied, nor after a long Retry-After", async () => {
+    for (const outcome of [failed("server_error"), failed("timeout"), failed("rate_limited", 5_000)]) {
+      const s = script([outcome, ok], true, sendWithRetry);
+      expect(await s.run()).toBe(outcome);
+      expect(s.reads()).toBe(1);
+    }
+  });
+
+  it("gives up after two more tries", async () => {
+    const s = script([failed("rate_limited")], true, sendWithRetry);
+    expect(await s.run()).toMatchObject({ code: "rate_limited" });
+    expect(s.reads()).toBe(3);
   });
 });

@@ -26,3 +26,29 @@ export async function readWithRetry(
   }
   return outcome;
 }
+
+/** The longest Retry-After a refused call waits for within its attempt. */
+const REFUSED_WAIT_MAX_MS = 1_000;
+
+/**
+ * A call that changes the vendor's state (a create, a link, the stamps) refused before anything was done (429,
+ * rate_limited: Membrane's limit, or the vendor's, refuses before it acts; types.ts NOT_APPLIED) is sent again
+ * within its attempt, twice at most, after its Retry-After (at most a second; a longer one is left to the
+ * attempt's retry), while the attempt has room. Only a refusal: a failure that may have been applied is
+ * reconciled, never repeated here.
+ */
+export async function sendWithRetry(
+  ctx: RecipeContext,
+  send: () => Promise<CallOutcome>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<CallOutcome> {
+  let outcome = await send();
+  for (let tries = 0; tries < 2; tries++) {
+    if (outcome.kind !== "transient" || outcome.code !== "rate_limited") return outcome;
+    const wait = Math.max(READ_RETRY_WAITS_MS[0], outcome.retryAfterMs ?? 0);
+    if (wait > REFUSED_WAIT_MAX_MS || !(ctx.canCall?.() ?? true)) return outcome;
+    await sleep(wait);
+    outcome = await send();
+  }
+  return outcome;
+}
