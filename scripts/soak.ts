@@ -31,6 +31,8 @@ const DELIVERY = {
   retry_schedule_seconds: RETRIES,
   ambiguous_settle_seconds: SETTLE_SECONDS,
   lease_ms: 30_000,
+  // SOAK_ADAPTIVE=0 turns the lanes' adaptive concurrency off, to compare.
+  adaptive_concurrency: process.env.SOAK_ADAPTIVE !== "0",
 };
 const RUN_DEADLINE_MS = 900_000;
 /**
@@ -269,7 +271,7 @@ try {
     `soak: ${ORDERS} paid orders per run, each webhook sent 3 times at once; faults on ${FAULT_RATE * 100} % of ${CONNECTION}'s calls ` +
       `(500, 503, 429 Retry-After 1 s, a ${TIMEOUT_MS + 1_000} ms stall, a dropped connection; half the 5xx and drops applied first); ` +
       `MEMBRANE_TIMEOUT_MS ${TIMEOUT_MS}, retries ${RETRIES.join(", ")} s, settle ${SETTLE_SECONDS} s, lease 30 s; ` +
-      `paid-order-stamps lost_create = ${LOST_CREATE} (shipped: operator); ` +
+      `paid-order-stamps lost_create = ${LOST_CREATE} (shipped: operator); adaptive_concurrency ${DELIVERY.adaptive_concurrency}; ` +
       `LOG_LEVEL=warn, local traces off, state in ${scratch}; the emulator beside it, nothing else`,
   );
   const results = [await run("fault-free", "a", ctx)];

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { CallOutcome } from "../membrane/outcome";
 import { runAction } from "./action-call";
-import { readWithRetry } from "./retry-in-attempt";
 import { recordsIn } from "./records";
+import { readWithRetry } from "./retry-in-attempt";
 import type { ActionCall, ReactionResult, RecipeContext } from "./types";
 
 /**

@@ -3,8 +3,8 @@ import type { CallOutcome } from "../../membrane/outcome";
 import { refText } from "../action-call";
 import type { Via } from "../calls";
 import { outOfRoom, roomForCall, type WalkFailure, walkPages } from "../list-pages";
-import { readWithRetry } from "../retry-in-attempt";
 import { balanceOf, userIdsByEmail } from "../records";
+import { readWithRetry } from "../retry-in-attempt";
 import type { ActionCall, ActionStep, RecipeContext } from "../types";
 
 /**

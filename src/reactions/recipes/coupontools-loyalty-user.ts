@@ -2,8 +2,8 @@ import { z } from "zod";
 import { coupontoolsBodyCheck } from "../../membrane/body-checks";
 import { runAction } from "../action-call";
 import { outOfRoom, roomForCall } from "../list-pages";
-import { sendWithRetry } from "../retry-in-attempt";
 import { balanceOf, createdId, lowestId } from "../records";
+import { sendWithRetry } from "../retry-in-attempt";
 import {
   type ActionCall,
   type ActionStep,
