@@ -250,9 +250,11 @@ async function run(
     all: times.length >= ORDERS ? (times.at(-1) ?? 0) : Number.POSITIVE_INFINITY,
     once: Array.from({ length: ORDERS }, (_, n) => stamps(n)).filter((s) => s === 1).length,
     double: Array.from({ length: ORDERS }, (_, n) => stamps(n)).filter((s) => s > 1).length,
-    // Neither stamped nor left to an operator: lost.
-    lost:
-      ORDERS - Array.from({ length: ORDERS }, (_, n) => stamps(n)).filter((s) => s >= 1).length - operator,
+    // Not stamped, beyond those left to an operator: lost.
+    lost: Math.max(
+      0,
+      Array.from({ length: ORDERS }, (_, n) => stamps(n)).filter((s) => s === 0).length - operator,
+    ),
     secondUsers: [...byEmail.values()].filter((list) => list.length > 1).length,
     operator,
     openings: breakerOpenings,

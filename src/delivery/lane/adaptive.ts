@@ -2,13 +2,14 @@ import type { CallKind } from "./breaker";
 
 /**
  * A lane's concurrency between a closed and an open breaker (additive increase, multiplicative decrease). It
- * keeps the share of recent answers that were 429s or timeouts (`overload`, a moving average over about 50
- * calls). A 429 or a timeout while that share is above OVERLOAD_SHARE halves the connection's concurrency (once
+ * keeps the share of recent calls that were answered 429 or timed out (`overload`, a moving average over about
+ * 50 calls). A 429 or a timeout while that share is above OVERLOAD_SHARE halves the connection's concurrency (once
  * per `holdMs`: the calls already out answer from the same overload); each call answered raises it by 1/limit
  * (about one more per round of calls at the current limit), up to the configured concurrency. A vendor that
  * sheds load gets what it can take instead of retries on top of the load it refused; a vendor whose 429s and
- * timeouts stay few and steady (a degraded one, not an overloaded one) keeps its concurrency. Other failures
- * (a 500) neither cut nor count: they say nothing of load, and the breaker counts them.
+ * timeouts stay few and steady (a degraded one, not an overloaded one) keeps its concurrency: 30 % of calls
+ * faulted at random, a third of them 429s and timeouts, is a share of about 0.1, five standard deviations of
+ * that average below OVERLOAD_SHARE. Other failures (a 500) never cut: they say nothing of load.
  */
 export interface Adaptive {
   limit: number;
@@ -26,7 +27,7 @@ const OVERLOAD = new Set(["rate_limited", "timeout"]);
 /** The weight of one answer in the overload share (about the last 50 answers). */
 const ALPHA = 0.02;
 /** The overload share above which a 429 or a timeout cuts. */
-export const OVERLOAD_SHARE = 0.15;
+export const OVERLOAD_SHARE = 0.25;
 
 export const fullSpeed = (max: number): Adaptive => ({
   limit: max,
@@ -43,8 +44,8 @@ export function adapted(
 ): Adaptive {
   const limit = Math.min(current.limit, settings.max);
   const overloaded = kind === "transient" && code !== undefined && OVERLOAD.has(code);
-  if (kind === "transient" && !overloaded) return { ...current, limit };
   const overload = current.overload + ALPHA * ((overloaded ? 1 : 0) - current.overload);
+  if (kind === "transient" && !overloaded) return { ...current, overload, limit };
   if (!overloaded)
     return { ...current, overload, limit: Math.min(settings.max, limit + 1 / Math.max(1, limit)) };
   if (overload < OVERLOAD_SHARE || now - current.cutAt < settings.holdMs)

@@ -31,16 +31,23 @@ describe("a lane's adaptive concurrency", () => {
       answers += 1;
     }
     expect(allowed(speed, 32)).toBe(16);
-    expect(answers).toBeLessThanOrEqual(10);
+    // The share passes OVERLOAD_SHARE (0.25) after 15 answers in a row.
+    expect(answers).toBeLessThanOrEqual(20);
   });
 
-  it("keeps its concurrency through few, steady 429s and timeouts (a degraded vendor, not an overloaded one)", () => {
-    // One answer in ten a 429 or a timeout, in a fixed pattern, 2,000 answers 100 ms apart.
+  it("keeps its concurrency through 30 % random faults, a third of them 429s and timeouts (degraded, not overloaded)", () => {
+    // A seeded sequence (Park-Miller), 5,000 calls 10 ms apart: 0.067 429s, 0.033 timeouts, 0.2 5xx.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
     let speed = fullSpeed(32);
     let least = 32;
-    for (let i = 0; i < 2_000; i++) {
-      const code = i % 10 === 0 ? (i % 20 === 0 ? "rate_limited" : "timeout") : undefined;
-      speed = adapted(speed, code ? "transient" : "success", code, i * 100, settings);
+    for (let i = 0; i < 5_000; i++) {
+      const x = random();
+      const code = x < 0.067 ? "rate_limited" : x < 0.1 ? "timeout" : x < 0.3 ? "server_error" : undefined;
+      speed = adapted(speed, code ? "transient" : "success", code, i * 10, settings);
       least = Math.min(least, allowed(speed, 32));
     }
     expect(speed.overload).toBeLessThan(OVERLOAD_SHARE);
@@ -52,8 +59,8 @@ describe("a lane's adaptive concurrency", () => {
     for (let i = 0; i < 10; i++)
       speed = adapted(speed, "transient", "timeout", i * 2_000, { ...settings, max: 4 });
     expect(allowed(speed, 4)).toBe(1);
-    const before = speed;
-    expect(adapted(speed, "transient", "server_error", 99_000, { ...settings, max: 4 })).toEqual(before);
+    const after = adapted(speed, "transient", "server_error", 99_000, { ...settings, max: 4 });
+    expect(after.limit).toBe(speed.limit);
   });
 
   it("grows back by about one per round of answered calls, up to the configured concurrency", () => {
