@@ -1,13 +1,7 @@
 /**
- * npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>] [--forged]
- *
- * Posts a delivery to a running bridge (`npm start`), signed the way the route's verifier expects, with the
- * route's secret from .dev.vars (or the demo .dev.vars.example), and prints the answer. <fixture-or-file> is
- * a path, or a fixture name such as kooomo/order-paid (test/fixtures/kooomo/order-paid.json). The body is
- * sent byte for byte as the file holds it. --id sets the delivery id of header-deduplicated routes (send the
- * same id twice to see the duplicate answer); it is random otherwise. A Coupontools delivery is first recorded
- * in the local emulator as sent by Coupontools (so its verification call confirms it), unless --forged is
- * given or the bridge is not pointed at the emulator.
+ * npm run send -- <route> <fixture-or-file> [options]: posts a delivery to a running bridge (`npm start`),
+ * signed as the route's verifier expects with the route's secret from .dev.vars (or the demo .dev.vars.example),
+ * and prints the answer. USAGE below says the rest.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -20,6 +14,29 @@ import { BRIDGE_PORT, EMULATOR_PORT, ROOT, readDevVars, usesEmulator } from "./l
 import { signDelivery } from "./lib/sign-delivery.ts";
 
 const FIXTURES = `${ROOT}test/fixtures/`;
+
+const USAGE = `usage: npm run send -- <route> <fixture-or-file> [options]
+
+Posts a delivery to a running bridge (npm start), signed as the route's verifier expects with the route's
+secret from .dev.vars (or .dev.vars.example), and prints the bridge's answer.
+
+  <route>            a route of wrangler.toml [vars.ROUTES], e.g. kooomo
+  <fixture-or-file>  a path, or a fixture name such as kooomo/order-paid (test/fixtures/kooomo/order-paid.json);
+                     sent byte for byte as the file holds it, unless --set changes it
+
+options:
+  --url URL          the bridge (default http://127.0.0.1:${BRIDGE_PORT})
+  --id ID            the delivery id of header-deduplicated routes (send one twice to see the duplicate answer);
+                     random otherwise
+  --set PATH=VALUE   sets a field of the JSON body before signing, e.g. --set data.grand_total=250 or
+                     --set data.customer.email=ada@example.com (VALUE is read as JSON when it is JSON, else as
+                     text); repeatable
+  --forged           signs with a secret that is not the route's, on every route (the bridge must answer 401);
+                     a Coupontools delivery is then not recorded in the emulator either
+  -h, --help         this text
+
+A Coupontools delivery is first recorded in the local emulator as sent by Coupontools (so the bridge's
+verification call confirms it), unless --forged is given or the bridge is not pointed at the emulator.`;
 
 // The part of a route this script needs; the bridge validates the whole route (src/config/routes.ts).
 const routeSchema = z.looseObject({
@@ -65,27 +82,71 @@ function readBody(fixtureOrFile: string): Uint8Array {
   return fail(`no file or fixture "${fixtureOrFile}"; fixtures: ${known.join(", ")}`);
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: "string", default: `http://127.0.0.1:${BRIDGE_PORT}` },
-    id: { type: "string" },
-    forged: { type: "boolean", default: false },
-  },
-});
-const [routeName, fixtureOrFile] = positionals;
-if (!routeName || !fixtureOrFile || positionals.length > 2) {
-  fail(
-    "usage: npm run send -- <route> <fixture-or-file> [--url http://127.0.0.1:8787] [--id <delivery id>] [--forged]",
-  );
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: "string", default: `http://127.0.0.1:${BRIDGE_PORT}` },
+        id: { type: "string" },
+        set: { type: "string", multiple: true, default: [] },
+        forged: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    return fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
 }
 
+/** The body with each `path=value` of --set applied (the body must be a JSON object then). */
+function withOverrides(raw: Uint8Array, sets: readonly string[]): Uint8Array {
+  if (sets.length === 0) return raw;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(raw));
+  } catch {
+    return fail("--set needs a JSON body, and this one is not JSON");
+  }
+  for (const set of sets) {
+    const at = set.indexOf("=");
+    if (at <= 0) fail(`--set ${set}: expected PATH=VALUE, e.g. data.grand_total=250`);
+    const path = set.slice(0, at).split(".");
+    const text = set.slice(at + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // not JSON: the text itself
+    }
+    let node = doc as Record<string, unknown>;
+    for (const [i, key] of path.entries()) {
+      if (typeof node !== "object" || node === null || Array.isArray(node))
+        fail(`--set ${set}: ${path.slice(0, i).join(".") || "the body"} is not an object`);
+      if (i === path.length - 1) node[key] = value;
+      else node = (node[key] ??= {}) as Record<string, unknown>;
+    }
+  }
+  return new TextEncoder().encode(JSON.stringify(doc));
+}
+
+const { values, positionals } = parseCommandLine();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [routeName, fixtureOrFile] = positionals;
+if (!routeName || !fixtureOrFile || positionals.length > 2)
+  fail(`expected a route and a fixture or file\n\n${USAGE}`);
+
 const route = readRoute(routeName);
-const body = readBody(fixtureOrFile);
+const body = withOverrides(readBody(fixtureOrFile), values.set);
 const id = values.id ?? `send_${randomUUID()}`;
+// Forged: a well-formed secret of the right kind that is not the route's, so every verifier refuses it.
+const forgedSecret = `whsec_${Buffer.from(randomUUID()).toString("base64")}`;
 const signed = await signDelivery(route.verifier, {
   body,
-  secret: readSecret(route.secrets),
+  secret: values.forged ? forgedSecret : readSecret(route.secrets),
   id,
   now: new Date(),
 });
