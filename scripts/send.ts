@@ -123,8 +123,12 @@ function withOverrides(raw: Uint8Array, sets: readonly string[]): Uint8Array {
     for (const [i, key] of path.entries()) {
       if (typeof node !== "object" || node === null || Array.isArray(node))
         fail(`--set ${set}: ${path.slice(0, i).join(".") || "the body"} is not an object`);
-      if (i === path.length - 1) node[key] = value;
-      else node = (node[key] ??= {}) as Record<string, unknown>;
+      if (i === path.length - 1) {
+        node[key] = value;
+      } else {
+        node[key] ??= {};
+        node = node[key] as Record<string, unknown>;
+      }
     }
   }
   return new TextEncoder().encode(JSON.stringify(doc));
