@@ -1,5 +1,6 @@
 import type { EventType } from "../events/types";
 import { compileExpression, type Expression, pathExists } from "../reactions/expression";
+import { nearestFields } from "../reactions/expression-hints";
 
 /** Parses an expression field; on failure records the problem and returns undefined. */
 export function expressionAt(
@@ -28,6 +29,9 @@ export function checkPaths(
   problems: string[],
 ) {
   for (const path of paths) {
-    if (!pathExists(path, on)) problems.push(`${at}: ${on.join(", ")} has no field ${path.join(".")}`);
+    if (pathExists(path, on)) continue;
+    const near = nearestFields(path, on);
+    const hint = near.length > 0 ? ` (did you mean ${near.join(" or ")}?)` : "";
+    problems.push(`${at}: ${on.join(", ")} has no field ${path.join(".")}${hint}`);
   }
 }

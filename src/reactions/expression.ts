@@ -2,6 +2,7 @@ import jsonata from "jsonata";
 import { z } from "zod";
 import { envelopeKeys } from "../events/cloudevent";
 import { type EventType, eventDataSchemas } from "../events/types";
+import { caretAt } from "./expression-hints";
 
 /**
  * The operator's expressions (`when` filters, input and body mappings) are JSONata: a documented query and
@@ -109,7 +110,9 @@ export function compileExpression(source: string): Expression | { error: string 
     compiled = jsonata(source, { stack: EXPRESSION_LIMITS.depth, sequence: EXPRESSION_LIMITS.sequence });
   } catch (error) {
     const e = error as { code?: string; message?: string; position?: number };
-    return { error: `does not parse (${e.code ?? "error"} at ${e.position ?? "?"}): ${e.message ?? error}` };
+    return {
+      error: `does not parse (${e.code ?? "error"} at ${e.position ?? "?"}): ${e.message ?? error}${caretAt(source, e.position)}`,
+    };
   }
   // The typings name variables by string; JSONata's frames take a symbol too.
   compiled.assign(EVALUATE_ENTRY as unknown as string, countStep);

@@ -41,8 +41,10 @@ action = { key = "create-directory-user", input = '{"email": data.customer.emial
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr.trim()).toBe(
-      "invalid reaction config: reactions.broken-vip.when: does not parse (S0207 at 25): Unexpected end of expression; " +
-        "reactions.broken-vip.action.input: order.paid has no field data.customer.emial",
+      "invalid reaction config: reactions.broken-vip.when: does not parse (S0207 at 25): Unexpected end of expression\n" +
+        "    data.total.amount_minor >\n" +
+        `    ${" ".repeat(24)}^; ` +
+        "reactions.broken-vip.action.input: order.paid has no field data.customer.emial (did you mean data.customer.email?)",
     );
   });
 
