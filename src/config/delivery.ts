@@ -77,7 +77,8 @@ export const deliverySettings = z.strictObject({
   /**
    * A connection's breaker (src/delivery/lane/breaker.ts) opens when, over the last breaker_window_seconds,
    * at least breaker_min_calls Membrane calls were made and at least breaker_open_rate of them failed
-   * transiently (429, 5xx, timeouts, dropped connections): a vendor failing 30 % of calls is degraded, not down.
+   * transiently (5xx, timeouts, dropped connections; a 429 is an answer): a vendor failing 30 % of calls is degraded,
+   * not down.
    */
   breaker_window_seconds: z.number().int().min(1).max(3_600).default(60),
   breaker_min_calls: z.number().int().min(1).max(10_000).default(40),

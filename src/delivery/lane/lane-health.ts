@@ -119,8 +119,11 @@ export class LaneHealth {
     const previous = this.current;
     // Kept in the lane's storage, which an erasure does not reach: a vendor's text may echo an address.
     const reason = outcome.kind === "success" ? "" : redactEmail(outcome.reason);
-    this.current = afterCall(previous, outcome.kind, reason, now, breakerSettings(settings));
-    if (this.incident && outcome.kind === "transient") {
+    // A 429 proves the vendor answers: the pace, Retry-After and the concurrency above deal with it. Counted as
+    // a failure, a paced lane's few 429s opened its breaker while the vendor was up.
+    const kind = code === "rate_limited" ? "permanent" : outcome.kind;
+    this.current = afterCall(previous, kind, reason, now, breakerSettings(settings));
+    if (this.incident && kind === "transient") {
       this.incident = { ...this.incident, failures: this.incident.failures + 1 };
       this.changed = true;
     }

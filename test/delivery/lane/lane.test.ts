@@ -417,6 +417,35 @@ describe("circuit breaker", () => {
     expect(settled.map((d) => d.status)).toEqual(settled.map(() => "succeeded"));
   });
 
+  it("does not open on 429s: a vendor that asks to slow down is answering", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    await quietWindow(lane);
+    await injectFault({
+      match: { connectionId: "coupontools-demo" },
+      status: 429,
+      retryAfterSeconds: 1,
+      times: 12,
+    });
+    const items = await plan(
+      "paid-order-stamps",
+      Array.from({ length: 4 }, (_, i) =>
+        withCustomer(paidOrder(552_000 + i), 9_500 + i, `slow${i}@example.com`),
+      ),
+    );
+    await lane.enqueue("coupontools-demo", items);
+    const states = new Set<string>();
+    await waitFor(
+      async () => {
+        const status = await lane.status();
+        states.add(status.breaker.state);
+        return rows(items.map((i) => i.deliveryId));
+      },
+      (list) => list.every((d) => d.status === "succeeded"),
+      { what: "every stamp", timeoutMs: 20_000 },
+    );
+    expect([...states]).toEqual(["closed"]);
+  });
+
   it("does not open on permanent failures of single deliveries", async () => {
     const lane = laneOf(bridgeEnv, "coupontools-demo");
     await injectFault({ match: { connectionId: "coupontools-demo" }, status: 400, times: 6 });
