@@ -6,6 +6,7 @@ import { parseDeclarative } from "./declarative-reactions";
 import { expressionAt } from "./expression-fields";
 import type { Reaction } from "./reaction";
 import { describeConfigIssues } from "./routes";
+import { varValue } from "./var-value";
 
 const REACTION_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -31,10 +32,7 @@ export type { Reaction } from "./reaction";
 /** Parses [vars.REACTIONS]; one ConfigError naming every bad reaction and field. Disabled entries are dropped. */
 export function parseReactions(raw: unknown, routeNames: readonly string[]): Reaction[] {
   if (raw === undefined || raw === null) return [];
-  // A JSON string is read as the table (`wrangler dev --var REACTIONS:'{...}'`, as npm run soak sets its own).
-  const entries = z
-    .record(z.string(), z.unknown())
-    .safeParse(typeof raw === "string" ? jsonOrText(raw) : raw);
+  const entries = z.record(z.string(), z.unknown()).safeParse(varValue(raw));
   if (!entries.success) throw new ConfigError("REACTIONS must be a table of named reactions");
   const problems: string[] = [];
   const reactions: Reaction[] = [];
@@ -112,13 +110,4 @@ function checkSerializationScopes(reactions: readonly Reaction[], problems: stri
 /** The reactions that apply to an event of `type` received on `route`. */
 export function reactionsFor(reactions: readonly Reaction[], type: EventType, route: string): Reaction[] {
   return reactions.filter((r) => r.on.includes(type) && (!r.routes || r.routes.includes(route)));
-}
-
-/** The JSON a string holds, or the string itself (then refused as not a table). */
-function jsonOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ConfigError } from "../errors";
 import { describeConfigIssues } from "./routes";
+import { varValue } from "./var-value";
 
 /**
  * Parses one optional [vars.<NAME>] table of settings (every field has a default), or throws one
@@ -8,16 +9,7 @@ import { describeConfigIssues } from "./routes";
  * read as the table (`wrangler dev --var DELIVERY:'{...}'`, as `npm run soak` sets its own).
  */
 export function parseSettings<S extends z.ZodType>(name: string, schema: S, raw: unknown): z.output<S> {
-  const result = schema.safeParse(typeof raw === "string" ? jsonOrText(raw) : (raw ?? {}));
+  const result = schema.safeParse(varValue(raw) ?? {});
   if (!result.success) throw new ConfigError(`invalid settings: ${describeConfigIssues(name, result.error)}`);
   return result.data;
-}
-
-/** The JSON a string holds, or the string itself (then refused by the schema with its own message). */
-function jsonOrText(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
