@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { treeCpuMs } from "./bench/cpu.ts";
 import { type LoadResult, load } from "./bench/load.ts";
+import { postKooomo } from "./lib/kooomo-post.ts";
 import { ROOT, readDevVars, startLocalStack, waitUntilUp, wrangler } from "./lib/local-stack.ts";
 
 /**
@@ -51,20 +52,8 @@ function orderBody(n: number): string {
   });
 }
 
-function post(url: string, n: number, id: string): Promise<Response> {
-  const body = orderBody(n);
-  const at = new Date();
-  return fetch(`${url}/webhooks/kooomo`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "webhook-signature": signer.sign(id, at, body),
-    },
-    body,
-  });
-}
+const post = (url: string, n: number, id: string): Promise<Response> =>
+  postKooomo(url, signer, orderBody(n), id);
 
 async function admin(bridge: string, path: string, init: RequestInit = {}): Promise<unknown> {
   const res = await fetch(`${bridge}/admin/api${path}`, {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { unstable_readConfig } from "wrangler";
+import { postKooomo } from "./lib/kooomo-post.ts";
 import {
   migrateLocalDatabase,
   ROOT,
@@ -104,19 +105,8 @@ const order = (run: string, n: number) => {
 /** Sends one webhook, as a vendor does: again after a refused connection (the bridge restarting). */
 async function send(bridge: string, body: string, id: string): Promise<void> {
   for (let tries = 0; tries < 120; tries++) {
-    const at = new Date();
     try {
-      const res = await fetch(`${bridge}/webhooks/kooomo`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "webhook-id": id,
-          "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-          "webhook-signature": signer.sign(id, at, body),
-        },
-        body,
-      });
-      if (res.status < 500) return;
+      if ((await postKooomo(bridge, signer, body, id)).status < 500) return;
     } catch {
       // the bridge is down: a vendor retries
     }
