@@ -58,6 +58,7 @@ describe("GET /admin/api/openapi.json", () => {
       [
         "GET /events",
         "GET /events/{id}",
+        "GET /activity",
         "POST /events/{id}/replay",
         "POST /deliveries/{id}/retry",
         "POST /deliveries/retry",

@@ -3,6 +3,7 @@ import type { AppEnv } from "../../app-env";
 import { adminAuth } from "../auth";
 import type { AdminRoute } from "./define-route";
 import { openApiDocument } from "./openapi";
+import { activityRoute } from "./routes/activity";
 import { retryDeadDeliveriesRoute, retryDeliveryRoute } from "./routes/deliveries";
 import { getEventRoute, listEventsRoute, replayEventRoute } from "./routes/events";
 import { createPauseRoute, deletePauseRoute, listPausesRoute } from "./routes/pauses";
@@ -12,6 +13,7 @@ import { statsRoute } from "./routes/stats";
 /** Every admin operation; the router and openapi.json are both built from this table. */
 export const adminRoutes: readonly AdminRoute[] = [
   listEventsRoute,
+  activityRoute,
   getEventRoute,
   replayEventRoute,
   retryDeliveryRoute,

@@ -63,7 +63,7 @@ export function presentPause(row: PauseRow): z.input<typeof pause> {
   return { kind: row.kind, name: row.name, paused_at: iso(row.paused_at) };
 }
 
-function parseRequest(json: string): z.input<typeof requestSummary> {
+export function parseRequest(json: string): z.input<typeof requestSummary> {
   try {
     const parsed = requestSummary.safeParse(JSON.parse(json));
     if (parsed.success) return parsed.data;

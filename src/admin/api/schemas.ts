@@ -33,7 +33,7 @@ const verification = z.enum({
   not_genuine: "not_genuine",
 } satisfies { [V in EventVerification]: V });
 
-const attemptOutcome = z.enum({
+export const attemptOutcome = z.enum({
   success: "success",
   transient: "transient",
   permanent: "permanent",
