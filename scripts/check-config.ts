@@ -41,9 +41,26 @@ export function checkVars(vars) {
 export const isConfigError = (error) => error instanceof ConfigError;
 `;
 
+/** wrangler's reading of the file; a TOML or schema error is said as `file:line:column: what`, not thrown. */
+function readWranglerConfig(path: string) {
+  try {
+    return unstable_readConfig({ config: path }, { hideWarnings: true });
+  } catch (error) {
+    const where = (
+      error as { location?: { file?: string; line?: number; column?: number; lineText?: string } }
+    ).location;
+    const text =
+      (error as { text?: string }).text ?? (error instanceof Error ? error.message : String(error));
+    const at =
+      where?.line === undefined ? path : `${where.file ?? path}:${where.line}:${(where.column ?? 0) + 1}`;
+    console.error(`${at}: ${text}${where?.lineText ? `\n  ${where.lineText}` : ""}`);
+    process.exit(1);
+  }
+}
+
 const { values } = parseArgs({ options: { config: { type: "string", default: `${ROOT}wrangler.toml` } } });
 const configPath = values.config ?? `${ROOT}wrangler.toml`;
-const wrangler = unstable_readConfig({ config: configPath }, { hideWarnings: true });
+const wrangler = readWranglerConfig(configPath);
 const checks = await importBundled<ConfigModule>(ENTRY, "check-config");
 try {
   console.log(`${configPath}: valid: ${checks.checkVars(wrangler.vars)}`);

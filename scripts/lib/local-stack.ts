@@ -102,7 +102,13 @@ export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 
  * not the default, so it can run beside a stack) and waits until it answers.
  */
 export async function startEmulator(
-  options: { port?: number; persistTo?: string; quiet?: boolean } = {},
+  options: {
+    port?: number;
+    persistTo?: string;
+    quiet?: boolean;
+    onOutput?: (text: string) => void;
+    detached?: boolean;
+  } = {},
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = options.port ?? EMULATOR_PORT;
   const child = wrangler(
@@ -120,7 +126,12 @@ export async function startEmulator(
     ],
     // Without wrangler's local trace collection: nobody reads the stand-in's traces, and collecting
     // them (a span per storage call) cost about a third of its CPU under load, CPU the bridge shares.
-    { ...(options.quiet !== undefined && { quiet: options.quiet }), env: { X_LOCAL_OBSERVABILITY: "false" } },
+    {
+      ...(options.quiet !== undefined && { quiet: options.quiet }),
+      ...(options.onOutput && { onOutput: options.onOutput }),
+      ...(options.detached !== undefined && { detached: options.detached }),
+      env: { X_LOCAL_OBSERVABILITY: "false" },
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   try {
