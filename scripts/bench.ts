@@ -13,7 +13,7 @@ import { Webhook } from "standardwebhooks";
 import { treeCpuMs } from "./bench/cpu.ts";
 import { type LoadResult, load } from "./bench/load.ts";
 import { postKooomo } from "./lib/kooomo-post.ts";
-import { ROOT, readDevVars, startLocalStack, waitUntilUp, wrangler } from "./lib/local-stack.ts";
+import { ROOT, readDevVars, startLocalStack, stopGroup, waitUntilUp, wrangler } from "./lib/local-stack.ts";
 
 /**
  * wrangler dev streams every invocation's spans (one per D1, storage or subrequest call) to its local trace
@@ -203,7 +203,7 @@ const noop = wrangler(
     "--persist-to",
     join(scratch, "noop"),
   ],
-  { quiet: true },
+  { quiet: true, detached: true },
 );
 let keepState = false;
 try {
@@ -303,6 +303,6 @@ try {
   throw error;
 } finally {
   stack.stop();
-  if (noop.exitCode === null) noop.kill("SIGTERM");
+  stopGroup(noop);
   if (!keepState) rmSync(scratch, { recursive: true, force: true });
 }

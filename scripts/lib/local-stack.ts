@@ -55,12 +55,54 @@ export function wrangler(
         ? ["ignore", "ignore", "inherit"]
         : ["ignore", "inherit", "inherit"],
   });
+  if (options.detached) adopt(child);
   if (onOutput) {
     child.stdout?.setEncoding("utf8").on("data", onOutput);
     child.stderr?.setEncoding("utf8").on("data", onOutput);
   }
   return child;
 }
+
+/**
+ * Stops a wrangler started `detached` with everything it started (workerd, esbuild): the whole process group
+ * gets the signal. Any other child gets it alone.
+ */
+export function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    if (detachedChildren.has(child)) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
+const detachedChildren = new Set<ChildProcess>();
+
+/**
+ * A detached wrangler runs in its own process group with its workerd and esbuild, so a terminal's Ctrl-C does
+ * not reach it: when this process ends, by exit or by signal, its groups are stopped too, unless the script
+ * handles the signal itself (npm start). Killing wrangler alone left esbuild to find its pipe closed, which it
+ * sometimes answers with an "all goroutines are asleep - deadlock!" dump (esbuild issue #2485).
+ */
+function adopt(child: ChildProcess): void {
+  if (!adopting) {
+    adopting = true;
+    process.once("exit", () => {
+      for (const group of detachedChildren) stopGroup(group);
+    });
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+      ["SIGHUP", 129],
+    ] as const) {
+      if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(code));
+    }
+  }
+  detachedChildren.add(child);
+  child.once("exit", () => detachedChildren.delete(child));
+}
+let adopting = false;
 
 /** Applies the D1 migrations to the local database (idempotent). */
 export function migrateLocalDatabase(persistTo?: string): void {
@@ -164,14 +206,14 @@ export async function startLocalStack(
   migrateLocalDatabase(options.persistTo);
   const children: ChildProcess[] = [];
   const stop = () => {
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    for (const child of children) stopGroup(child);
   };
-  process.once("exit", stop);
   try {
     let emulatorUrl: string | undefined;
     let emulatorPid: number | undefined;
     if (options.emulator !== false && usesEmulator(vars)) {
       const emulator = await startEmulator({
+        detached: true,
         ...(options.quiet !== undefined && { quiet: options.quiet }),
         ...(options.persistTo && { persistTo: `${options.persistTo}/emulator` }),
       });
@@ -179,7 +221,7 @@ export async function startLocalStack(
       emulatorUrl = emulator.url;
       emulatorPid = emulator.child.pid;
     }
-    const bridge = startBridge(options);
+    const bridge = startBridge({ ...options, detached: true });
     children.push(bridge.child);
     await waitUntilUp(`${bridge.url}/healthz`, bridge.child);
     const bridgeUrl = bridge.url;
