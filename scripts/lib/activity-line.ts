@@ -37,9 +37,9 @@ export function activityLine(item: ActivityItem): string {
   const event = `event …${item.event_id.slice(-8)}`;
   switch (item.kind) {
     case "event.received":
-      return `${head} ${item.type.padEnd(24)} received  ${item.status.padEnd(10)} ${event}`;
+      return `${head} ${item.type.padEnd(30)} received  ${item.status.padEnd(10)} ${event}`;
     case "delivery.planned":
-      return `${head} ${(item.reaction ?? "").padEnd(24)} planned   ${"".padEnd(10)} ${event}`;
+      return `${head} ${(item.reaction ?? "").padEnd(30)} planned   ${"".padEnd(10)} ${event}`;
     case "attempt.finished": {
       const what = `${item.reaction ?? ""} #${item.attempt ?? "?"}`;
       const details = [
@@ -48,7 +48,7 @@ export function activityLine(item: ActivityItem): string {
         item.request,
         item.next_attempt_at && `next try ${clock(item.next_attempt_at)}`,
       ].filter((part) => part !== null && part !== "");
-      return `${head} ${what.padEnd(24)} attempt   ${item.status.padEnd(10)} ${details.join("  ")}`;
+      return `${head} ${what.padEnd(30)} attempt   ${item.status.padEnd(10)} ${details.join("  ")}`;
     }
     default:
       return `${head} ${item.kind} ${item.status} ${event}`;

@@ -19,17 +19,17 @@ const base: ActivityItem = {
 describe("a line of npm run tail", () => {
   it("tells a failed attempt's outcome, error, duration, call and next try", () => {
     expect(activityLine(base)).toBe(
-      "12:00:01.234  kooomo      paid-order-stamps #2     attempt   transient  upstream_5xx  3.0 s  POST /act  next try 12:00:09.000",
+      "12:00:01.234  kooomo      paid-order-stamps #2           attempt   transient  upstream_5xx  3.0 s  POST /act  next try 12:00:09.000",
     );
   });
 
   it("names an event by its type and the end of its id, and a planned delivery by its reaction", () => {
     const event = { ...base, kind: "event.received", status: "accepted", reaction: null, attempt: null };
     expect(activityLine(event)).toBe(
-      "12:00:01.234  kooomo      order.paid               received  accepted   event …2e3f4a5b",
+      "12:00:01.234  kooomo      order.paid                     received  accepted   event …2e3f4a5b",
     );
     expect(activityLine({ ...base, kind: "delivery.planned", status: "pending" })).toBe(
-      "12:00:01.234  kooomo      paid-order-stamps        planned              event …2e3f4a5b",
+      "12:00:01.234  kooomo      paid-order-stamps              planned              event …2e3f4a5b",
     );
   });
 
