@@ -14,11 +14,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import { z } from "zod";
+import { freePort } from "../../scripts/lib/free-port.ts";
 import { type LocalStack, ROOT, readDevVars, startLocalStack } from "../../scripts/lib/local-stack.ts";
 import { signDelivery } from "../../scripts/lib/sign-delivery.ts";
 import { verifierConfig } from "../../src/config/verifiers.ts";
 import { waitFor } from "../support/wait.ts";
-import { freePort } from "./free-port.ts";
 
 const vars = readDevVars();
 const HAS_PROC = existsSync("/proc/self/net/tcp");

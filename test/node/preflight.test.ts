@@ -9,8 +9,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/free-port.ts";
 import { ROOT, startEmulator } from "../../scripts/lib/local-stack.ts";
-import { freePort } from "./free-port.ts";
 
 let emulator: { url: string; child: ChildProcess } | undefined;
 let scratch = "";

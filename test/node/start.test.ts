@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/free-port.ts";
 import { ROOT } from "../../scripts/lib/local-stack.ts";
-import { freePort } from "./free-port.ts";
 
 const CONFIG = `.start-test-${process.pid}.toml`;
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { freePort } from "../../scripts/lib/free-port.ts";
 import {
   migrateLocalDatabase,
   ROOT,
@@ -15,7 +16,6 @@ import {
   startEmulator,
   waitUntilUp,
 } from "../../scripts/lib/local-stack.ts";
-import { freePort } from "./free-port.ts";
 
 let scratch = "";
 let bridgeUrl = "";

@@ -138,7 +138,9 @@ export class ConnectionLane extends DurableObject<Env> {
           }
           continue;
         }
-        await waitForRoom(this.inFlight, this.concurrency(ctx.config.delivery), round.wakeAt);
+        // A unit short of budget only because of what running units reserved goes as soon as one ends.
+        const room = round.waitForRunning ? 1 : undefined;
+        await waitForRoom(this.inFlight, this.concurrency(ctx.config.delivery), round.wakeAt, room);
       }
       await Promise.all(this.inFlight);
       this.alarms = noteAlarm(this.alarms, budget);
@@ -170,7 +172,7 @@ export class ConnectionLane extends DurableObject<Env> {
   private async startEligible(
     ctx: DeliveryContext,
     budget: AlarmBudget,
-  ): Promise<{ started: number; wakeAt?: number }> {
+  ): Promise<{ started: number; wakeAt?: number; waitForRunning?: boolean }> {
     this.applySettled();
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
@@ -203,6 +205,7 @@ export class ConnectionLane extends DurableObject<Env> {
       slots: this.slots,
       free: this.concurrency(ctx.config.delivery) - this.inFlight.size,
       budget: budget.snapshot(),
+      worthWaiting: Math.max(1, Math.floor(this.concurrency(ctx.config.delivery) / 4)),
     });
     this.slots = plan.slots;
     if (plan.outOfBudget) budget.ranOutOf(plan.shortOf ?? "subrequests");
@@ -218,7 +221,11 @@ export class ConnectionLane extends DurableObject<Env> {
       );
       started += unit.items.length;
     }
-    return { started, ...earliest(plan.wakeAt, incidentEnds) };
+    return {
+      started,
+      ...earliest(plan.wakeAt, incidentEnds),
+      ...(plan.waitForRunning && { waitForRunning: true }),
+    };
   }
 
   private start(

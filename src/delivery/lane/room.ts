@@ -9,8 +9,10 @@ export async function waitForRoom(
   inFlight: ReadonlySet<Promise<void>>,
   concurrency: number,
   slotAt: number | undefined,
+  /** How many must be free (a quarter of the concurrency unless told). */
+  wanted?: number,
 ): Promise<void> {
-  const room = Math.max(1, Math.floor(concurrency / 4));
+  const room = wanted ?? Math.max(1, Math.floor(concurrency / 4));
   for (;;) {
     const slotWait = slotAt !== undefined && slotAt > Date.now() ? sleep(slotAt - Date.now()) : undefined;
     await Promise.race(slotWait ? [...inFlight, slotWait] : [...inFlight]);

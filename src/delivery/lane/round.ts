@@ -32,6 +32,11 @@ export interface RoundInput {
   free: number;
   /** The alarm's subrequests and D1 queries: its first unit always starts (alarm-budget.ts AlarmBudget). */
   budget: BudgetSnapshot;
+  /**
+   * How many units must still fit beside what the alarm made for waiting on running units to be worth it;
+   * below that, the next alarm (a fresh budget, after the running units end) goes on. Default 1.
+   */
+  worthWaiting?: number;
 }
 
 export interface RoundUnit {
@@ -49,8 +54,13 @@ export interface RoundPlan {
   probe?: string;
   /** When to look again for work that could not go (a pace slot). */
   wakeAt?: number;
-  /** A unit could not start for want of subrequests or queries: the next alarm goes on. */
+  /**
+   * A unit could not start for want of subrequests or queries even once the running units end: the next alarm
+   * goes on. When only their reservations are in the way, `waitForRunning` is set instead.
+   */
   outOfBudget: boolean;
+  /** A unit waits for running units to end and give back what they reserved and did not spend. */
+  waitForRunning?: boolean;
   /** Which of the two it lacked (queries when both). */
   shortOf?: keyof Cost;
 }
@@ -80,7 +90,12 @@ export function planRound(input: RoundInput): RoundPlan {
         plan.wakeAt = Math.min(plan.wakeAt ?? slot, slot);
         break;
       }
-      if (!fitsIn(budget, cost)) return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
+      if (!fitsIn(budget, cost)) {
+        // Reservations are a running unit's most, not what it will spend: once they end, more may fit. Unless
+        // too few would, for a lane then runs nearly one at a time (under faults, a 3 s timeout each).
+        if (unitsLeft(budget, cost) >= (input.worthWaiting ?? 1)) return { ...plan, waitForRunning: true };
+        return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
+      }
       if (pace) plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
       budget = {
         ...budget,
@@ -103,6 +118,15 @@ export function planRound(input: RoundInput): RoundPlan {
     }
   }
   return plan;
+}
+
+/** Units of `cost` that fit beside what the alarm made, once nothing runs. */
+function unitsLeft(budget: BudgetSnapshot, cost: Cost): number {
+  return Math.min(
+    ...(["subrequests", "queries"] as const).map((k) =>
+      cost[k] > 0 ? Math.floor((budget.limit[k] - budget.spent[k]) / cost[k]) : Number.POSITIVE_INFINITY,
+    ),
+  );
 }
 
 const shortOf = (budget: BudgetSnapshot, cost: Cost): keyof Cost =>

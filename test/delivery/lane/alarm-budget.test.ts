@@ -65,6 +65,11 @@ describe("AlarmBudget", () => {
     const budget = new AlarmBudget(calls(100, 1_000));
     expect(budget.fits(calls(500))).toBe(true);
     budget.reserve(calls(500));
+    // Only the running unit's reservation is in the way: the next one waits for it, within this alarm.
+    expect(budget.fits(calls(1))).toBe(false);
+    expect(budget.exhausted).toBe(false);
+    budget.count({ subrequests: 100 });
+    // Made: nothing more fits in this alarm, whatever ends.
     expect(budget.fits(calls(1))).toBe(false);
     expect(budget.exhausted).toBe(true);
 
@@ -92,6 +97,21 @@ describe("AlarmBudget", () => {
     expect(budget.room(calls(2, 10))).toBe(3);
     // A page of a list walk needs a subrequest, not a query.
     expect(budget.callRoom()).toBe(true);
+  });
+
+  it("is not exhausted while running units' reservations are what is in the way", () => {
+    const budget = new AlarmBudget(calls(8_000, 950));
+    // 31 stamps deliveries reserve 30 queries each and spend 10 each as they run.
+    for (let i = 0; i < 31; i++) budget.reserve(calls(22, 30));
+    budget.count({ subrequests: 31, queries: 310 });
+    expect(budget.room(calls(22, 30))).toBe(0);
+    expect(budget.exhausted).toBe(false);
+    // Ten end: 630 reserved and 310 made leave 10 queries, still short, still not exhausted.
+    for (let i = 0; i < 10; i++) budget.release(calls(22, 30));
+    expect(budget.room(calls(22, 30))).toBe(0);
+    expect(budget.exhausted).toBe(false);
+    budget.release(calls(22, 30));
+    expect(budget.room(calls(22, 30))).toBe(1);
   });
 
   it("says it is exhausted when not even one more of something fits", () => {

@@ -94,9 +94,14 @@ describe("planRound", () => {
 
   it("stops at the subrequest budget, except for an alarm's first unit, and says it ran out", () => {
     const eligible = ["1", "2", "3"].map((id) => item(id));
+    // Two fit beside each other's reservations; the third would fit once they end: it waits for them.
     const tight = planRound(input({ eligible, budget: budget(25) }));
     expect(started(tight)).toEqual([["1"], ["2"]]);
-    expect(tight.outOfBudget).toBe(true);
+    expect(tight).toMatchObject({ outOfBudget: false, waitForRunning: true });
+    // What was made cannot come back: past it, the next alarm goes on.
+    const made = planRound(input({ eligible, budget: { ...budget(25, 16), units: 1 } }));
+    expect(started(made)).toEqual([]);
+    expect(made.outOfBudget).toBe(true);
     // The first unit of an alarm always goes, so every alarm moves.
     const first = planRound(input({ eligible, budget: budget(5, 5) }));
     expect(started(first)).toEqual([["1"]]);
@@ -108,10 +113,23 @@ describe("planRound", () => {
     // 30 queries a delivery: 70 fit two, not three, though 8,000 subrequests would take them all.
     const tight = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 70, spent: 0 }) }));
     expect(started(tight)).toEqual([["1"], ["2"]]);
-    expect(tight.outOfBudget).toBe(true);
-    // Queries already run count: 45 spent leave room for one.
+    expect(tight.waitForRunning).toBe(true);
+    // Queries already run count: 45 spent leave room for one now, and a second once the first has ended.
     const spent = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 100, spent: 45 }) }));
     expect(started(spent)).toEqual([["1"]]);
+    expect(spent.waitForRunning).toBe(true);
+    // Unless waiting is worth it only for two or more: one at a time would crawl, a fresh alarm goes on.
+    const few = planRound(
+      input({ eligible, budget: budget(8_000, 0, { limit: 100, spent: 45 }), worthWaiting: 2 }),
+    );
+    expect(started(few)).toEqual([["1"]]);
+    expect(few.outOfBudget).toBe(true);
+    // 71 spent: even with nothing running, a unit of 30 does not fit: the next alarm goes on.
+    const gone = planRound(
+      input({ eligible, budget: { ...budget(8_000, 0, { limit: 100, spent: 71 }), units: 1 } }),
+    );
+    expect(started(gone)).toEqual([]);
+    expect(gone.outOfBudget).toBe(true);
   });
 
   it("runs work of a reaction no longer configured as a unit of one, at the cost the lane gives it", () => {
