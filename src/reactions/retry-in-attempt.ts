@@ -3,13 +3,16 @@ import type { RecipeContext } from "./types";
 
 /** The waits before a read is tried again within its attempt. */
 const READ_RETRY_WAITS_MS = [250, 1_000] as const;
+/** The longest Retry-After a read or a refused call waits for within its attempt. */
+const REFUSED_WAIT_MAX_MS = 1_000;
 
 /**
  * A read (finding the customer, a page of the card, the balance) whose answer was a transient failure is tried
  * again within its attempt, twice, after 250 ms and 1 s, while the attempt has room for a call (`canCall`): a
  * flaky vendor's read then costs a second, not the whole attempt and its backoff. Reads only: they change
- * nothing, so a repeat is harmless. Not a timeout (another would hold the attempt past what its lease allows
- * for), nor a 429 that asks for a longer wait (the attempt's retry honours it).
+ * nothing, so a repeat is harmless. A 429 is tried again after its Retry-After when that is a second at most,
+ * not a longer one (the attempt's retry honours it). A timeout too: `canCall` says whether another call's
+ * timeout still fits in the attempt's lease (attempt/recipe-run.ts), so it never holds the attempt past it.
  */
 export async function readWithRetry(
   ctx: RecipeContext,
@@ -17,18 +20,18 @@ export async function readWithRetry(
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 ): Promise<CallOutcome> {
   let outcome = await read();
-  for (const wait of READ_RETRY_WAITS_MS) {
-    if (outcome.kind !== "transient" || outcome.code === "timeout" || outcome.code === "busy") return outcome;
-    if ((outcome.retryAfterMs ?? 0) > wait) return outcome;
+  for (const backoff of READ_RETRY_WAITS_MS) {
+    if (outcome.kind !== "transient" || outcome.code === "busy") return outcome;
+    // A 429's Retry-After is waited for when it is short (it once ended the attempt at any Retry-After
+    // above 250 ms: most of the soak's rate_limited failures were reads asked to wait a second).
+    const wait = Math.max(backoff, outcome.retryAfterMs ?? 0);
+    if (wait > REFUSED_WAIT_MAX_MS) return outcome;
     if (!(ctx.canCall?.() ?? true)) return outcome;
     await sleep(wait);
     outcome = await read();
   }
   return outcome;
 }
-
-/** The longest Retry-After a refused call waits for within its attempt. */
-const REFUSED_WAIT_MAX_MS = 1_000;
 
 /**
  * A call that changes the vendor's state (a create, a link, the stamps) refused before anything was done (429,

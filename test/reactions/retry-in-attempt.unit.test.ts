@@ -45,10 +45,23 @@ describe("a read retried within its attempt", () => {
     expect(s.waits).toEqual([250, 1_000]);
   });
 
-  it("is not tried again after a timeout, a 429 asking a longer wait, or without room for a call", async () => {
+  it("is tried again after a 429, once its Retry-After of a second at most has passed", async () => {
+    const s = script([failed("rate_limited", 1_000), failed("rate_limited", 400), ok]);
+    expect(await s.run()).toBe(ok);
+    expect(s.waits).toEqual([1_000, 1_000]);
+  });
+
+  it("is tried again after a timeout while the attempt has room for another call", async () => {
+    const s = script([failed("timeout"), ok]);
+    expect(await s.run()).toBe(ok);
+    expect(s.waits).toEqual([250]);
+  });
+
+  it("is not tried again after a 429 asking a longer wait, or without room for a call", async () => {
     for (const [outcome, room] of [
-      [failed("timeout"), true],
+      [failed("timeout"), false],
       [failed("rate_limited", 30_000), true],
+      [failed("rate_limited", 1_001), true],
       [failed("server_error"), false],
     ] as const) {
       const s = script([outcome, ok], room);
