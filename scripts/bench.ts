@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
 import { treeCpuMs } from "./bench/cpu.ts";
 import { type LoadResult, load } from "./bench/load.ts";
+import { freePort } from "./lib/free-port.ts";
 import { postKooomo } from "./lib/kooomo-post.ts";
 import { ROOT, readDevVars, startLocalStack, stopGroup, waitUntilUp, wrangler } from "./lib/local-stack.ts";
 
@@ -32,7 +33,8 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn";
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const DRAIN_DEADLINE_MS = 300_000;
-const NOOP_PORT = 8790;
+// Ports of its own, so that it never meets another local stack (npm start, a test).
+const NOOP_PORT = await freePort();
 
 const vars = readDevVars();
 const signer = new Webhook(vars.KOOOMO_WEBHOOK_SECRET ?? "");
@@ -187,6 +189,8 @@ const scratchRoot = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const scratch = mkdtempSync(join(scratchRoot, "hookbridge-bench-"));
 const stack = await startLocalStack({
   quiet: true,
+  port: await freePort(),
+  emulatorPort: await freePort(),
   persistTo: join(scratch, "state"),
   vars: { LOG_LEVEL },
 });

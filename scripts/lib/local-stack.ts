@@ -198,6 +198,8 @@ export async function startLocalStack(
     persistTo?: string;
     vars?: Record<string, string>;
     port?: number;
+    /** The emulator's port (default 8788); the bridge is pointed at it. */
+    emulatorPort?: number;
     emulator?: boolean;
     onOutput?: (text: string) => void;
   } = {},
@@ -214,6 +216,7 @@ export async function startLocalStack(
     if (options.emulator !== false && usesEmulator(vars)) {
       const emulator = await startEmulator({
         detached: true,
+        ...(options.emulatorPort !== undefined && { port: options.emulatorPort }),
         ...(options.quiet !== undefined && { quiet: options.quiet }),
         ...(options.persistTo && { persistTo: `${options.persistTo}/emulator` }),
       });
@@ -221,7 +224,9 @@ export async function startLocalStack(
       emulatorUrl = emulator.url;
       emulatorPid = emulator.child.pid;
     }
-    const bridge = startBridge({ ...options, detached: true });
+    const pointed =
+      emulatorUrl && options.emulatorPort !== undefined ? { MEMBRANE_API_URL: emulatorUrl } : undefined;
+    const bridge = startBridge({ ...options, vars: { ...options.vars, ...pointed }, detached: true });
     children.push(bridge.child);
     await waitUntilUp(`${bridge.url}/healthz`, bridge.child);
     const bridgeUrl = bridge.url;
