@@ -3,7 +3,7 @@ import type { EventStatus } from "./events";
 
 /*
  * The activity feed: what happened, in the order it happened, from a cursor. Three streams are merged, each
- * read along its own index (migrations/0015): events by received_at, deliveries by created_at (planned),
+ * read along its own index (migrations/0016): events by received_at, deliveries by created_at (planned),
  * attempts by finished_at. A position is (time, stream, key); ties at one millisecond go by stream, then key.
  */
 
