@@ -2,7 +2,7 @@ import { z } from "zod";
 import { loadConfig } from "../../../config";
 import { type DeliveryDetail, getDeliveryDetails } from "../../../store/delivery-details";
 import { isOutcomeUnknown, listDeadDeliveries } from "../../../store/delivery-resets";
-import { plural, ReturnTo, Select, Time } from "../components";
+import { formatDuration, plural, ReturnTo, Select, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { optionalText, readQuery } from "../forms";
 import { renderPage } from "../render";
@@ -28,7 +28,7 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
   const returnTo = here.pathname + here.search;
   return renderPage(
     c,
-    { title: "Dead letters", active: "dead-letters" },
+    { title: "Dead letters", active: "dead-letters", refresh: true },
     <>
       <h1>Dead letters</h1>
       <p class="muted">
@@ -70,7 +70,7 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
               <BulkRetry filters={filters} count={shown.length - unknown} returnTo={returnTo} />
             )}
           </div>
-          <DeadTable rows={shown} returnTo={returnTo} />
+          <DeadTable rows={shown} returnTo={returnTo} now={Date.now()} />
         </>
       )}
     </>,
@@ -91,7 +91,7 @@ function BulkRetry({ filters, count, returnTo }: { filters: Filters; count: numb
   );
 }
 
-function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: string }) {
+function DeadTable({ rows, returnTo, now }: { rows: DeliveryDetail[]; returnTo: string; now: number }) {
   return (
     <div class="table-wrap">
       <table>
@@ -110,6 +110,7 @@ function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: strin
             <tr>
               <td>
                 <Time ms={row.updated_at} />
+                <div class="muted">dead for {formatDuration(Math.max(0, now - row.updated_at))}</div>
               </td>
               <td>
                 <a href={eventPath(row.event_id)}>{row.event_type}</a>
