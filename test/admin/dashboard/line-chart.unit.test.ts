@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { buildLineChart, niceCeiling } from "../../../src/admin/dashboard/charts/line-chart";
 
 describe("niceCeiling", () => {
-  it("rounds up to 1, 2 or 5 times a power of ten", () => {
-    expect([0, 1, 3, 7, 10, 11, 240, 0.3].map(niceCeiling)).toEqual([1, 1, 5, 10, 10, 20, 500, 0.5]);
+  it("rounds up to 1, 2, 2.5 or 5 times a power of ten", () => {
+    expect([1, 3, 7, 10, 11, 240, 0.3].map(niceCeiling)).toEqual([1, 5, 10, 10, 20, 250, 0.5]);
   });
 });
 
@@ -31,6 +31,27 @@ describe("buildLineChart", () => {
     expect(shape.gridlines.map((g) => g.label)).toEqual(["0", "2.5", "5", "7.5", "10"]);
   });
 
+  it("steps the grid of counts by whole numbers, and of other values by round ones", () => {
+    const counts = buildLineChart({
+      labels,
+      whole: true,
+      series: [{ name: "n", color: "#000", values: [0, 4, 1, 0, 0] }],
+    });
+    expect(counts.gridlines.map((g) => g.label)).toEqual(["0", "1", "2", "3", "4"]);
+    const one = buildLineChart({
+      labels,
+      whole: true,
+      series: [{ name: "n", color: "#000", values: [0, 1, 0, 0, 0] }],
+    });
+    expect(one.gridlines.map((g) => g.label)).toEqual(["0", "1", "2", "3", "4"]);
+    const ms = buildLineChart({
+      labels,
+      unit: " ms",
+      series: [{ name: "p95", color: "#000", values: [130, 1500] }],
+    });
+    expect(ms.gridlines.map((g) => g.label)).toEqual(["0 ms", "500 ms", "1000 ms", "1500 ms", "2000 ms"]);
+  });
+
   it("breaks the line where nothing was measured and draws no marker there", () => {
     const shape = buildLineChart({
       labels,
@@ -44,13 +65,12 @@ describe("buildLineChart", () => {
     expect(line?.markers[1]?.title).toBe("03: p95 80 ms");
   });
 
-  it("keeps an all-zero series on the baseline with an axis of 0 to 1", () => {
+  it("keeps an all-zero series on the baseline", () => {
     const shape = buildLineChart({
       labels,
       series: [{ name: "failed", color: "#000", values: [0, 0, 0, 0, 0] }],
     });
     expect(new Set(shape.lines[0]?.markers.map((m) => m.y))).toEqual(new Set([shape.plot.bottom]));
-    expect(shape.gridlines.at(-1)?.label).toBe("1");
   });
 
   it("labels only a few slots of a long axis", () => {

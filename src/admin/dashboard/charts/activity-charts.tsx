@@ -32,6 +32,7 @@ export function RouteCharts({ activity, now }: { activity: RouteActivity; now: n
         <LineChart
           title={`${route}: events per hour, last 24 h (UTC)`}
           labels={labels}
+          whole
           series={[
             { name: "received", color: RECEIVED, values: activity[route]?.received ?? [] },
             { name: "failed", color: FAILED, values: activity[route]?.failed ?? [] },
@@ -60,6 +61,7 @@ export function ConnectionCharts({
       <LineChart
         title={`${name}: attempts per hour by outcome`}
         labels={labels}
+        whole
         series={Object.entries(mine.outcomes).map(([outcome, values]) => ({
           name: outcome,
           color: OUTCOME_COLORS[outcome as keyof typeof OUTCOME_COLORS],

@@ -18,6 +18,8 @@ export interface ChartInput {
   series: readonly ChartSeries[];
   /** Appended to the values in the markers' tooltips and the axis, e.g. " ms". */
   unit?: string;
+  /** The values are counts: grid lines at whole numbers only. */
+  whole?: boolean;
   width?: number;
   height?: number;
 }
@@ -52,11 +54,11 @@ const MARGIN = { left: 44, top: 10, right: 10, bottom: 22 };
 const GRIDLINES = 4;
 const TICKS = 6;
 
-/** The smallest 1, 2 or 5 × 10^k at or above `value`, so the axis reads in round numbers. */
+/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `value`, so the axis reads in round numbers. */
 export function niceCeiling(value: number): number {
   if (value <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 5, 10].find((f) => f * power >= value) ?? 10;
+  const step = [1, 2, 2.5, 5, 10].find((f) => f * power >= value) ?? 10;
   return step * power;
 }
 
@@ -74,14 +76,16 @@ export function buildLineChart(input: ChartInput): ChartShape {
   };
   const slots = Math.max(1, input.labels.length);
   const measured = input.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
-  const top = niceCeiling(Math.max(0, ...measured));
+  // A round step between grid lines (counts never step by less than 1), so every label reads cleanly.
+  const largest = Math.max(0, ...measured) / GRIDLINES;
+  const top = GRIDLINES * (input.whole ? Math.max(1, Math.ceil(niceCeiling(largest))) : niceCeiling(largest));
   const x = (i: number) =>
     round(plot.left + (slots === 1 ? 0 : (i * (plot.right - plot.left)) / (slots - 1)));
   const y = (v: number) => round(plot.bottom - (v / top) * (plot.bottom - plot.top));
   const unit = input.unit ?? "";
   const gridlines = Array.from({ length: GRIDLINES + 1 }, (_, i) => {
     const value = (top * i) / GRIDLINES;
-    return { y: y(value), label: `${Number.isInteger(value) ? value : value.toFixed(1)}${unit}` };
+    return { y: y(value), label: `${Number.isInteger(value) ? value : Number(value.toFixed(2))}${unit}` };
   });
   const every = Math.max(1, Math.ceil(slots / TICKS));
   const ticks = input.labels.flatMap((label, i) => (i % every === 0 ? [{ x: x(i), label }] : []));
