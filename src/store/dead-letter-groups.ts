@@ -32,7 +32,7 @@ export async function deadLetterGroups(
            AND NOT EXISTS (SELECT 1 FROM events WHERE events.id = deliveries.event_id AND redacted_at IS NOT NULL)
          ORDER BY updated_at DESC LIMIT ?2)
        SELECT reaction, last_error_code AS code, COUNT(*) AS count, MIN(updated_at) AS first_seen,
-         MAX(updated_at) AS last_seen, SUM(updated_at >= ?1) AS last_day, (SELECT COUNT(*) FROM newest) AS read
+         MAX(updated_at) AS last_seen, SUM(updated_at >= ?1) AS last_day, SUM(COUNT(*)) OVER () AS read
        FROM newest GROUP BY reaction, last_error_code
        ORDER BY count DESC, last_seen DESC LIMIT ${GROUPS}`,
     )

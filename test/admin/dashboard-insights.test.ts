@@ -50,6 +50,15 @@ describe("the issues strip", () => {
         `paused</span> connection <a href="/admin/health#connection-${DEMO.ometria}">`,
       );
     }
+    // The dead delivery's refused attempt: its answer is shown open, its call named by the vendor path.
+    const [dead] = (
+      await env.DB.prepare("SELECT event_id FROM deliveries WHERE status = 'dead' LIMIT 1").all<{
+        event_id: string;
+      }>()
+    ).results;
+    const event = await pageHtml(`/admin/events/${dead?.event_id}`, cookie);
+    expect(event).toMatch(/<details open(="")?><summary>answer<\/summary><pre>/);
+    expect(event).toContain('<span class="mono call">proxy POST /push</span>');
   });
 });
 
@@ -68,6 +77,36 @@ describe("the event page", () => {
     expect(html).toContain("&quot;email&quot;: &quot;***&quot;");
     // The person appears nowhere on the page in clear.
     expect(html).not.toMatch(/grace@|Grace|Hopper/);
+  });
+
+  it("says a retry whose time has passed waits for its turn, not that its next attempt is in the past", async () => {
+    const id = uuidv7();
+    await env.DB.prepare(
+      `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
+         raw_headers)
+       VALUES (?1, 'kooomo', 'kooomo', ?1, 'order.paid', 'processing', 'verified', ?2, ?3, '{}')`,
+    )
+      .bind(
+        id,
+        Date.now() - 120_000,
+        JSON.stringify({ specversion: "1.0", id, type: "order.paid", data: {} }),
+      )
+      .run();
+    const delivery = await seedDelivery({
+      eventId: id,
+      reaction: "r",
+      connection: "idle-connection",
+      status: "retrying",
+      at: Date.now() - 90_000,
+    });
+    await env.DB.prepare("UPDATE deliveries SET next_attempt_at = ?2 WHERE id = ?1")
+      .bind(delivery, Date.now() - 60_000)
+      .run();
+    const html = await pageHtml(`/admin/events/${id}`, await signIn());
+    expect(html).not.toContain("<dt>Next attempt</dt>");
+    expect(html).toContain(
+      '<dt>Waits</dt><dd class="waits">due now, waiting for its turn in the lane of idle-connection</dd>',
+    );
   });
 
   it("shows the bridge's own events as what they are: no verification, no delivery headers", async () => {
