@@ -191,7 +191,7 @@ describe("charts and health", () => {
       expect(res.headers.get("content-security-policy"), path).toMatch(CSP);
       const html = await res.text();
       expect(html, path).not.toMatch(/<script|\son[a-z]+=|javascript:/i);
-      expect(html, path).toContain('<meta http-equiv="refresh" content="30"/>');
+      expect(html, path).toContain('<meta http-equiv="refresh" content="60"/>');
       const off = await pageHtml(`${path}?refresh=off`, cookie);
       expect(off, path).not.toContain('http-equiv="refresh"');
       expect(off, path).toContain("Refresh is off · turn on");
