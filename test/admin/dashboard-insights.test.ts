@@ -109,6 +109,32 @@ describe("the event page", () => {
     );
   });
 
+  it("shows the raw body only while retention keeps it, even before the cron removed it", async () => {
+    const id = uuidv7();
+    const days = (n: number) => n * 86_400_000;
+    await env.DB.prepare(
+      `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
+         raw_body, raw_headers)
+       VALUES (?1, 'kooomo', 'kooomo', ?1, 'order.paid', 'done', 'verified', ?2, ?3, '{"kept":"still here"}', '{}')`,
+    )
+      .bind(
+        id,
+        Date.now() - days(31),
+        JSON.stringify({ specversion: "1.0", id, type: "order.paid", data: {} }),
+      )
+      .run();
+    const cookie = await signIn();
+    const old = await pageHtml(`/admin/events/${id}`, cookie);
+    expect(old).toContain("Removed by retention");
+    expect(old).not.toContain("still here");
+    await env.DB.prepare("UPDATE events SET received_at = ?2 WHERE id = ?1")
+      .bind(id, Date.now() - days(29))
+      .run();
+    expect(await pageHtml(`/admin/events/${id}`, cookie)).toContain(
+      "&quot;kept&quot;: &quot;still here&quot;",
+    );
+  });
+
   it("shows the bridge's own events as what they are: no verification, no delivery headers", async () => {
     const id = uuidv7();
     const data = {

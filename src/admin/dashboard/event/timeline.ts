@@ -114,7 +114,7 @@ function endingStep(delivery: Delivery): TimelineStep | undefined {
   return undefined;
 }
 
-/** Why a delivery that has not ended waits, most binding reason first; undefined when it has ended. */
+/** Why a delivery that has not ended waits, most binding reason first; none once it has ended. */
 export function waitReasons(
   delivery: Delivery,
   input: Pick<TimelineInput, "breakers" | "pauses" | "event">,

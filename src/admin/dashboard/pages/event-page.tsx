@@ -1,3 +1,4 @@
+import { loadConfig } from "../../../config";
 import { ALERT_ROUTE } from "../../../delivery/alerts";
 import { NotFoundError } from "../../../errors";
 import { type AttemptRow, listEventAttempts } from "../../../store/attempts";
@@ -58,17 +59,21 @@ export async function eventPage(c: DashboardContext): Promise<Response> {
       ))}
       <h2>CloudEvent</h2>
       <pre class="full">{maskedJson(row.event_json)}</pre>
-      {!internal && <Received row={row} />}
+      {!internal && <Received row={row} kept={keptUntil(c, row) > now} />}
     </>,
   );
 }
 
+/** When retention removes the event's raw body (the cron may do it a little later: not shown past this). */
+const keptUntil = (c: DashboardContext, row: EventRow) =>
+  row.received_at + loadConfig(c.env).retention.raw_payload_days * 86_400_000;
+
 /** The delivery as the vendor sent it: the body while retention keeps it, and the audit headers. */
-function Received({ row }: { row: EventRow }) {
+function Received({ row, kept }: { row: EventRow; kept: boolean }) {
   return (
     <>
       <h2>Raw body</h2>
-      {row.raw_body === null ? (
+      {row.raw_body === null || !kept ? (
         <p class="muted">Removed by retention (RETENTION.raw_payload_days) or an erasure request.</p>
       ) : (
         <>
