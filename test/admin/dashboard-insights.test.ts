@@ -162,6 +162,11 @@ describe("the event page", () => {
     expect(html).not.toContain("<dt>Verification</dt>");
     expect(html).not.toContain("Headers kept at ingress");
     expect(html).not.toContain("<h2>Raw body</h2>");
+    // Listed as internal, not as verified.
+    const list = await pageHtml("/admin?route=hookbridge", await signIn());
+    const row = list.slice(list.indexOf(`href="/admin/events/${id}"`));
+    expect(row.slice(0, row.indexOf("</tr>"))).toContain('<span class="badge info">internal</span>');
+    expect(row.slice(0, row.indexOf("</tr>"))).not.toContain("verified");
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { loadConfig } from "../../../config";
+import { ALERT_ROUTE } from "../../../delivery/alerts";
 import { InvalidRequestError } from "../../../errors";
 import { routeActivity } from "../../../store/activity";
 import { decodeCursor, type EventListItem, encodeCursor, listEvents } from "../../../store/event-list";
@@ -171,7 +172,8 @@ function EventTable({ events }: { events: EventListItem[] }) {
                 <Badge value={event.status} />
               </td>
               <td>
-                <Badge value={event.verification} />
+                {/* The bridge's own events were never received from a vendor: nothing was verified. */}
+                <Badge value={event.route === ALERT_ROUTE ? "internal" : event.verification} />
               </td>
               <td>
                 <Counts counts={event.deliveries} order={deliveryStatus.options} />
