@@ -43,7 +43,7 @@ describe("the issues strip", () => {
       const html = await pageHtml(path, cookie);
       const strip = html.slice(html.indexOf('<section class="issues"'), html.indexOf("</section>"));
       expect(strip, path).toMatch(
-        /<a href="\/admin\/dead-letters\?reaction=orders-to-ometria">\d+ dead letters of orders-to-ometria<\/a> <code>bad_request<\/code>/,
+        /<a href="\/admin\/dead-letters\?reaction=orders-to-ometria&amp;code=bad_request">\d+ dead letters of orders-to-ometria<\/a> <code>bad_request<\/code>/,
       );
       expect(strip, path).toMatch(/in the last 24 h · first <time[^>]*>[^<]+<\/time>, last <time/);
       expect(strip, path).toContain(
@@ -63,6 +63,43 @@ describe("the issues strip", () => {
 });
 
 describe("the event page", () => {
+  it("lists and retries one dead letter group from its link: its reaction and its code", async () => {
+    await injectFault({ match: { connectionId: DEMO.ometria }, status: 400, times: 1 });
+    const refused = await acceptedId(await deliver("kooomo", { ...orderCreated, id: `group-${uuidv7()}` }));
+    await drive(refused);
+    await deliveriesWhen(refused, (d) => d.status === "dead", "the delivery to die");
+    // Another group of the same reaction: died on a timeout.
+    const other = `group-${uuidv7()}`;
+    await seedEvent(other, "kooomo", Date.now());
+    const timedOut = await seedDelivery({
+      eventId: other,
+      reaction: "orders-to-ometria",
+      connection: DEMO.ometria,
+      status: "dead",
+      at: Date.now(),
+      errorCode: "timeout",
+    });
+    const cookie = await signIn();
+    const page = await pageHtml("/admin/dead-letters?reaction=orders-to-ometria&code=timeout", cookie);
+    expect(page).toContain(`href="/admin/events/${other}"`);
+    expect(page).not.toContain(`href="/admin/events/${refused}"`);
+    expect(page).toContain('<input type="hidden" name="code" value="timeout"/>');
+
+    const res = await dashboard("/admin/dead-letters/retry", {
+      cookie,
+      form: {
+        reaction: "orders-to-ometria",
+        code: "bad_request",
+        limit: "100",
+        return_to: "/admin/dead-letters",
+      },
+    });
+    expect(res.status).toBe(303);
+    await deliveriesWhen(refused, (d) => d.status !== "dead", "the refused delivery to be retried");
+    const still = await env.DB.prepare("SELECT status FROM deliveries WHERE id = ?1").bind(timedOut).first();
+    expect(still).toEqual({ status: "dead" });
+  });
+
   it("names the pause a delivery waits for, summarises the order and masks the person in the raw body", async () => {
     await adminJson("/pauses", { body: { kind: "connection", name: DEMO.ometria }, status: 200 });
     const id = await acceptedId(await deliver("kooomo", { ...orderCreated, id: `paused-${uuidv7()}` }));

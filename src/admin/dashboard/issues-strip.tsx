@@ -1,7 +1,9 @@
 import type { Issues } from "../operations/issues";
 import { Badge, formatDuration, plural, Time } from "./components";
 
-const deadLettersOf = (reaction: string) => `/admin/dead-letters?reaction=${encodeURIComponent(reaction)}`;
+/** The dead letters page filtered to one group (a group without a code: by its reaction only). */
+const deadLettersOf = (reaction: string, code: string | null) =>
+  `/admin/dead-letters?${new URLSearchParams({ reaction, ...(code !== null && { code }) })}`;
 export const connectionAnchor = (name: string) => `/admin/health#connection-${encodeURIComponent(name)}`;
 
 /**
@@ -45,7 +47,7 @@ export function IssuesStrip({ issues, now }: { issues: Issues; now: number }) {
         {deadLetters.groups.map((group) => (
           <li class="issue dead">
             <Badge value="dead" />{" "}
-            <a href={deadLettersOf(group.reaction)}>
+            <a href={deadLettersOf(group.reaction, group.code)}>
               {plural(group.count, "dead letter", "dead letters")} of {group.reaction}
             </a>{" "}
             <code>{group.code ?? "no code"}</code>{" "}

@@ -12,7 +12,8 @@ import { eventPath } from "./events-page";
 /** Dead deliveries listed (and retried by "retry all shown") at once; the longest dead come first. */
 export const DEAD_LETTERS_SHOWN = 100;
 
-const deadLetterFilters = z.object({ route: optionalText, reaction: optionalText });
+/** `code` comes from the issues strip's links (a dead letter group): the last error code. */
+const deadLetterFilters = z.object({ route: optionalText, reaction: optionalText, code: optionalText });
 type Filters = z.output<typeof deadLetterFilters>;
 
 /** /admin/dead-letters: deliveries that gave up, why, and the forms to try them again. */
@@ -44,6 +45,10 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
           options={config.reactions.map((r) => r.name)}
           selected={filters.reaction}
         />
+        <label>
+          Error code
+          <input type="text" name="code" value={filters.code ?? ""} placeholder="e.g. bad_request" />
+        </label>
         <button type="submit">Filter</button>
         <a class="button" href="/admin/dead-letters">
           Clear
@@ -83,6 +88,7 @@ function BulkRetry({ filters, count, returnTo }: { filters: Filters; count: numb
       <ReturnTo path={returnTo} />
       <input type="hidden" name="route" value={filters.route ?? ""} />
       <input type="hidden" name="reaction" value={filters.reaction ?? ""} />
+      <input type="hidden" name="code" value={filters.code ?? ""} />
       <input type="hidden" name="limit" value={String(count)} />
       <button type="submit" class="primary">
         Retry all {count} shown
