@@ -57,7 +57,7 @@ export async function routeActivity(db: D1Database, now: number): Promise<RouteA
   return activity;
 }
 
-interface ConnectionRow {
+export interface ConnectionRow {
   connection: string;
   slot: number;
   outcome: AttemptOutcome | null;
@@ -66,32 +66,47 @@ interface ConnectionRow {
   p95: number | null;
 }
 
+/** Where the cron's roll-up of finished hours ends (migrations/0015): hours before it are read from there. */
+export const ROLLED_UP_THROUGH = (windowStart: string) =>
+  `(SELECT MAX(COALESCE(MAX(through), 0), ${windowStart}) FROM rollups WHERE name = 'attempt_hours')`;
+
 /**
- * Attempts per connection, hour and outcome over the last 24 h, with the hour's p50 and p95 call time
- * (nearest rank over the finished calls). One statement on the attempts_started index (migrations/0014):
- * rows read are the window's attempts and their deliveries, never older rows.
+ * Attempts per connection, hour (slot counted from `base`) and outcome, started in [`from`, `to`) (SQL
+ * expressions), with the hour's p50 and p95 call time: nearest rank over its finished calls. Each outcome's
+ * group carries the hour's percentiles (the lowest over its rows), so groups of one hour merge by taking the
+ * lowest. Walks the attempts_started index (migrations/0014) over that range only.
+ */
+export const attemptHoursSql = (base: string, from: string, to: string) => `WITH timed AS (
+    SELECT deliveries.connection_id AS connection, attempts.outcome AS outcome, attempts.duration_ms AS ms,
+      CAST((attempts.started_at - ${base}) / ${HOUR_MS} AS INTEGER) AS slot,
+      ROW_NUMBER() OVER hour AS rank,
+      COUNT(attempts.duration_ms) OVER (hour ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS timed
+    FROM attempts JOIN deliveries ON deliveries.id = attempts.delivery_id
+    WHERE attempts.started_at >= ${from} AND attempts.started_at < ${to}
+    WINDOW hour AS (PARTITION BY deliveries.connection_id, CAST((attempts.started_at - ${base}) / ${HOUR_MS} AS INTEGER)
+                    ORDER BY attempts.duration_ms NULLS LAST))
+  SELECT connection, slot, outcome, COUNT(*) AS n,
+    MIN(CASE WHEN ms IS NOT NULL AND rank >= (timed * 50 + 99) / 100 THEN ms END) AS p50,
+    MIN(CASE WHEN ms IS NOT NULL AND rank >= (timed * 95 + 99) / 100 THEN ms END) AS p95
+  FROM timed GROUP BY connection, slot, outcome`;
+
+/**
+ * Attempts per connection, hour and outcome over the last 24 h, with each hour's p50 and p95 call time. The
+ * hours the cron rolled up (src/store/attempt-hours.ts) are read as stored, a few rows per connection and
+ * hour; only the attempts since are counted here. Without a roll-up (cron not run), the whole window is.
  */
 export async function connectionActivity(db: D1Database, now: number): Promise<ConnectionActivity> {
-  const start = windowStart(now);
-  const { results } = await db
-    .prepare(
-      `WITH timed AS (
-         SELECT deliveries.connection_id AS connection, attempts.outcome AS outcome, attempts.duration_ms AS ms,
-           CAST((attempts.started_at - ?1) / ${HOUR_MS} AS INTEGER) AS slot,
-           ROW_NUMBER() OVER hour AS rank,
-           COUNT(attempts.duration_ms) OVER (hour ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS timed
-         FROM attempts JOIN deliveries ON deliveries.id = attempts.delivery_id
-         WHERE attempts.started_at >= ?1
-         WINDOW hour AS (PARTITION BY deliveries.connection_id, CAST((attempts.started_at - ?1) / ${HOUR_MS} AS INTEGER)
-                         ORDER BY attempts.duration_ms NULLS LAST))
-       SELECT connection, slot, outcome, COUNT(*) AS n,
-         MIN(CASE WHEN ms IS NOT NULL AND rank >= (timed * 50 + 99) / 100 THEN ms END) AS p50,
-         MIN(CASE WHEN ms IS NOT NULL AND rank >= (timed * 95 + 99) / 100 THEN ms END) AS p95
-       FROM timed GROUP BY connection, slot, outcome`,
-    )
-    .bind(start)
-    .all<ConnectionRow>();
-  return collectConnections(results);
+  const through = ROLLED_UP_THROUGH("?1");
+  const [rolled, live] = await db.batch<ConnectionRow>([
+    db
+      .prepare(
+        `SELECT connection_id AS connection, CAST((hour - ?1) / ${HOUR_MS} AS INTEGER) AS slot, outcome, n, p50, p95
+         FROM attempt_hours WHERE hour >= ?1 AND hour < ${through}`,
+      )
+      .bind(windowStart(now)),
+    db.prepare(attemptHoursSql("?1", through, "?2")).bind(windowStart(now), now + HOUR_MS),
+  ]);
+  return collectConnections([...(rolled?.results ?? []), ...(live?.results ?? [])]);
 }
 
 function collectConnections(rows: readonly ConnectionRow[]): ConnectionActivity {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectionActivity, HOUR_MS, HOURS, routeActivity, windowStart } from "../../src/store/activity";
+import { rollUpAttemptHours } from "../../src/store/attempt-hours";
 import { rowsReadCounter, seedAttempt, seedDelivery, seedEvent } from "../support/seed-rows";
 
 // Names of their own, so rows other tests of this file's storage write cannot change the counts.
@@ -87,5 +88,33 @@ describe("connectionActivity", () => {
       `connectionActivity rows read: ${counter.rowsRead()} (6 attempts in the window, ${OLD_EVENTS} before)`,
     );
     expect(counter.rowsRead()).toBeLessThanOrEqual(10 * 6);
+  });
+});
+
+describe("rollUpAttemptHours", () => {
+  // After the tests above: they read the window live; the roll-up must not change a single figure.
+  it("stores the finished hours so the charts read them instead of every attempt, with the same figures", async () => {
+    const live = rowsReadCounter(env.DB);
+    const before = await connectionActivity(live.db, NOW);
+
+    // Every hour of the window but the current one has ended more than a lease (2 min) ago.
+    expect(await rollUpAttemptHours(env.DB, NOW, 120_000)).toBe(HOURS - 1);
+    expect(await rollUpAttemptHours(env.DB, NOW, 120_000)).toBe(0);
+    const rolled = rowsReadCounter(env.DB);
+    const after = await connectionActivity(rolled.db, NOW);
+    expect(after).toEqual(before);
+    console.log(
+      `connectionActivity rows read: live ${live.rowsRead()}, after the roll-up ${rolled.rowsRead()}`,
+    );
+    // The rolled hours are a few rows each; only the current hour's one attempt is read live.
+    expect(rolled.rowsRead()).toBeLessThan(live.rowsRead() / 2);
+
+    // An hour later, the next finished hour is added and the oldest falls out of the window.
+    const later = NOW + HOUR_MS;
+    expect(await rollUpAttemptHours(env.DB, later, 120_000)).toBe(1);
+    const next = await connectionActivity(env.DB, later);
+    expect(next[CONNECTION]?.outcomes.transient[22]).toBe(1);
+    expect(next[CONNECTION]?.p50[22]).toBe(1500);
+    expect(next[CONNECTION]?.outcomes.success.reduce((s, n) => s + n, 0)).toBe(0);
   });
 });

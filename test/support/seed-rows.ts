@@ -55,20 +55,29 @@ export async function seedAttempt(
     .run();
 }
 
-/** A D1 binding that adds up the rows SQLite read for each `all()` (D1's `meta.rows_read`). */
+/** A D1 binding that adds up the rows SQLite read for each `all()` and batch (D1's `meta.rows_read`). */
 export function rowsReadCounter(db: D1Database): { db: D1Database; rowsRead: () => number } {
   let rows = 0;
-  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    ({
+  const inner = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = {
       bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
       all: async () => {
         const result = await stmt.all();
         rows += result.meta.rows_read ?? 0;
         return result;
       },
-    }) as unknown as D1PreparedStatement;
+    } as unknown as D1PreparedStatement;
+    inner.set(wrapped, stmt);
+    return wrapped;
+  };
+  const batch = async (statements: D1PreparedStatement[]) => {
+    const results = await db.batch(statements.map((s) => inner.get(s) ?? s));
+    for (const result of results) rows += result.meta.rows_read ?? 0;
+    return results;
+  };
   return {
-    db: { prepare: (sql: string) => wrap(db.prepare(sql)) } as unknown as D1Database,
+    db: { prepare: (sql: string) => wrap(db.prepare(sql)), batch } as unknown as D1Database,
     rowsRead: () => rows,
   };
 }

@@ -8,7 +8,7 @@ import { Layout, type Refresh, type Section } from "./layout";
 
 /**
  * How often a page that opts in reloads itself (a meta refresh: the CSP lets no script run). A minute: each
- * reload of Health reads about 12 rows per attempt of the last 24 h (test/bench/d1-statements.test.ts).
+ * reload of Events reads about 2 rows per event of the last 24 h (test/bench/d1-statements.test.ts).
  */
 export const REFRESH_SECONDS = 60;
 
