@@ -1,4 +1,4 @@
-import { attemptHoursSql, type ConnectionRow, HOUR_MS, HOURS, windowStart } from "./activity";
+import { attemptHoursSql, type ConnectionRow, HOUR_MS, HOURS, windowStart } from "./hourly-activity";
 
 /**
  * Rolls the finished hours of attempts up into attempt_hours (migrations/0015), from where the last run

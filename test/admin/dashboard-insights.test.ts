@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../src/lib/ids";
-import { windowStart } from "../../src/store/activity";
+import { windowStart } from "../../src/store/hourly-activity";
 import orderCreated from "../fixtures/kooomo/order-created.json";
 import { adminJson, deliveriesWhen, drive } from "../support/admin";
 import { dashboard, pageHtml, signIn } from "../support/dashboard";

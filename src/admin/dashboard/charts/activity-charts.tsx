@@ -4,7 +4,7 @@ import {
   HOURS,
   type RouteActivity,
   windowStart,
-} from "../../../store/activity";
+} from "../../../store/hourly-activity";
 import { LineChart } from "./chart";
 
 const RECEIVED = "#2c5cc5";

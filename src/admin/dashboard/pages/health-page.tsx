@@ -1,6 +1,6 @@
 import type { Child } from "hono/jsx";
 import { loadConfig } from "../../../config";
-import { type ConnectionActivity, connectionActivity } from "../../../store/activity";
+import { type ConnectionActivity, connectionActivity } from "../../../store/hourly-activity";
 import type { PauseKind, PauseRow } from "../../../store/pauses";
 import { readStats } from "../../../store/stats";
 import { deliveryStatus, eventStatus } from "../../api/schemas";

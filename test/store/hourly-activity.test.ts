@@ -1,7 +1,13 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connectionActivity, HOUR_MS, HOURS, routeActivity, windowStart } from "../../src/store/activity";
 import { rollUpAttemptHours } from "../../src/store/attempt-hours";
+import {
+  connectionActivity,
+  HOUR_MS,
+  HOURS,
+  routeActivity,
+  windowStart,
+} from "../../src/store/hourly-activity";
 import { rowsReadCounter, seedAttempt, seedDelivery, seedEvent } from "../support/seed-rows";
 
 // Names of their own, so rows other tests of this file's storage write cannot change the counts.
