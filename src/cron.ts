@@ -1,9 +1,11 @@
 import { loadConfig } from "./config";
+import { loadDeliverySettings } from "./config/delivery";
 import { sweep } from "./delivery/sweep";
 import type { Env } from "./env";
 import { log } from "./lib/log";
 import { purgeExpiredPayloads } from "./retention/purge-payloads";
 import { redactCompletedErasures } from "./retention/redact-erasures";
+import { rollUpAttemptHours } from "./store/attempt-hours";
 
 /**
  * The scheduled handler's work, every minute. Steps run one after the other (D1 has a single writer) and
@@ -15,6 +17,9 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
     ["sweep", () => sweep(env, now)],
     ["retention", () => purgeExpiredPayloads(env.DB, loadConfig(env).retention, now)],
     ["erasure", () => redactCompletedErasures(env, now)],
+    // The dashboard's connection charts read finished hours from here (src/store/attempt-hours.ts). Only its own
+    // setting is read, so a bad setting elsewhere does not stop it (as the erasure step).
+    ["charts", () => rollUpAttemptHours(env.DB, now, loadDeliverySettings(env.DELIVERY).lease_ms)],
   ];
   const failures: unknown[] = [];
   for (const [name, step] of steps) {

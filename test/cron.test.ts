@@ -44,5 +44,9 @@ describe("the cron run", () => {
     await worker.scheduled(controller, bridgeEnv, ctx);
     await waitOnExecutionContext(ctx);
     expect(await eventRow(order)).toMatchObject({ raw_body: null, raw_headers: "{}" });
+    // The dashboard's connection charts: the finished hours rolled up, up to the last one before the run.
+    const rolled = await env.DB.prepare("SELECT through FROM rollups WHERE name = 'attempt_hours'").first();
+    // (DELIVERY.lease_ms is 20 s in tests: vitest.config.ts.)
+    expect(rolled?.through).toBe(Math.floor((controller.scheduledTime - 20_000) / 3_600_000) * 3_600_000);
   });
 });

@@ -43,13 +43,16 @@ export interface DeadSelection {
   to?: number;
   /** true: only deliveries whose outcome is unknown; false: none of them; unset: both. */
   outcomeUnknown?: boolean;
+  /** Only deliveries that died with this `last_error_code` (the dashboard's dead letter groups). */
+  code?: string;
 }
 
-/** The WHERE clause of a selection; ?1 to ?5 are bound by `selectionParams`. */
+/** The WHERE clause of a selection; ?1 to ?6 are bound by `selectionParams`. */
 const SELECTED = `deliveries.status = 'dead' AND events.redacted_at IS NULL
   AND (?1 IS NULL OR events.route = ?1) AND (?2 IS NULL OR deliveries.reaction = ?2)
   AND (?3 IS NULL OR events.received_at >= ?3) AND (?4 IS NULL OR events.received_at < ?4)
-  AND (?5 IS NULL OR (deliveries.last_error_code IS 'outcome_unknown') = ?5)`;
+  AND (?5 IS NULL OR (deliveries.last_error_code IS 'outcome_unknown') = ?5)
+  AND (?6 IS NULL OR deliveries.last_error_code = ?6)`;
 
 const selectionParams = (selection: DeadSelection) => [
   selection.route ?? null,
@@ -57,6 +60,7 @@ const selectionParams = (selection: DeadSelection) => [
   selection.from ?? null,
   selection.to ?? null,
   selection.outcomeUnknown === undefined ? null : selection.outcomeUnknown ? 1 : 0,
+  selection.code ?? null,
 ];
 
 /**
@@ -73,7 +77,7 @@ export async function listDeadDeliveries(
       `SELECT deliveries.id FROM deliveries JOIN events ON events.id = deliveries.event_id
        WHERE ${SELECTED}
        ORDER BY deliveries.updated_at, deliveries.id
-       LIMIT ?6`,
+       LIMIT ?7`,
     )
     .bind(...selectionParams(selection), limit)
     .all<{ id: string }>();

@@ -31,12 +31,36 @@ export interface EventCursor {
   id: string;
 }
 
-/** An event as listed: its row without the (possibly large) bodies, plus its deliveries counted by status. */
+/**
+ * An event as listed: its row without the (possibly large) bodies, plus its deliveries counted by status and
+ * the few data fields a list summarises (order number, amount, customer: see LISTED_DATA).
+ */
 export type EventListItem = Omit<EventRow, "event_json" | "raw_body" | "raw_headers" | "email_hash"> & {
   deliveries: Partial<Record<DeliveryStatus, number>>;
+  /** Those fields of the canonical `data`, as stored (personal data unmasked: the caller masks). */
+  data: Record<string, unknown>;
 };
 
-type ListedRow = Omit<EventListItem, "deliveries"> & { delivery_counts: string | null };
+type ListedRow = Omit<EventListItem, "deliveries" | "data"> & {
+  delivery_counts: string | null;
+  listed_data: string | null;
+};
+
+/** The canonical fields a list shows, read from event_json without sending the whole event (line items...). */
+const LISTED_DATA = `json_object(${[
+  "order_id",
+  "order_number",
+  "total",
+  "customer",
+  "customer_id",
+  "email",
+  "code",
+  "stamps",
+  "reaction",
+  "connection",
+]
+  .map((field) => `'${field}', json_extract(event_json, '$.data.${field}')`)
+  .join(", ")})`;
 
 /**
  * One page of events, newest first. Keyset pagination over (received_at, id) stays stable while new events
@@ -82,7 +106,8 @@ export async function listEvents(
          verification, received_at, queued_at, redacted_at,
          (SELECT json_group_object(status, n) FROM
            (SELECT status, COUNT(*) AS n FROM deliveries WHERE event_id = events.id GROUP BY status)
-         ) AS delivery_counts
+         ) AS delivery_counts,
+         ${LISTED_DATA} AS listed_data
        FROM events
        ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY received_at DESC, id DESC
@@ -94,12 +119,19 @@ export async function listEvents(
   const rows = results.slice(0, page.limit);
   const last = rows.at(-1);
   return {
-    events: rows.map(({ delivery_counts, ...row }) => ({
+    events: rows.map(({ delivery_counts, listed_data, ...row }) => ({
       ...row,
       deliveries: delivery_counts ? (JSON.parse(delivery_counts) as EventListItem["deliveries"]) : {},
+      data: listedData(listed_data),
     })),
     next: results.length > page.limit && last ? { receivedAt: last.received_at, id: last.id } : null,
   };
+}
+
+/** The listed fields that are set; json_object gives JSON values (objects included) as such. */
+function listedData(json: string | null): Record<string, unknown> {
+  const parsed = json ? (JSON.parse(json) as Record<string, unknown>) : {};
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== null));
 }
 
 /** Cursors are opaque to callers: base64url of the position, so their format can change freely. */

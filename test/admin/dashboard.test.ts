@@ -285,16 +285,22 @@ describe("dashboard pages", () => {
 
   it("escapes payload data everywhere it is shown", async () => {
     const script = "<script>alert(document.cookie)</script>";
+    // In a product's sku (shown as it is) and in the customer's name (masked on the event page).
     const order = {
       ...orderCreated,
-      data: { ...orderCreated.data, customer: { ...orderCreated.data.customer, first_name: script } },
+      data: {
+        ...orderCreated.data,
+        customer: { ...orderCreated.data.customer, first_name: script },
+        items: [{ ...orderCreated.data.items[0], sku: "<script>alert(1)</script>" }],
+      },
     };
     const id = await acceptedId(await deliver("kooomo", order));
     const unknown = await acceptedId(await deliver("kooomo", { ...unknownKooomo, event: script }));
     const cookie = await signIn();
 
     const event = await pageHtml(`/admin/events/${id}`, cookie);
-    expect(event).toContain("&lt;script&gt;alert(document.cookie)&lt;/script&gt;");
+    expect(event).toContain("&quot;sku&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
+    expect(event).toContain("&quot;first_name&quot;: &quot;***&quot;");
     const list = await pageHtml("/admin", cookie);
     expect(list).toContain(`<a href="/admin/events/${unknown}">hookbridge.unrecognized</a>`);
     expect(list).toContain("&lt;script&gt;alert(document.cookie)&lt;/script&gt;");

@@ -9,6 +9,9 @@ import { consumeBatch } from "../../src/delivery/consumer";
 import { deliveryContext } from "../../src/delivery/context";
 import { planEvent } from "../../src/delivery/plan-event";
 import type { Env } from "../../src/env";
+import { rollUpAttemptHours } from "../../src/store/attempt-hours";
+import { DEAD_LETTERS_GROUPED, deadLetterGroups } from "../../src/store/dead-letter-groups";
+import { connectionActivity, routeActivity } from "../../src/store/hourly-activity";
 import orderPaid from "../fixtures/kooomo/order-paid.json";
 import { secrets, standardWebhookHeaders } from "../support/deliveries";
 import { resetEmulator } from "../support/emulator";
@@ -243,4 +246,60 @@ it("reads a bounded number of rows per planned event and delivery, however many 
   console.log(`rows read with 4,000 other deliveries: planning ${planRows}, stamps delivery ${stampRows}`);
   expect(planRows).toBeLessThan(100);
   expect(stampRows).toBeLessThan(100);
+});
+
+it("reads rows in proportion to the last day's traffic for the dashboard's charts, and at most 1,000 dead letters for its issues", async () => {
+  // 2,000 events of last week (an attempt each, all dead), then 200 of the last 24 h (an attempt each), and
+  // nothing else: the earlier tests' traffic is cleared so the figures say what they measure.
+  await env.DB.batch(
+    ["attempts", "deliveries", "events"].map((table) => env.DB.prepare(`DELETE FROM ${table}`)),
+  );
+  const now = Date.now();
+  const insert = (prefix: string, from: number, count: number, at: string, status: string) =>
+    env.DB.batch([
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json, raw_headers)
+         SELECT ?2 || i, 'kooomo', 'kooomo', ?2 || i, 'order.paid', 'failed', 'verified', ${at}, '{}', '{}' FROM n`,
+      ).bind(count, prefix, from),
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO deliveries (id, event_id, reaction, recipe, connection_id, status, last_error_code, created_at, updated_at)
+         SELECT ?2 || i || ':r', ?2 || i, 'orders-to-ometria', 'ometria.push-order', 'ometria-demo', ?4, 'bad_request',
+           ${at}, ${at} FROM n`,
+      ).bind(count, prefix, from, status),
+      env.DB.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1)
+         INSERT INTO attempts (delivery_id, number, started_at, outcome, request_summary, duration_ms)
+         SELECT ?2 || i || ':r', 1, ${at}, 'success', '{}', i % 700 FROM n`,
+      ).bind(count, prefix, from),
+    ]);
+  await insert("week-", now - 7 * 86_400_000, 2_000, "?3 + i", "dead");
+  await insert("day-", now - 86_400_000 + 3_600_000, 200, "?3 + i * 60000", "succeeded");
+  const counter = counting(env.DB);
+  await routeActivity(counter.db, now);
+  const routeRows = counter.rowsRead;
+  counter.rowsRead = 0;
+  await connectionActivity(counter.db, now);
+  const connectionRows = counter.rowsRead;
+  // The every-minute cron rolls the finished hours up (src/store/attempt-hours.ts): Health then reads those.
+  await rollUpAttemptHours(env.DB, now, 120_000);
+  counter.rowsRead = 0;
+  await connectionActivity(counter.db, now);
+  const rolledRows = counter.rowsRead;
+  counter.rowsRead = 0;
+  await deadLetterGroups(counter.db, now);
+  const deadRows = counter.rowsRead;
+  console.log(
+    `rows read by the dashboard (200 events and attempts in the last 24 h, 2,000 dead a week old): ` +
+      `events chart ${routeRows}, connection charts ${connectionRows} (${rolledRows} once the cron rolled the hours up), ` +
+      `dead letter groups ${deadRows}`,
+  );
+  // About 2 rows per event of the day (index entry and row), 8 per attempt (its delivery for the connection,
+  // and the sorts of the percentile window): the window bounds them, not the table. Once the cron rolled the
+  // finished hours up, a few rows per connection and hour, and the current hour's attempts.
+  expect(routeRows).toBeLessThanOrEqual(3 * 200);
+  expect(connectionRows).toBeLessThanOrEqual(10 * 200);
+  expect(rolledRows).toBeLessThanOrEqual(100);
+  expect(deadRows).toBeLessThanOrEqual(4 * DEAD_LETTERS_GROUPED);
 });

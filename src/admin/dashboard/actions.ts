@@ -80,6 +80,7 @@ export const replayAction = action("replay", z.object({ force: checkbox }), asyn
 const bulkRetryForm = z.object({
   route: optionalText,
   reaction: optionalText,
+  code: optionalText,
   limit: z.coerce.number().int().min(1).max(DEAD_LETTERS_SHOWN),
 });
 

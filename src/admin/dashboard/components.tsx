@@ -27,6 +27,7 @@ const TONES: Record<string, Tone> = {
   closed: "ok",
   breaker_open: "bad",
   probing: "wait",
+  internal: "info",
 };
 
 export function Badge({ value }: { value: string }) {
@@ -99,7 +100,7 @@ export function ActionButton({
   action: string;
   label: string;
   returnTo: string;
-  tone?: "primary" | "danger";
+  tone?: "primary" | "danger" | "quiet";
   fields?: Record<string, string>;
 }) {
   return (

@@ -89,7 +89,7 @@ async function errorPage(c: DashboardContext, error: Error): Promise<Response> {
   const authenticated = await hasSession(c, c.var.adminToken, Date.now());
   return renderPage(
     c,
-    { title: `Error ${status}`, status, signedIn: authenticated },
+    { title: `Error ${status}`, status, signedIn: authenticated, issues: false },
     <div class="card">
       <h1>{status === 404 ? "Not found" : `Error ${status}`}</h1>
       <p>{message}</p>

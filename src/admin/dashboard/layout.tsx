@@ -11,6 +11,12 @@ const SECTIONS: readonly [Section, string, string][] = [
   ["health", "Health", "/admin/health"],
 ];
 
+/** A page's meta refresh: every `seconds`, or off (null); `toggle` is the link that turns it on or off. */
+export interface Refresh {
+  seconds: number | null;
+  toggle: string;
+}
+
 export interface LayoutProps {
   title: string;
   /** CSP nonce of the inline stylesheet (secureHeaders). */
@@ -19,16 +25,18 @@ export interface LayoutProps {
   signedIn: boolean;
   active?: Section;
   flash?: Flash | null;
+  refresh?: Refresh;
   children?: Child;
 }
 
-export function Layout({ title, nonce, signedIn, active, flash, children }: LayoutProps) {
+export function Layout({ title, nonce, signedIn, active, flash, refresh, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        {refresh?.seconds && <meta http-equiv="refresh" content={String(refresh.seconds)} />}
         <title>{`${title} · hookbridge`}</title>
         {/* A constant of this module, never data: the one place raw() is safe. */}
         <style nonce={nonce}>{raw(CSS)}</style>
@@ -46,6 +54,13 @@ export function Layout({ title, nonce, signedIn, active, flash, children }: Layo
                     </a>
                   ))}
                 </nav>
+                {refresh && (
+                  <a class="refresh" href={refresh.toggle}>
+                    {refresh.seconds
+                      ? `Refreshes every ${refresh.seconds} s · stop`
+                      : "Refresh is off · turn on"}
+                  </a>
+                )}
                 <form class="inline" method="post" action="/admin/logout">
                   <button type="submit">Log out</button>
                 </form>

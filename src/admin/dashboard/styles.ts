@@ -70,5 +70,30 @@ details summary { cursor: pointer; color: var(--accent); }
 .login { max-width: 380px; margin: 10vh auto; }
 .login form { display: flex; flex-direction: column; gap: 12px; }
 .login input { width: 100%; }
+header.top a.refresh { color: #9aa5b4; font-size: 12px; text-decoration: none; }
+header.top a.refresh:hover { color: #fff; }
+.issues { background: var(--card); border: 1px solid #f3b0a9; border-left: 4px solid var(--bad); border-radius: 10px;
+  padding: 8px 14px; margin-bottom: 16px; }
+.issues.calm { border-color: var(--line); border-left-color: var(--ok); color: var(--muted); }
+.issues ul { list-style: none; margin: 0; padding: 0; }
+.issues li { padding: 3px 0; }
+.issues p { margin: 4px 0 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 12px; margin-bottom: 16px; }
+figure.chart { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 10px; }
+figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
+figure.chart svg { max-width: 100%; height: auto; }
+.legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); }
+ol.timeline { list-style: none; margin: 0; padding: 0 0 0 14px; border-left: 2px solid var(--line); }
+ol.timeline li { position: relative; padding: 4px 0 8px 10px; }
+ol.timeline li::before { content: ""; position: absolute; left: -21px; top: 9px; width: 10px; height: 10px;
+  border-radius: 50%; background: var(--idle); }
+ol.timeline li.ok::before { background: var(--ok); }
+ol.timeline li.bad::before { background: var(--bad); }
+ol.timeline li.wait::before { background: var(--wait); }
+ol.timeline li.info::before { background: var(--info); }
+ol.timeline .when { color: var(--muted); font-size: 12px; margin-right: 8px; }
+pre.full { max-height: none; }
+tr.failed { background: #fff8f7; }
+button.quiet { font-weight: 500; color: var(--muted); padding: 3px 10px; }
 .empty { padding: 18px; text-align: center; color: var(--muted); background: var(--card); }
 `;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { loadConfig } from "../../../config";
 import { type DeliveryDetail, getDeliveryDetails } from "../../../store/delivery-details";
 import { isOutcomeUnknown, listDeadDeliveries } from "../../../store/delivery-resets";
-import { plural, ReturnTo, Select, Time } from "../components";
+import { formatDuration, plural, ReturnTo, Select, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
 import { optionalText, readQuery } from "../forms";
 import { renderPage } from "../render";
@@ -12,7 +12,8 @@ import { eventPath } from "./events-page";
 /** Dead deliveries listed (and retried by "retry all shown") at once; the longest dead come first. */
 export const DEAD_LETTERS_SHOWN = 100;
 
-const deadLetterFilters = z.object({ route: optionalText, reaction: optionalText });
+/** `code` comes from the issues strip's links (a dead letter group): the last error code. */
+const deadLetterFilters = z.object({ route: optionalText, reaction: optionalText, code: optionalText });
 type Filters = z.output<typeof deadLetterFilters>;
 
 /** /admin/dead-letters: deliveries that gave up, why, and the forms to try them again. */
@@ -28,7 +29,7 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
   const returnTo = here.pathname + here.search;
   return renderPage(
     c,
-    { title: "Dead letters", active: "dead-letters" },
+    { title: "Dead letters", active: "dead-letters", refresh: true },
     <>
       <h1>Dead letters</h1>
       <p class="muted">
@@ -44,6 +45,10 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
           options={config.reactions.map((r) => r.name)}
           selected={filters.reaction}
         />
+        <label>
+          Error code
+          <input type="text" name="code" value={filters.code ?? ""} placeholder="e.g. bad_request" />
+        </label>
         <button type="submit">Filter</button>
         <a class="button" href="/admin/dead-letters">
           Clear
@@ -70,7 +75,7 @@ export async function deadLettersPage(c: DashboardContext): Promise<Response> {
               <BulkRetry filters={filters} count={shown.length - unknown} returnTo={returnTo} />
             )}
           </div>
-          <DeadTable rows={shown} returnTo={returnTo} />
+          <DeadTable rows={shown} returnTo={returnTo} now={Date.now()} />
         </>
       )}
     </>,
@@ -83,6 +88,7 @@ function BulkRetry({ filters, count, returnTo }: { filters: Filters; count: numb
       <ReturnTo path={returnTo} />
       <input type="hidden" name="route" value={filters.route ?? ""} />
       <input type="hidden" name="reaction" value={filters.reaction ?? ""} />
+      <input type="hidden" name="code" value={filters.code ?? ""} />
       <input type="hidden" name="limit" value={String(count)} />
       <button type="submit" class="primary">
         Retry all {count} shown
@@ -91,7 +97,7 @@ function BulkRetry({ filters, count, returnTo }: { filters: Filters; count: numb
   );
 }
 
-function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: string }) {
+function DeadTable({ rows, returnTo, now }: { rows: DeliveryDetail[]; returnTo: string; now: number }) {
   return (
     <div class="table-wrap">
       <table>
@@ -110,6 +116,7 @@ function DeadTable({ rows, returnTo }: { rows: DeliveryDetail[]; returnTo: strin
             <tr>
               <td>
                 <Time ms={row.updated_at} />
+                <div class="muted">dead for {formatDuration(Math.max(0, now - row.updated_at))}</div>
               </td>
               <td>
                 <a href={eventPath(row.event_id)}>{row.event_type}</a>

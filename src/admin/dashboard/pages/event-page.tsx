@@ -1,75 +1,122 @@
+import { loadConfig } from "../../../config";
+import { ALERT_ROUTE } from "../../../delivery/alerts";
 import { NotFoundError } from "../../../errors";
 import { type AttemptRow, listEventAttempts } from "../../../store/attempts";
-import { type DeliveryRow, listDeliveries } from "../../../store/deliveries";
+import { listDeliveries } from "../../../store/deliveries";
 import { type EventRow, getEvent } from "../../../store/events";
 import { readStoredEvent } from "../../../store/stored-event";
-import { presentAttempt } from "../../api/present";
-import { Badge, formatDuration, ReturnTo, Time } from "../components";
+import { readIssues } from "../../operations/issues";
+import { Badge, ReturnTo, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
+import { DeliveryCard } from "../event/delivery-card";
+import { maskedJson, type SummaryField, summarizeEvent } from "../event/event-summary";
+import { buildTimeline, waitReasons } from "../event/timeline";
+import { TimelineView } from "../event/timeline-view";
 import { renderPage } from "../render";
-import { RetryForm } from "../retry-form";
 import { eventPath } from "./events-page";
 
-/** Deliveries offered a retry: the ones that gave up or are waiting to retry (never succeeded ones here). */
-const RETRYABLE: readonly DeliveryRow["status"][] = ["dead", "retrying"];
-
-/** /admin/events/:id: the event as stored, each delivery with every attempt, and the replay and retry forms. */
+/**
+ * /admin/events/:id: what the event is about, its story (timeline), each delivery with every attempt, the
+ * CloudEvent and the raw body while retention keeps it, both with the person masked.
+ */
 export async function eventPage(c: DashboardContext): Promise<Response> {
   const id = c.req.param("id") ?? "";
   const row = await getEvent(c.env.DB, id);
   if (!row) throw new NotFoundError("event_not_found", `No event with id "${id}".`);
-  const [deliveries, attempts] = await Promise.all([
+  const now = Date.now();
+  const [deliveries, attempts, issues] = await Promise.all([
     listDeliveries(c.env.DB, row.id),
     listEventAttempts(c.env.DB, row.id),
+    readIssues(c.env, now),
   ]);
   const here = eventPath(row.id);
+  const event = readStoredEvent(row.event_json);
+  const breakers = Object.fromEntries(
+    Object.entries(issues.lanes).map(([name, lane]) => [name, lane.breaker]),
+  );
+  const lanes = { breakers, pauses: issues.pauses, event: row };
+  const steps = buildTimeline({ ...lanes, deliveries, attempts, now });
+  const internal = row.route === ALERT_ROUTE;
   return renderPage(
     c,
-    { title: `${row.type} ${row.id}`, active: "events" },
+    { title: `${row.type} ${row.id}`, active: "events", issues, refresh: true },
     <>
-      <EventFacts row={row} here={here} />
+      <EventFacts row={row} here={here} summary={summarizeEvent(event)} internal={internal} />
+      <h2>Timeline</h2>
+      <div class="card">
+        <TimelineView steps={steps} />
+      </div>
       <h2>Deliveries</h2>
       {deliveries.length === 0 && <div class="card muted">No reactions were planned for this event.</div>}
       {deliveries.map((delivery) => (
         <DeliveryCard
           delivery={delivery}
-          attempts={attempts.filter((a) => a.delivery_id === delivery.id)}
+          attempts={attempts.filter((a: AttemptRow) => a.delivery_id === delivery.id)}
+          waits={waitReasons(delivery, lanes, now).join("; ") || undefined}
           here={here}
+          now={now}
         />
       ))}
       <h2>CloudEvent</h2>
-      <pre>{JSON.stringify(readStoredEvent(row.event_json), null, 2)}</pre>
-      <details>
-        <summary>Headers kept at ingress</summary>
-        <pre>{JSON.stringify(JSON.parse(row.raw_headers), null, 2)}</pre>
-      </details>
+      <pre class="full">{maskedJson(row.event_json)}</pre>
+      {!internal && <Received row={row} kept={keptUntil(c, row) > now} />}
     </>,
   );
 }
 
-function EventFacts({ row, here }: { row: EventRow; here: string }) {
+/** When retention removes the event's raw body (the cron may do it a little later: not shown past this). */
+const keptUntil = (c: DashboardContext, row: EventRow) =>
+  row.received_at + loadConfig(c.env).retention.raw_payload_days * 86_400_000;
+
+/** The delivery as the vendor sent it: the body while retention keeps it, and the audit headers. */
+function Received({ row, kept }: { row: EventRow; kept: boolean }) {
+  return (
+    <>
+      <h2>Raw body</h2>
+      {row.raw_body === null || !kept ? (
+        <p class="muted">Removed by retention (RETENTION.raw_payload_days) or an erasure request.</p>
+      ) : (
+        <>
+          <p class="muted">As received, with the person's data masked as in dead letters.</p>
+          <pre class="full raw-body">{maskedJson(row.raw_body)}</pre>
+        </>
+      )}
+      <details>
+        <summary>Headers kept at ingress</summary>
+        <pre>{JSON.stringify(JSON.parse(row.raw_headers), null, 2)}</pre>
+      </details>
+    </>
+  );
+}
+
+function EventFacts(props: { row: EventRow; here: string; summary: SummaryField[]; internal: boolean }) {
+  const { row, here, summary, internal } = props;
   return (
     <div class="card">
       <div class="card-head">
         <h1>{row.type}</h1>
         <Badge value={row.status} />
+        {internal && <Badge value="internal" />}
         <span class="spacer" />
         {row.status === "rejected" ? (
           <span class="muted">Rejected events are never reacted to.</span>
         ) : (
-          <form class="inline" method="post" action={`${here}/replay`}>
-            <ReturnTo path={here} />
-            <label class="check">
-              <input type="checkbox" name="force" /> also re-run succeeded deliveries and those whose outcome
-              is unknown
-            </label>
-            <button type="submit" class="primary">
-              Replay
-            </button>
-          </form>
+          <ReplayForm here={here} />
         )}
       </div>
-      <dl class="facts">
+      {internal && (
+        <p class="muted">
+          Raised by the bridge itself (an operational event): no vendor sent it, so there is nothing to verify
+          and no delivery headers.
+        </p>
+      )}
+      <dl class="facts summary">
+        {summary.map(([label, value]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </>
+        ))}
         <dt>Id</dt>
         <dd class="mono">{row.id}</dd>
         {row.status_reason && (
@@ -79,17 +126,19 @@ function EventFacts({ row, here }: { row: EventRow; here: string }) {
           </>
         )}
         <dt>Route</dt>
-        <dd>{row.route}</dd>
-        <dt>Vendor</dt>
-        <dd>{row.vendor}</dd>
-        <dt>Vendor event type</dt>
-        <dd class="mono">{row.vendor_event_type ?? "—"}</dd>
+        <dd>{internal ? `${row.route} (the bridge's own)` : row.route}</dd>
+        {!internal && (
+          <>
+            <dt>Vendor event type</dt>
+            <dd class="mono">{row.vendor_event_type ?? "—"}</dd>
+            <dt>Verification</dt>
+            <dd>
+              <Badge value={row.verification} />
+            </dd>
+          </>
+        )}
         <dt>Subject</dt>
         <dd class="mono">{row.subject ?? "—"}</dd>
-        <dt>Verification</dt>
-        <dd>
-          <Badge value={row.verification} />
-        </dd>
         <dt>Received</dt>
         <dd>
           <Time ms={row.received_at} />
@@ -101,119 +150,17 @@ function EventFacts({ row, here }: { row: EventRow; here: string }) {
   );
 }
 
-function DeliveryCard({
-  delivery,
-  attempts,
-  here,
-}: {
-  delivery: DeliveryRow;
-  attempts: AttemptRow[];
-  here: string;
-}) {
+function ReplayForm({ here }: { here: string }) {
   return (
-    <div class="card" id={`delivery-${delivery.reaction}`}>
-      <div class="card-head">
-        <h3>{delivery.reaction}</h3>
-        <Badge value={delivery.status} />
-        <span class="muted">
-          {delivery.recipe} via {delivery.connection_id}
-        </span>
-        <span class="spacer" />
-        {RETRYABLE.includes(delivery.status) && (
-          <RetryForm delivery={delivery} returnTo={here} tone="primary" />
-        )}
-      </div>
-      <dl class="facts">
-        <dt>Attempts</dt>
-        <dd>{delivery.attempts}</dd>
-        {delivery.status === "retrying" && (
-          <>
-            <dt>Next attempt</dt>
-            <dd>
-              <Time ms={delivery.next_attempt_at} />
-            </dd>
-          </>
-        )}
-        {delivery.completed_at !== null && (
-          <>
-            <dt>Completed</dt>
-            <dd>
-              <Time ms={delivery.completed_at} />
-            </dd>
-          </>
-        )}
-        {delivery.last_error_code && (
-          <>
-            <dt>Last error</dt>
-            <dd>
-              <code>{delivery.last_error_code}</code> {delivery.last_error}
-            </dd>
-          </>
-        )}
-      </dl>
-      {attempts.length > 0 && <AttemptTable attempts={attempts} />}
-    </div>
-  );
-}
-
-function AttemptTable({ attempts }: { attempts: AttemptRow[] }) {
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Started</th>
-            <th>Outcome</th>
-            <th>Error code</th>
-            <th>Response</th>
-            <th>Duration</th>
-            <th>Request</th>
-            <th>Response excerpt</th>
-          </tr>
-        </thead>
-        <tbody>
-          {attempts.map((attempt) => {
-            const request = presentAttempt(attempt).request;
-            return (
-              <tr>
-                <td>{attempt.number}</td>
-                <td>
-                  <Time ms={attempt.started_at} />
-                </td>
-                <td>{attempt.outcome ? <Badge value={attempt.outcome} /> : <Badge value="in_flight" />}</td>
-                <td class="mono">
-                  {attempt.error_code ?? "—"}
-                  {attempt.input_unchecked === 1 && <div class="muted">input not checked</div>}
-                </td>
-                <td>{attempt.response_status ?? "—"}</td>
-                <td>{attempt.duration_ms === null ? "—" : formatDuration(attempt.duration_ms)}</td>
-                <td>
-                  <span class="mono">
-                    {request.method} {request.path}
-                  </span>
-                  {request.body && (
-                    <details>
-                      <summary>body</summary>
-                      <pre>{request.body}</pre>
-                    </details>
-                  )}
-                </td>
-                <td>
-                  {attempt.response_excerpt ? (
-                    <details>
-                      <summary>show</summary>
-                      <pre>{attempt.response_excerpt}</pre>
-                    </details>
-                  ) : (
-                    "—"
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <form class="inline" method="post" action={`${here}/replay`}>
+      <ReturnTo path={here} />
+      <label class="check">
+        <input type="checkbox" name="force" /> also re-run succeeded deliveries and those whose outcome is
+        unknown
+      </label>
+      <button type="submit" class="primary">
+        Replay
+      </button>
+    </form>
   );
 }

@@ -1,12 +1,16 @@
 import { z } from "zod";
 import { loadConfig } from "../../../config";
+import { ALERT_ROUTE } from "../../../delivery/alerts";
 import { InvalidRequestError } from "../../../errors";
 import { decodeCursor, type EventListItem, encodeCursor, listEvents } from "../../../store/event-list";
+import { routeActivity } from "../../../store/hourly-activity";
 import { type BridgeStats, readStats } from "../../../store/stats";
 import { deliveryStatus, eventStatus } from "../../api/schemas";
 import { searchFilters } from "../../operations/event-search";
+import { RouteCharts } from "../charts/activity-charts";
 import { Badge, Counts, formatDuration, Select, Stat, Time } from "../components";
 import type { DashboardContext } from "../dashboard-env";
+import { summarizeEvent } from "../event/event-summary";
 import { optionalText, readQuery } from "../forms";
 import { renderPage } from "../render";
 
@@ -36,9 +40,10 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
   const now = Date.now();
   const { q, ...listFilters } = filters;
   const search = await searchFilters(c.env, { q });
-  const [stats, page] = await Promise.all([
+  const [stats, page, activity] = await Promise.all([
     readStats(c.env.DB, now),
     listEvents(c.env.DB, { ...listFilters, ...search }, { limit, ...(after && { after }) }),
+    routeActivity(c.env.DB, now),
   ]);
   const routes = Object.keys(loadConfig(c.env).routes);
   // Page links keep the filters (and a page size other than the default).
@@ -47,9 +52,10 @@ export async function eventsPage(c: DashboardContext): Promise<Response> {
     `/admin?${new URLSearchParams({ ...definedOnly(filters), ...sized, ...extra })}`;
   return renderPage(
     c,
-    { title: "Events", active: "events" },
+    { title: "Events", active: "events", refresh: true },
     <>
       <Overview stats={stats} />
+      <RouteCharts activity={activity} now={now} />
       <h1>Events</h1>
       <FilterForm filters={filters} routes={routes} />
       <EventTable events={page.events} />
@@ -133,6 +139,7 @@ function EventTable({ events }: { events: EventListItem[] }) {
             <th>Received</th>
             <th>Route</th>
             <th>Type</th>
+            <th>About</th>
             <th>Status</th>
             <th>Verification</th>
             <th>Deliveries</th>
@@ -152,11 +159,21 @@ function EventTable({ events }: { events: EventListItem[] }) {
                 <a href={eventPath(event.id)}>{event.type}</a>
                 <div class="muted mono">{event.id}</div>
               </td>
+              <td class="about">
+                {summarizeEvent({ type: event.type, data: event.data })
+                  .slice(0, 3)
+                  .map(([label, value]) => (
+                    <div>
+                      <span class="muted">{label}</span> {value}
+                    </div>
+                  ))}
+              </td>
               <td title={event.status_reason ?? undefined}>
                 <Badge value={event.status} />
               </td>
               <td>
-                <Badge value={event.verification} />
+                {/* The bridge's own events were never received from a vendor: nothing was verified. */}
+                <Badge value={event.route === ALERT_ROUTE ? "internal" : event.verification} />
               </td>
               <td>
                 <Counts counts={event.deliveries} order={deliveryStatus.options} />
