@@ -7,6 +7,7 @@ import { type BrowserContext, chromium } from "playwright-core";
 import { expect } from "vitest";
 import { unstable_readConfig } from "wrangler";
 import { z } from "zod";
+import { listening } from "../../scripts/lib/free-port.ts";
 import {
   BRIDGE_PORT,
   EMULATOR_PORT,
@@ -22,16 +23,6 @@ import { chromiumPath } from "./chromium.ts";
 
 export const RESULTS = join(ROOT, "test-results");
 export const adminToken = readDevVars().ADMIN_TOKEN ?? "";
-
-/** Answers while something listens on the port (a stack already running would make a test lie). */
-async function listening(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface BrowserStack {
   stack: LocalStack;

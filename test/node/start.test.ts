@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/free-port.ts";
 import { ROOT } from "../../scripts/lib/local-stack.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const CONFIG = `.start-test-${process.pid}.toml`;
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
@@ -42,14 +43,6 @@ function start(args: string[]) {
   return { child, out, exited };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** Process groups of the wrangler dev processes started with this test's state folder (each with its workerd). */
 function groupsOf(marker: string): Set<string> {
   const ps = spawnSync("ps", ["-eo", "pgid=,args="], { encoding: "utf8" }).stdout;
@@ -81,7 +74,7 @@ describe("npm start", () => {
       "--persist-to",
       state,
     ]);
-    await until("the banner", () => run.out.stderr.includes("hookbridge is up"), 90_000);
+    await waitUntil("the banner", () => run.out.stderr.includes("hookbridge is up"), 90_000);
     expect(run.out.stderr).toContain(`dashboard  http://127.0.0.1:${port}/admin`);
     expect(run.out.stderr).toMatch(/token +ADMIN_TOKEN of \.dev\.vars/);
     expect(run.out.stderr).not.toMatch(/^env\./m); // the bindings table is one line
@@ -89,7 +82,7 @@ describe("npm start", () => {
 
     // A refused admin call makes the bridge log a warning: a plain JSON line on stdout.
     await fetch(`http://127.0.0.1:${port}/admin/api/stats`);
-    await until("a log line", () => run.out.stdout.includes("request.rejected"), 15_000);
+    await waitUntil("a log line", () => run.out.stdout.includes("request.rejected"), 15_000);
     for (const line of run.out.stdout.split("\n").filter((l) => l.trim() !== "")) {
       expect(() => JSON.parse(line), line).not.toThrow();
     }

@@ -16,6 +16,7 @@ import {
   startEmulator,
   waitUntilUp,
 } from "../../scripts/lib/local-stack.ts";
+import { waitUntil } from "../support/wait.ts";
 
 let scratch = "";
 let bridgeUrl = "";
@@ -71,22 +72,6 @@ function run(script: string, args: string[]): Run {
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 45_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function waitAsync(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 const STACK_TRACE = /^\s+at .+\(.*:\d+:\d+\)$/m;
 const eventAnswer = z.object({ id: z.string() });
 const eventDetail = z.object({ deliveries: z.array(z.object({ reaction: z.string() })) });
@@ -94,14 +79,14 @@ const eventDetail = z.object({ deliveries: z.array(z.object({ reaction: z.string
 describe("npm run tail", () => {
   it("shows a paid order's event, each planned delivery and its first attempt as they happen", async () => {
     const tail = run("tail.ts", ["--url", bridgeUrl]);
-    await until("the tail's start line", () => tail.stderr().includes("following"));
+    await waitUntil("the tail's start line", () => tail.stderr().includes("following"));
     const sent = run("send.ts", ["--url", bridgeUrl, "kooomo", "kooomo/order-paid"]);
     expect(await sent.exited).toBe(0);
     const { id } = eventAnswer.parse(JSON.parse(sent.stdout().slice(sent.stdout().indexOf("{"))));
     const token = readDevVars().ADMIN_TOKEN ?? "";
     // Planning runs from the queue, after the 202: wait for the event's deliveries.
     let reactions: string[] = [];
-    await waitAsync("the order's planned deliveries", async () => {
+    await waitUntil("the order's planned deliveries", async () => {
       const detail = await fetch(`${bridgeUrl}/admin/api/events/${id}`, {
         headers: { authorization: `Bearer ${token}` },
       });
@@ -110,7 +95,7 @@ describe("npm run tail", () => {
     });
     const short = `…${id.slice(-8)}`;
     const lines = () => tail.stdout().split("\n");
-    await until("the order, its plannings and first attempts in the tail", () =>
+    await waitUntil("the order, its plannings and first attempts in the tail", () =>
       reactions.every(
         (reaction) =>
           lines().some((l) => l.includes(reaction) && l.includes(" planned ") && l.includes(short)) &&

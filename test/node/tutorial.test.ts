@@ -6,7 +6,9 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listening } from "../../scripts/lib/free-port.ts";
 import { BRIDGE_PORT, EMULATOR_PORT, ROOT } from "../../scripts/lib/local-stack.ts";
+import { waitUntil } from "../support/wait.ts";
 
 const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -46,15 +48,6 @@ function copyProject(): string {
   }
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
   return dir;
-}
-
-async function listening(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 beforeAll(async () => {
@@ -101,18 +94,6 @@ function runInBackground(command: string): { child: ChildProcess; out: () => str
   return { child, out: () => out };
 }
 
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 const succeeded = (reaction: string) => new RegExp(`${reaction} #1\\s+attempt\\s+success`);
 
 describe("the README's tutorial", () => {
@@ -148,14 +129,14 @@ describe("the README's tutorial", () => {
     expect(demo.out).toContain("Everything happened as expected.");
 
     const start = runInBackground(at(1));
-    await until("npm start's banner", () => start.out().includes("hookbridge is up"), 120_000);
+    await waitUntil("npm start's banner", () => start.out().includes("hookbridge is up"), 120_000);
     const tail = runInBackground(at(2));
-    await until("the tail to follow", () => tail.out().includes("tail: following"));
+    await waitUntil("the tail to follow", () => tail.out().includes("tail: following"));
 
     const sent = run(at(3), exports);
     outputs.push(sent.out);
     expect(sent.out).toMatch(/^202 /m);
-    await until("the order's two reactions to succeed in the tail", () =>
+    await waitUntil("the order's two reactions to succeed in the tail", () =>
       ["paid-order-stamps", "orders-to-ometria"].every((r) => succeeded(r).test(tail.out())),
     );
     const again = run(at(4), exports);
@@ -189,8 +170,8 @@ describe("the README's tutorial", () => {
     expect(check.code, check.out).toBe(0);
     expect(check.out).toContain("valid:");
     // The running bridge reloads the edited config; a person types the next command after that.
-    await until("the bridge to reload", () => reloads() > before);
-    await until("the reloaded bridge to answer", () =>
+    await waitUntil("the bridge to reload", () => reloads() > before);
+    await waitUntil("the reloaded bridge to answer", () =>
       fetch(`http://127.0.0.1:${BRIDGE_PORT}/healthz`).then(
         (r) => r.ok,
         () => false,
@@ -199,13 +180,13 @@ describe("the README's tutorial", () => {
     const big = run(at(12), exports);
     outputs.push(big.out);
     expect(big.out).toMatch(/^202 /m);
-    await until("the new reaction to succeed in the tail", () =>
+    await waitUntil("the new reaction to succeed in the tail", () =>
       succeeded("big-spenders-to-vip-directory").test(tail.out()),
     );
 
     // Ctrl-C in each terminal: everything stops, nothing is left listening.
     for (const child of [tail.child, start.child]) if (child.pid) process.kill(-child.pid, "SIGINT");
-    await until(
+    await waitUntil(
       "the ports to close",
       async () => !(await listening(BRIDGE_PORT)) && !(await listening(EMULATOR_PORT)),
     );

@@ -13,3 +13,16 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Waits until `check` holds, polling every 200 ms, failing after `timeoutMs` with what it waited for. */
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor(
+    async () => await check(),
+    (ok) => ok,
+    { what, timeoutMs, intervalMs: 200 },
+  );
+}
