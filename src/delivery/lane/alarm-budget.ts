@@ -67,14 +67,17 @@ export function fitsIn(budget: BudgetSnapshot, cost: Cost): boolean {
 }
 
 const zero = (): Cost => ({ subrequests: 0, queries: 0 });
-const roomIn = (left: Cost, each: Cost): number =>
-  Math.max(
+/** How many units of `each` fit in `limit` beside `used`, on both counts. */
+export function unitsFitting(limit: Cost, used: Cost, each: Cost): number {
+  const left = add(limit, used, -1);
+  return Math.max(
     0,
     Math.min(
       each.subrequests > 0 ? Math.floor(left.subrequests / each.subrequests) : Number.POSITIVE_INFINITY,
       each.queries > 0 ? Math.floor(left.queries / each.queries) : Number.POSITIVE_INFINITY,
     ),
   );
+}
 const add = (a: Cost, b: Cost, sign = 1): Cost => ({
   subrequests: a.subrequests + sign * b.subrequests,
   queries: a.queries + sign * b.queries,
@@ -153,8 +156,8 @@ export class AlarmBudget {
    * every running unit has ended.
    */
   room(each: Cost): number {
-    const room = roomIn(add(this.limit, add(this.spent, this.reserved), -1), each);
-    if (room === 0 && roomIn(add(this.limit, this.spent, -1), each) === 0) this.runOut(each);
+    const room = unitsFitting(this.limit, add(this.spent, this.reserved), each);
+    if (room === 0 && unitsFitting(this.limit, this.spent, each) === 0) this.runOut(each);
     return room;
   }
 

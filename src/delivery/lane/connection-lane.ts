@@ -196,6 +196,7 @@ export class ConnectionLane extends DurableObject<Env> {
       ordered.filter((r) => (r.recipe.entityOrder ?? "supersede") === mode).map((r) => r.name);
     const room = budget.room({ subrequests: 2, queries: 2 }); // two D1 round trips per delivery closed
     await closeSuperseded(ctx, this.work, byMode("supersede"), Math.min(ROUND, room));
+    const concurrency = this.concurrency(delivery);
     const plan = planRound({
       now,
       eligible: this.work.eligible(now, ROUND, byMode("serialize")),
@@ -203,9 +204,9 @@ export class ConnectionLane extends DurableObject<Env> {
       failedProbes: this.health.failedProbes,
       reaction: (name) => roundReaction(ctx.config.reactions.find((r) => r.name === name)),
       slots: this.slots,
-      free: this.concurrency(ctx.config.delivery) - this.inFlight.size,
+      free: concurrency - this.inFlight.size,
       budget: budget.snapshot(),
-      worthWaiting: Math.max(1, Math.floor(this.concurrency(ctx.config.delivery) / 4)),
+      worthWaiting: Math.max(1, Math.floor(concurrency / 4)),
     });
     this.slots = plan.slots;
     if (plan.outOfBudget) budget.ranOutOf(plan.shortOf ?? "subrequests");

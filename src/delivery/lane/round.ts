@@ -1,6 +1,6 @@
 import type { Reaction } from "../../config/reactions";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
-import { type BudgetSnapshot, type Cost, costOf, fitsIn } from "./alarm-budget";
+import { type BudgetSnapshot, type Cost, costOf, fitsIn, unitsFitting } from "./alarm-budget";
 import { type Admission, probeOrder } from "./breaker";
 import type { LaneItem } from "./work";
 
@@ -93,7 +93,8 @@ export function planRound(input: RoundInput): RoundPlan {
       if (!fitsIn(budget, cost)) {
         // Reservations are a running unit's most, not what it will spend: once they end, more may fit. Unless
         // too few would, for a lane then runs nearly one at a time (under faults, a 3 s timeout each).
-        if (unitsLeft(budget, cost) >= (input.worthWaiting ?? 1)) return { ...plan, waitForRunning: true };
+        if (unitsFitting(budget.limit, budget.spent, cost) >= (input.worthWaiting ?? 1))
+          return { ...plan, waitForRunning: true };
         return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
       }
       if (pace) plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
@@ -118,15 +119,6 @@ export function planRound(input: RoundInput): RoundPlan {
     }
   }
   return plan;
-}
-
-/** Units of `cost` that fit beside what the alarm made, once nothing runs. */
-function unitsLeft(budget: BudgetSnapshot, cost: Cost): number {
-  return Math.min(
-    ...(["subrequests", "queries"] as const).map((k) =>
-      cost[k] > 0 ? Math.floor((budget.limit[k] - budget.spent[k]) / cost[k]) : Number.POSITIVE_INFINITY,
-    ),
-  );
 }
 
 const shortOf = (budget: BudgetSnapshot, cost: Cost): keyof Cost =>
