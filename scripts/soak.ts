@@ -21,6 +21,7 @@ import {
   readDevVars,
   startBridge,
   startEmulator,
+  stopGroup,
   waitUntilUp,
 } from "./lib/local-stack.ts";
 
@@ -169,11 +170,7 @@ async function bridgeUp(persistTo: string): Promise<Bridge> {
 }
 /** Ends the bridge and its workerd at once, with no chance to finish what runs (a deploy, an eviction). */
 function kill(bridge: Bridge): void {
-  try {
-    if (bridge.child.pid) process.kill(-bridge.child.pid, "SIGKILL");
-  } catch {
-    // it had ended already
-  }
+  stopGroup(bridge.child, "SIGKILL");
 }
 
 interface RunResult {

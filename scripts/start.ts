@@ -16,6 +16,7 @@ import {
   readDevVars,
   startBridge,
   startEmulator,
+  stopGroup,
   usesEmulator,
   waitUntilUp,
 } from "./lib/local-stack.ts";
@@ -93,18 +94,11 @@ let stopping = false;
 /** Stops each wrangler with its workerd (each runs in its own process group), then exits. */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  const alive = children.filter((child) => child.exitCode === null && child.pid !== undefined);
-  for (const child of alive) process.kill(-(child.pid as number), "SIGTERM");
+  for (const child of children) stopGroup(child);
   const deadline = Date.now() + 5000;
-  while (alive.some((child) => child.exitCode === null && child.signalCode === null) && Date.now() < deadline)
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const child of alive) {
-    try {
-      process.kill(-(child.pid as number), "SIGKILL"); // what did not stop in 5 s, and any workerd left
-    } catch {
-      // the group is gone: nothing left behind
-    }
-  }
+  for (const child of children) stopGroup(child, "SIGKILL"); // what did not stop in 5 s, and any workerd left
   process.exit(code);
 }
 

@@ -65,15 +65,16 @@ export function wrangler(
 
 /**
  * Stops a wrangler started `detached` with everything it started (workerd, esbuild): the whole process group
- * gets the signal. Any other child gets it alone.
+ * gets the signal, even once wrangler itself has ended (a workerd may outlive it). Any other child gets it
+ * alone, while it runs.
  */
 export function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  if (child.pid === undefined) return;
   try {
     if (detachedChildren.has(child)) process.kill(-child.pid, signal);
-    else child.kill(signal);
+    else if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   } catch {
-    // already gone
+    // the group is gone: nothing left behind
   }
 }
 
@@ -100,7 +101,6 @@ function adopt(child: ChildProcess): void {
     }
   }
   detachedChildren.add(child);
-  child.once("exit", () => detachedChildren.delete(child));
 }
 let adopting = false;
 
