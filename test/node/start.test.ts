@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/free-port.ts";
 import { ROOT } from "../../scripts/lib/local-stack.ts";
 import { waitUntil } from "../support/wait.ts";
+import { type ChildOutput, collectOutput, STACK_TRACE } from "./child-output.ts";
 
 const CONFIG = `.start-test-${process.pid}.toml`;
-const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
 let scratch = "";
 const started: ChildProcess[] = [];
 
@@ -26,21 +26,13 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function start(args: string[]) {
+function start(args: string[]): ChildOutput {
   const child = spawn(process.execPath, [`${ROOT}scripts/start.ts`, "--config", CONFIG, ...args], {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
   });
   started.push(child);
-  const out = { stdout: "", stderr: "" };
-  child.stdout.setEncoding("utf8").on("data", (d) => {
-    out.stdout += d;
-  });
-  child.stderr.setEncoding("utf8").on("data", (d) => {
-    out.stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, out, exited };
+  return collectOutput(child);
 }
 
 /** Process groups of the wrangler dev processes started with this test's state folder (each with its workerd). */
@@ -74,16 +66,19 @@ describe("npm start", () => {
       "--persist-to",
       state,
     ]);
-    await waitUntil("the banner", () => run.out.stderr.includes("hookbridge is up"), 90_000);
-    expect(run.out.stderr).toContain(`dashboard  http://127.0.0.1:${port}/admin`);
-    expect(run.out.stderr).toMatch(/token +ADMIN_TOKEN of \.dev\.vars/);
-    expect(run.out.stderr).not.toMatch(/^env\./m); // the bindings table is one line
-    expect(run.out.stderr).toMatch(/^bindings: .*D1 Database ×1/m);
+    await waitUntil("the banner", () => run.stderr().includes("hookbridge is up"), 90_000);
+    expect(run.stderr()).toContain(`dashboard  http://127.0.0.1:${port}/admin`);
+    expect(run.stderr()).toMatch(/token +ADMIN_TOKEN of \.dev\.vars/);
+    expect(run.stderr()).not.toMatch(/^env\./m); // the bindings table is one line
+    expect(run.stderr()).toMatch(/^bindings: .*D1 Database ×1/m);
 
     // A refused admin call makes the bridge log a warning: a plain JSON line on stdout.
     await fetch(`http://127.0.0.1:${port}/admin/api/stats`);
-    await waitUntil("a log line", () => run.out.stdout.includes("request.rejected"), 15_000);
-    for (const line of run.out.stdout.split("\n").filter((l) => l.trim() !== "")) {
+    await waitUntil("a log line", () => run.stdout().includes("request.rejected"), 15_000);
+    for (const line of run
+      .stdout()
+      .split("\n")
+      .filter((l) => l.trim() !== "")) {
       expect(() => JSON.parse(line), line).not.toThrow();
     }
     const groups = groupsOf(state);
@@ -98,10 +93,10 @@ describe("npm start", () => {
       new Promise((r) => setTimeout(() => r("still running"), 60_000)),
     ]);
     expect(code).toBe(1);
-    expect(run.out.stderr).toContain("hookbridge stopped: the bridge stopped after a reload");
-    expect(run.out.stderr).toContain('unknown recipe "coupontools.add-stampz"');
-    expect(run.out.stderr).toContain("npm run check-config");
-    expect(run.out.stderr + run.out.stdout).not.toMatch(STACK_TRACE);
+    expect(run.stderr()).toContain("hookbridge stopped: the bridge stopped after a reload");
+    expect(run.stderr()).toContain('unknown recipe "coupontools.add-stampz"');
+    expect(run.stderr()).toContain("npm run check-config");
+    expect(run.stderr() + run.stdout()).not.toMatch(STACK_TRACE);
     expect(processesIn(groups)).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
@@ -109,19 +104,19 @@ describe("npm start", () => {
   it("refuses to start on a broken config with the same block, before starting anything", async () => {
     const run = start(["--port", String(await freePort()), "--persist-to", join(scratch, "cold")]);
     expect(await run.exited).toBe(1);
-    expect(run.out.stderr).toContain(`hookbridge stopped: ${CONFIG} is not valid`);
-    expect(run.out.stderr).toContain('unknown recipe "coupontools.add-stampz"');
-    expect(run.out.stderr).toContain("npm run check-config");
-    expect(run.out.stderr).not.toMatch(STACK_TRACE);
+    expect(run.stderr()).toContain(`hookbridge stopped: ${CONFIG} is not valid`);
+    expect(run.stderr()).toContain('unknown recipe "coupontools.add-stampz"');
+    expect(run.stderr()).toContain("npm run check-config");
+    expect(run.stderr()).not.toMatch(STACK_TRACE);
   });
 
   it("answers --help and a bad option without a stack trace", async () => {
     const help = start(["--help"]);
     expect(await help.exited).toBe(0);
-    expect(help.out.stdout).toContain("usage: npm start");
+    expect(help.stdout()).toContain("usage: npm start");
     const bad = start(["--port", "eighty"]);
     expect(await bad.exited).toBe(2);
-    expect(bad.out.stderr).toContain("a port is a number");
-    expect(bad.out.stderr).not.toMatch(STACK_TRACE);
+    expect(bad.stderr()).toContain("a port is a number");
+    expect(bad.stderr()).not.toMatch(STACK_TRACE);
   });
 });

@@ -17,6 +17,7 @@ import {
   waitUntilUp,
 } from "../../scripts/lib/local-stack.ts";
 import { waitUntil } from "../support/wait.ts";
+import { type ChildOutput, collectOutput, STACK_TRACE } from "./child-output.ts";
 
 let scratch = "";
 let bridgeUrl = "";
@@ -47,32 +48,15 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(script: string, args: string[]): Run {
+function run(script: string, args: string[]): ChildOutput {
   const child = spawn(process.execPath, [`${ROOT}scripts/${script}`, ...args], {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", HOOKBRIDGE_ADMIN_TOKEN: "" },
   });
   children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return collectOutput(child);
 }
 
-const STACK_TRACE = /^\s+at .+\(.*:\d+:\d+\)$/m;
 const eventAnswer = z.object({ id: z.string() });
 const eventDetail = z.object({ deliveries: z.array(z.object({ reaction: z.string() })) });
 

@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listening } from "../../scripts/lib/free-port.ts";
 import { BRIDGE_PORT, EMULATOR_PORT, ROOT } from "../../scripts/lib/local-stack.ts";
 import { waitUntil } from "../support/wait.ts";
-
-const STACK_TRACE = /^\s+at .+:\d+:\d+\)?$/m;
+import { type ChildOutput, collectOutput, STACK_TRACE } from "./child-output.ts";
 
 interface Block {
   lang: "sh" | "toml";
@@ -80,18 +79,11 @@ function run(command: string, exports: string[]): { code: number | null; out: st
   return { code: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
-function runInBackground(command: string): { child: ChildProcess; out: () => string } {
+function runInBackground(command: string): ChildOutput {
   // Its own process group, so that Ctrl-C (SIGINT to the group) can end it as a terminal would.
   const child = spawn("bash", ["-c", command], { cwd: copy, env, detached: true });
   background.push(child);
-  let out = "";
-  child.stdout?.setEncoding("utf8").on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d) => {
-    out += d;
-  });
-  return { child, out: () => out };
+  return collectOutput(child);
 }
 
 const succeeded = (reaction: string) => new RegExp(`${reaction} #1\\s+attempt\\s+success`);
@@ -129,15 +121,15 @@ describe("the README's tutorial", () => {
     expect(demo.out).toContain("Everything happened as expected.");
 
     const start = runInBackground(at(1));
-    await waitUntil("npm start's banner", () => start.out().includes("hookbridge is up"), 120_000);
+    await waitUntil("npm start's banner", () => start.output().includes("hookbridge is up"), 120_000);
     const tail = runInBackground(at(2));
-    await waitUntil("the tail to follow", () => tail.out().includes("tail: following"));
+    await waitUntil("the tail to follow", () => tail.output().includes("tail: following"));
 
     const sent = run(at(3), exports);
     outputs.push(sent.out);
     expect(sent.out).toMatch(/^202 /m);
     await waitUntil("the order's two reactions to succeed in the tail", () =>
-      ["paid-order-stamps", "orders-to-ometria"].every((r) => succeeded(r).test(tail.out())),
+      ["paid-order-stamps", "orders-to-ometria"].every((r) => succeeded(r).test(tail.output())),
     );
     const again = run(at(4), exports);
     outputs.push(again.out);
@@ -159,7 +151,7 @@ describe("the README's tutorial", () => {
     outputs.push(resumed.out);
     expect(JSON.parse(resumed.out)).toMatchObject({ resumed: { name: "ometria-demo" } });
 
-    const reloads = () => start.out().split("bridge: reloading").length;
+    const reloads = () => start.output().split("bridge: reloading").length;
     const before = reloads();
     appendFileSync(
       join(copy, "wrangler.toml"),
@@ -181,7 +173,7 @@ describe("the README's tutorial", () => {
     outputs.push(big.out);
     expect(big.out).toMatch(/^202 /m);
     await waitUntil("the new reaction to succeed in the tail", () =>
-      succeeded("big-spenders-to-vip-directory").test(tail.out()),
+      succeeded("big-spenders-to-vip-directory").test(tail.output()),
     );
 
     // Ctrl-C in each terminal: everything stops, nothing is left listening.
@@ -190,8 +182,8 @@ describe("the README's tutorial", () => {
       "the ports to close",
       async () => !(await listening(BRIDGE_PORT)) && !(await listening(EMULATOR_PORT)),
     );
-    outputs.push(start.out(), tail.out());
+    outputs.push(start.output(), tail.output());
     for (const out of outputs) expect(out).not.toMatch(STACK_TRACE);
-    expect(tail.out()).not.toMatch(/[\w.+-]+@[a-z][\w-]*\.[a-z]{2,}/i); // no e-mail address in clear
+    expect(tail.output()).not.toMatch(/[\w.+-]+@[a-z][\w-]*\.[a-z]{2,}/i); // no e-mail address in clear
   }, 420_000);
 });
