@@ -2,7 +2,7 @@ import type { DeliveryMessage } from "../../queue/messages";
 import { saveReconcileState } from "../../store/deliveries";
 import { DeliveryActions } from "../actions/action-runner";
 import type { DeliveryContext } from "../context";
-import { claimForAttempts } from "./claim";
+import { type Claim, claimAlone } from "./claim-together";
 import { outcomeOf } from "./outcome";
 import { LeaseLost, runRecipe } from "./recipe-run";
 import { reconcileFirst } from "./reconcile";
@@ -14,10 +14,13 @@ import type { DeliveryStep } from "./step";
  * may have done, check the action inputs, run the recipe, record. Pacing, order and the breaker are the lane's
  * business (src/delivery/lane/).
  */
-export async function runDelivery(ctx: DeliveryContext, message: DeliveryMessage): Promise<DeliveryStep> {
-  const claimed = (await claimForAttempts(ctx, [message.deliveryId])).get(message.deliveryId) ?? {
-    step: "gone",
-  };
+export async function runDelivery(
+  ctx: DeliveryContext,
+  message: DeliveryMessage,
+  /** How it is claimed: with others asked for at once (a lane's rounds, claim-together.ts), or alone. */
+  claim: Claim = claimAlone(ctx),
+): Promise<DeliveryStep> {
+  const claimed = await claim(message.deliveryId);
   if ("step" in claimed) return claimed;
   const started = ctx.now();
   const { event, reaction, delivery } = claimed;

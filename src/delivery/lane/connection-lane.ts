@@ -7,13 +7,14 @@ import { log } from "../../lib/log";
 import type { CallOutcome } from "../../membrane/outcome";
 import type { PaceRule } from "../../pacing/pacer";
 import { getPause } from "../../store/pauses";
+import type { Claim } from "../attempt/claim-together";
 import type { DeliveryStep } from "../attempt/step";
 import type { DeliveryContext } from "../context";
 import { alarmToSet, earliest } from "./alarm";
-import { type AlarmBudget, type AlarmStats, noAlarms, noteAlarm } from "./alarm-budget";
+import { type AlarmStats, noAlarms, noteAlarm } from "./alarm-budget";
 import { asOf } from "./breaker";
 import { announce } from "./health-news";
-import { prepareLane } from "./lane-context";
+import { type PreparedLane, prepareLane } from "./lane-context";
 import { LaneHealth } from "./lane-health";
 import { LaneState } from "./lane-state";
 import { pullForward } from "./recovery";
@@ -55,11 +56,8 @@ export class ConnectionLane extends DurableObject<Env> {
    * call would hold every other call in flight; finished work stays `running` meanwhile, so nothing re-runs it.
    */
   private readonly settled: Array<() => void> = [];
-  /**
-   * Built once per instance: the delivery context (the parsed config, the Membrane client and its cached token)
-   * and the running alarm's subrequests, which its bindings and calls count.
-   */
-  private prepared?: { ctx: DeliveryContext; budget: AlarmBudget };
+  /** Built once per instance (lane-context.ts): the delivery context, the alarm's budget, the joint claims. */
+  private prepared?: PreparedLane;
   /** What this object's alarms spent (kept in memory: an operator's view, not state). */
   private alarms: AlarmStats = noAlarms();
 
@@ -128,7 +126,7 @@ export class ConnectionLane extends DurableObject<Env> {
       // Past either budget, the next alarm (a new invocation, with its own subrequests and queries) goes on.
       while (Date.now() < stopAt && !budget.exhausted) {
         this.arrived = false;
-        const round = await this.startEligible(ctx, budget);
+        const round = await this.startEligible(this.prepared);
         wakeAt = round.wakeAt;
         if (this.inFlight.size === 0) {
           if (round.started === 0) {
@@ -170,9 +168,9 @@ export class ConnectionLane extends DurableObject<Env> {
 
   /** Starts every delivery that may go now; says when to look again for those that may not. */
   private async startEligible(
-    ctx: DeliveryContext,
-    budget: AlarmBudget,
+    lane: PreparedLane,
   ): Promise<{ started: number; wakeAt?: number; waitForRunning?: boolean }> {
+    const { ctx, budget } = lane;
     this.applySettled();
     const now = Date.now();
     // A paused connection's work waits here, unclaimed and with no attempt spent, until it is resumed.
@@ -213,12 +211,13 @@ export class ConnectionLane extends DurableObject<Env> {
     if (plan.probe !== undefined) this.health.probing(plan.probe);
     let started = 0;
     for (const unit of plan.start) {
-      budget.reserve(unit.cost);
+      const held = budget.reserve(unit.cost);
       this.start(
-        ctx,
+        lane.forUnit(held),
         ctx.config.reactions.find((r) => r.name === unit.reaction),
         unit.items,
-        () => budget.release(unit.cost),
+        lane.claim,
+        () => held.end(),
       );
       started += unit.items.length;
     }
@@ -233,12 +232,13 @@ export class ConnectionLane extends DurableObject<Env> {
     ctx: DeliveryContext,
     reaction: Reaction | undefined,
     items: LaneItem[],
+    claim: Claim,
     /** Frees what the budget reserved for it, once it ends. */
     ended: () => void,
   ): void {
     this.work.markRunning(items.map((i) => i.deliveryId));
     const run = async () => {
-      const steps = await runUnit(ctx, reaction, items, () => this.nextSlot(reaction?.pace));
+      const steps = await runUnit(ctx, reaction, items, () => this.nextSlot(reaction?.pace), claim);
       for (const item of items) this.settle(item, steps.get(item.deliveryId));
     };
     const task: Promise<void> = run()

@@ -4,11 +4,21 @@ import type { Env } from "../../env";
 import { membraneClientFromEnv, membraneFetch } from "../../membrane/client";
 import { parseMembraneConfig } from "../../membrane/config";
 import type { CallOutcome } from "../../membrane/outcome";
+import { type Claim, claimTogether } from "../attempt/claim-together";
 import { type DeliveryContext, deliveryContext } from "../context";
-import { AlarmBudget, countingEnv } from "./alarm-budget";
+import { AlarmBudget, countingEnv, type Reservation } from "./alarm-budget";
 import { relayOf } from "./relay/call-relay";
 import { RelayPool, relaysFor } from "./relay/relay-pool";
 import { directFetch, relayedFetch } from "./relay/relayed-fetch";
+
+export interface PreparedLane {
+  ctx: DeliveryContext;
+  budget: AlarmBudget;
+  /** Deliveries a round starts at once are claimed together, counted by the alarm (claim-together.ts). */
+  claim: Claim;
+  /** The context a unit runs in: its D1 queries and queue sends are counted by its reservation. */
+  forUnit: (held: Reservation) => DeliveryContext;
+}
 
 /**
  * A lane's delivery context and alarm budget, built once per instance: the parsed config, the Membrane client
@@ -22,7 +32,7 @@ export function prepareLane(
   connection: string,
   /** Told each Membrane call's outcome (the lane's breaker and concurrency). */
   observe: (outcome: CallOutcome) => void,
-): { ctx: DeliveryContext; budget: AlarmBudget } {
+): PreparedLane {
   const config = loadConfig(env);
   const { delivery } = config;
   const budget = new AlarmBudget({
@@ -51,5 +61,10 @@ export function prepareLane(
     membrane: membraneClientFromEnv(counted, { fetch, observe }),
     callRoom: () => budget.callRoom(),
   });
-  return { ctx, budget };
+  return {
+    ctx,
+    budget,
+    claim: claimTogether(ctx),
+    forUnit: (held) => ({ ...ctx, env: countingEnv(env, (cost) => held.spend(cost)) }),
+  };
 }

@@ -2,6 +2,7 @@ import type { Reaction } from "../../config/reactions";
 import { log } from "../../lib/log";
 import { markSuperseded } from "../../store/deliveries";
 import { refreshEventStatus } from "../../store/events";
+import type { Claim } from "../attempt/claim-together";
 import { runBatch } from "../attempt/run-batch";
 import { runDelivery } from "../attempt/run-delivery";
 import type { DeliveryStep } from "../attempt/step";
@@ -15,11 +16,13 @@ export async function runUnit(
   items: readonly LaneItem[],
   /** Waits for the connection's next pace slot (a batch narrowing down a rejected record sends again). */
   nextSlot: () => Promise<void>,
+  /** How a single delivery is claimed (with the others its round starts: claim-together.ts). */
+  claim?: Claim,
 ): Promise<Map<string, DeliveryStep>> {
   const ids = items.map((i) => i.deliveryId);
   if (reaction?.recipe.batch && ids.length > 0) return runBatch(ctx, reaction, ids, nextSlot);
   const id = ids[0] ?? "";
-  return new Map([[id, await runDelivery(ctx, { deliveryId: id })]]);
+  return new Map([[id, await runDelivery(ctx, { deliveryId: id }, claim)]]);
 }
 
 /**

@@ -64,7 +64,7 @@ describe("AlarmBudget", () => {
   it("lets an alarm's first unit go whatever it costs, then only what fits beside what was made and reserved", () => {
     const budget = new AlarmBudget(calls(100, 1_000));
     expect(budget.fits(calls(500))).toBe(true);
-    budget.reserve(calls(500));
+    const first = budget.reserve(calls(500));
     // Only the running unit's reservation is in the way: the next one waits for it, within this alarm.
     expect(budget.fits(calls(1))).toBe(false);
     expect(budget.exhausted).toBe(false);
@@ -73,18 +73,34 @@ describe("AlarmBudget", () => {
     expect(budget.fits(calls(1))).toBe(false);
     expect(budget.exhausted).toBe(true);
 
-    budget.release(calls(500));
+    first.end();
     budget.restart();
     expect(budget.exhausted).toBe(false);
-    budget.reserve(calls(60));
+    const second = budget.reserve(calls(60));
     for (let i = 0; i < 30; i++) budget.count({ subrequests: 1 });
-    // 30 made and 60 reserved: 10 left.
+    // 30 made by others and 60 reserved: 10 left.
     expect(budget.fits(calls(10))).toBe(true);
     expect(budget.room(calls(2))).toBe(5);
     expect(budget.fits(calls(11))).toBe(false);
-    budget.release(calls(60));
+    second.end();
     expect(budget.fits(calls(70))).toBe(true);
     expect(budget.room(calls(2))).toBe(35);
+  });
+
+  it("takes what a unit made off what stays reserved for it, and frees the rest when it ends", () => {
+    const budget = new AlarmBudget(calls(8_000, 100));
+    const unit = budget.reserve(calls(10, 30));
+    unit.spend({ subrequests: 1, queries: 12 });
+    // 12 made, 18 still reserved: 70 left (it was 58 while a unit's queries counted twice).
+    expect(budget.snapshot()).toMatchObject({ spent: calls(1, 12), reserved: calls(9, 18) });
+    expect(budget.fits(calls(0, 70))).toBe(true);
+    expect(budget.fits(calls(0, 71))).toBe(false);
+    // Past its reservation it is counted, and nothing more is freed.
+    unit.spend({ queries: 25 });
+    expect(budget.snapshot()).toMatchObject({ spent: calls(1, 37), reserved: calls(9, 0) });
+    unit.end();
+    unit.end();
+    expect(budget.snapshot()).toMatchObject({ spent: calls(1, 37), reserved: calls(0, 0) });
   });
 
   it("holds D1 queries to their own limit, however many subrequests are left", () => {
@@ -101,16 +117,16 @@ describe("AlarmBudget", () => {
 
   it("is not exhausted while running units' reservations are what is in the way", () => {
     const budget = new AlarmBudget(calls(8_000, 950));
-    // 31 stamps deliveries reserve 30 queries each and spend 10 each as they run.
-    for (let i = 0; i < 31; i++) budget.reserve(calls(22, 30));
+    // 31 stamps deliveries reserve 30 queries each, and others made 310.
+    const units = Array.from({ length: 31 }, () => budget.reserve(calls(22, 30)));
     budget.count({ subrequests: 31, queries: 310 });
     expect(budget.room(calls(22, 30))).toBe(0);
     expect(budget.exhausted).toBe(false);
     // Ten end: 630 reserved and 310 made leave 10 queries, still short, still not exhausted.
-    for (let i = 0; i < 10; i++) budget.release(calls(22, 30));
+    for (const unit of units.splice(0, 10)) unit.end();
     expect(budget.room(calls(22, 30))).toBe(0);
     expect(budget.exhausted).toBe(false);
-    budget.release(calls(22, 30));
+    units.pop()?.end();
     expect(budget.room(calls(22, 30))).toBe(1);
   });
 
