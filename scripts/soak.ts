@@ -58,8 +58,15 @@ const admin = async (bridge: string, path: string) => {
     headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}` },
   });
   if (!res.ok) throw new Error(`admin ${path}: ${res.status}`);
-  return res.json() as Promise<{ connections: Record<string, { deliveries: Record<string, number> }> }>;
+  return res.json() as Promise<{
+    connections: Record<string, { deliveries: Record<string, number>; alarms: LaneAlarms }>;
+  }>;
 };
+interface LaneAlarms {
+  count: number;
+  peak_d1_queries: number;
+  handovers_for_d1_queries: number;
+}
 const emulator = async (url: string, path: string, body?: unknown) => {
   const res = await fetch(`${url}/_emulator/${path}`, {
     method: body === undefined ? "GET" : "POST",
@@ -195,6 +202,7 @@ async function run(
   kills = 0,
 ): Promise<RunResult> {
   breakerOpenings = 0;
+  const alarmsBefore = (await admin(ctx.bridge.url, "/stats")).connections[CONNECTION]?.alarms;
   const started = Date.now();
   const sends: Promise<void>[] = [];
   for (let n = 0; n < ORDERS; n++) {
@@ -222,6 +230,12 @@ async function run(
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
   ctx.done = target;
+  // The lane's alarms in this run (a restarted bridge's lane counts from its restart).
+  const alarms = (await admin(ctx.bridge.url, "/stats")).connections[CONNECTION]?.alarms;
+  const since = kills > 0 ? undefined : alarmsBefore;
+  const laneLine = alarms
+    ? `; lane alarms ${alarms.count - (since?.count ?? 0)}, ${alarms.handovers_for_d1_queries - (since?.handovers_for_d1_queries ?? 0)} handed over for D1 queries, the most one made ${alarms.peak_d1_queries}`
+    : "";
   const rows = d1<{ status: string; code: string | null; finished: number | null }>(
     ctx.persistTo,
     `SELECT status, last_error_code AS code, completed_at AS finished FROM deliveries WHERE reaction = 'paid-order-stamps' AND created_at >= ${started}`,
@@ -245,7 +259,7 @@ async function run(
   );
   return {
     name,
-    diagnosis: diagnose(ctx.persistTo, started),
+    diagnosis: diagnose(ctx.persistTo, started) + laneLine,
     p95: times[Math.ceil(0.95 * ORDERS) - 1] ?? Number.POSITIVE_INFINITY,
     all: times.length >= ORDERS ? (times.at(-1) ?? 0) : Number.POSITIVE_INFINITY,
     once: Array.from({ length: ORDERS }, (_, n) => stamps(n)).filter((s) => s === 1).length,
@@ -351,7 +365,8 @@ try {
 } finally {
   kill(ctx.bridge);
   emu.child.kill("SIGTERM");
-  if (!failed) rmSync(scratch, { recursive: true, force: true });
+  // SOAK_KEEP=1 keeps the state for a look at the attempts (wrangler d1 execute --persist-to).
+  if (!failed && process.env.SOAK_KEEP !== "1") rmSync(scratch, { recursive: true, force: true });
   else console.log(`state kept in ${scratch}`);
 }
 process.exit(failed ? 1 : 0);

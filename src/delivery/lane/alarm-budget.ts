@@ -66,9 +66,12 @@ export interface BudgetSnapshot {
   units: number;
 }
 
-/** Whether `cost` fits beside what was spent and reserved: always for an alarm's first unit. */
+/**
+ * Whether `cost` fits beside what was spent and reserved: always for an alarm's first unit when nothing runs
+ * (a unit bigger than the whole budget must go some time).
+ */
 export function fitsIn(budget: BudgetSnapshot, cost: Cost): boolean {
-  if (budget.units === 0) return true;
+  if (budget.units === 0 && budget.reserved.subrequests === 0 && budget.reserved.queries === 0) return true;
   return (["subrequests", "queries"] as const).every(
     (k) => budget.spent[k] + budget.reserved[k] + cost[k] <= budget.limit[k],
   );
@@ -110,7 +113,12 @@ export class AlarmBudget {
 
   constructor(private readonly limit: Cost) {}
 
-  /** A new alarm: a new invocation, with subrequests and queries of its own (nothing runs in between). */
+  /**
+   * A new alarm: a new invocation, with subrequests and queries of its own. Units the last alarm left running
+   * keep their reservations here, and what they make from now on is counted here: so each of the two
+   * invocations stays within its limits whichever of them the platform counts those units' queries against
+   * (the last one reserved them before they started).
+   */
   restart(): void {
     this.spent = zero();
     this.units = 0;

@@ -41,8 +41,7 @@ export class ConnectionLane extends DurableObject<Env> {
   private readonly work: LaneWork;
   private readonly state: LaneState;
   private readonly health: LaneHealth;
-  /** Next free slot per pace rule key (epoch ms). */
-  private slots: ReadonlyMap<string, number> = new Map<string, number>();
+  private slots: ReadonlyMap<string, number> = new Map<string, number>(); // next free slot per pace rule key
   private readonly inFlight = new Set<Promise<void>>();
   private pumping = false;
   /** Work arrived (or a resume) while a pump ran: the pump's last round may not have seen it. */
@@ -140,7 +139,9 @@ export class ConnectionLane extends DurableObject<Env> {
         const room = round.waitForRunning ? 1 : undefined;
         await waitForRoom(this.inFlight, this.concurrency(ctx.config.delivery), round.wakeAt, room);
       }
-      await Promise.all(this.inFlight);
+      // Out of budget: the next alarm starts now beside what still runs (AlarmBudget.restart), not after it.
+      if (budget.exhausted) this.ctx.waitUntil(Promise.all(this.inFlight));
+      else await Promise.all(this.inFlight);
       this.alarms = noteAlarm(this.alarms, budget);
     } catch (error) {
       log("error", "lane.pump_failed", { connection: this.connection, error: String(error) });

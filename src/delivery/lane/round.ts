@@ -93,7 +93,8 @@ export function planRound(input: RoundInput): RoundPlan {
       if (!fitsIn(budget, cost)) {
         // Reservations are a running unit's most, not what it will spend: once they end, more may fit. Unless
         // too few would, for a lane then runs nearly one at a time (under faults, a 3 s timeout each).
-        if (unitsFitting(budget.limit, budget.spent, cost) >= (input.worthWaiting ?? 1))
+        // A new alarm that started nothing yet waits too: handing over again would gain nothing.
+        if (unitsFitting(budget.limit, budget.spent, cost) >= (input.worthWaiting ?? 1) || budget.units === 0)
           return { ...plan, waitForRunning: true };
         return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
       }

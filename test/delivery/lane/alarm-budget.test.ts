@@ -103,6 +103,27 @@ describe("AlarmBudget", () => {
     expect(budget.snapshot()).toMatchObject({ spent: calls(1, 37), reserved: calls(0, 0) });
   });
 
+  it("carries running units' reservations into the next alarm, which counts what they make from then on", () => {
+    const budget = new AlarmBudget(calls(8_000, 100));
+    const straggler = budget.reserve(calls(10, 30));
+    straggler.spend({ queries: 70 - 30 }); // 40 made: past its reservation of 30, nothing of it is left
+    const slow = budget.reserve(calls(10, 30));
+    slow.spend({ queries: 10 });
+    // 50 made and 20 reserved: 30 left in this alarm.
+    expect(budget.fits(calls(0, 31))).toBe(false);
+    budget.restart();
+    // The new alarm made nothing yet, but 20 stay reserved for the slow unit: 80 are free, not 100.
+    expect(budget.snapshot()).toMatchObject({ spent: calls(0, 0), reserved: calls(20, 20), units: 0 });
+    expect(budget.fits(calls(0, 81))).toBe(false);
+    expect(budget.exhausted).toBe(false);
+    expect(budget.fits(calls(0, 80))).toBe(true);
+    slow.spend({ queries: 5 });
+    slow.end();
+    expect(budget.snapshot()).toMatchObject({ spent: calls(0, 5), reserved: calls(10, 0) });
+    straggler.end();
+    expect(budget.snapshot().reserved).toEqual(calls(0, 0));
+  });
+
   it("holds D1 queries to their own limit, however many subrequests are left", () => {
     const budget = new AlarmBudget(calls(8_000, 100));
     budget.reserve(calls(20, 30));

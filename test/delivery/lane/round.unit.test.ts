@@ -132,6 +132,23 @@ describe("planRound", () => {
     expect(gone.outOfBudget).toBe(true);
   });
 
+  it("starts an alarm beside the units the last one left running only as far as their reservations allow", () => {
+    const eligible = ["1", "2", "3"].map((id) => item(id));
+    // 930 of 950 queries are still reserved by running units of the last alarm: the first unit does not simply
+    // go, it waits for them; handing over again would find the same.
+    const carried = {
+      ...budget(8_000, 0, { limit: 950, spent: 0 }),
+      reserved: cost(300, 930),
+    };
+    const plan = planRound(input({ eligible, budget: carried, worthWaiting: 40 }));
+    expect(started(plan)).toEqual([]);
+    expect(plan).toMatchObject({ outOfBudget: false, waitForRunning: true });
+    // 60 free: two go beside them, the third waits.
+    const some = planRound(input({ eligible, budget: { ...carried, reserved: cost(300, 890) } }));
+    expect(started(some)).toEqual([["1"], ["2"]]);
+    expect(some.waitForRunning).toBe(true);
+  });
+
   it("runs work of a reaction no longer configured as a unit of one, at the cost the lane gives it", () => {
     const plan = planRound(
       input({ eligible: [item("9", "gone")], reaction: () => ({ unit: 1, cost: () => cost(12) }) }),
