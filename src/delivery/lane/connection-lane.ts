@@ -205,7 +205,6 @@ export class ConnectionLane extends DurableObject<Env> {
       slots: this.slots,
       free: concurrency - this.inFlight.size,
       budget: budget.snapshot(),
-      worthWaiting: Math.max(1, Math.floor(concurrency / 4)),
     });
     this.slots = plan.slots;
     if (plan.outOfBudget) budget.ranOutOf(plan.shortOf ?? "subrequests");

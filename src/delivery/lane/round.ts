@@ -1,6 +1,6 @@
 import type { Reaction } from "../../config/reactions";
 import { type PaceRule, slotInterval } from "../../pacing/pacer";
-import { type BudgetSnapshot, type Cost, costOf, fitsIn, unitsFitting } from "./alarm-budget";
+import { type BudgetSnapshot, type Cost, costOf, fitsIn } from "./alarm-budget";
 import { type Admission, probeOrder } from "./breaker";
 import type { LaneItem } from "./work";
 
@@ -32,11 +32,6 @@ export interface RoundInput {
   free: number;
   /** The alarm's subrequests and D1 queries: its first unit always starts (alarm-budget.ts AlarmBudget). */
   budget: BudgetSnapshot;
-  /**
-   * How many units must still fit beside what the alarm made for waiting on running units to be worth it;
-   * below that, the next alarm (a fresh budget, after the running units end) goes on. Default 1.
-   */
-  worthWaiting?: number;
 }
 
 export interface RoundUnit {
@@ -55,8 +50,8 @@ export interface RoundPlan {
   /** When to look again for work that could not go (a pace slot). */
   wakeAt?: number;
   /**
-   * A unit could not start for want of subrequests or queries even once the running units end: the next alarm
-   * goes on. When only their reservations are in the way, `waitForRunning` is set instead.
+   * A unit could not start for want of what this alarm made (subrequests or queries): the next alarm goes on
+   * now. When only running units' reservations are in the way, `waitForRunning` is set instead.
    */
   outOfBudget: boolean;
   /** A unit waits for running units to end and give back what they reserved and did not spend. */
@@ -69,6 +64,8 @@ export interface RoundPlan {
  * Slots 10 % wider than the vendor's limit: requests reach the vendor with some jitter, and a sliding window
  * counting exactly `limit` requests per period would answer 429 to one that arrives a little early.
  */
+const NOTHING: Cost = { subrequests: 0, queries: 0 };
+
 export const paceInterval = (pace: PaceRule) => Math.ceil(slotInterval(pace) * 1.1);
 
 export function planRound(input: RoundInput): RoundPlan {
@@ -91,12 +88,15 @@ export function planRound(input: RoundInput): RoundPlan {
         break;
       }
       if (!fitsIn(budget, cost)) {
-        // Reservations are a running unit's most, not what it will spend: once they end, more may fit. Unless
-        // too few would, for a lane then runs nearly one at a time (under faults, a 3 s timeout each).
-        // A new alarm that started nothing yet waits too: handing over again would gain nothing.
-        if (unitsFitting(budget.limit, budget.spent, cost) >= (input.worthWaiting ?? 1) || budget.units === 0)
-          return { ...plan, waitForRunning: true };
-        return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
+        // What this alarm made is in the way: the next alarm, with subrequests and queries of its own, takes it
+        // at once (running units go on beside it); so does a unit bigger than a whole budget, which only an
+        // alarm's first goes as. Only running units' reservations are in the way, which a new alarm carries
+        // too: it waits for one to end.
+        const fresh = { ...budget, spent: NOTHING };
+        const bigger = !fitsIn({ ...fresh, reserved: NOTHING, units: 1 }, cost);
+        if (budget.units > 0 && (fitsIn(fresh, cost) || bigger))
+          return { ...plan, outOfBudget: true, shortOf: shortOf(budget, cost) };
+        return { ...plan, waitForRunning: true };
       }
       if (pace) plan.slots.set(pace.key, Math.max(now, slot) + paceInterval(pace));
       budget = {

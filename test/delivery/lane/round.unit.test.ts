@@ -114,16 +114,11 @@ describe("planRound", () => {
     const tight = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 70, spent: 0 }) }));
     expect(started(tight)).toEqual([["1"], ["2"]]);
     expect(tight.waitForRunning).toBe(true);
-    // Queries already run count: 45 spent leave room for one now, and a second once the first has ended.
+    // Queries already made count: 45 made leave room for one now. The second would fit in a fresh alarm
+    // beside the first's reservation, so this alarm hands over rather than wait for the first to end.
     const spent = planRound(input({ eligible, budget: budget(8_000, 0, { limit: 100, spent: 45 }) }));
     expect(started(spent)).toEqual([["1"]]);
-    expect(spent.waitForRunning).toBe(true);
-    // Unless waiting is worth it only for two or more: one at a time would crawl, a fresh alarm goes on.
-    const few = planRound(
-      input({ eligible, budget: budget(8_000, 0, { limit: 100, spent: 45 }), worthWaiting: 2 }),
-    );
-    expect(started(few)).toEqual([["1"]]);
-    expect(few.outOfBudget).toBe(true);
+    expect(spent).toMatchObject({ outOfBudget: true, shortOf: "queries" });
     // 71 spent: even with nothing running, a unit of 30 does not fit: the next alarm goes on.
     const gone = planRound(
       input({ eligible, budget: { ...budget(8_000, 0, { limit: 100, spent: 71 }), units: 1 } }),
@@ -140,7 +135,7 @@ describe("planRound", () => {
       ...budget(8_000, 0, { limit: 950, spent: 0 }),
       reserved: cost(300, 930),
     };
-    const plan = planRound(input({ eligible, budget: carried, worthWaiting: 40 }));
+    const plan = planRound(input({ eligible, budget: carried }));
     expect(started(plan)).toEqual([]);
     expect(plan).toMatchObject({ outOfBudget: false, waitForRunning: true });
     // 60 free: two go beside them, the third waits.
