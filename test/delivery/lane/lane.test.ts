@@ -15,7 +15,7 @@ import orderPaid from "../../fixtures/kooomo/order-paid.json";
 import { adminJson } from "../../support/admin";
 import { acceptedId, deliver } from "../../support/deliveries";
 import { emulatorState, injectFault, recordedRequests, resetEmulator } from "../../support/emulator";
-import { deliveriesOf, eventRow, storeUnqueued } from "../../support/stored-events";
+import { attemptsOf, deliveriesOf, eventRow, storeUnqueued } from "../../support/stored-events";
 import { waitFor } from "../../support/wait";
 
 // Lanes with the real Durable Objects, D1, queues and the Membrane emulator. Work is planned in D1 and handed
@@ -277,6 +277,33 @@ describe("D1 query budget", () => {
       peak_d1_queries: alarms.peak.queries,
       handovers_for_d1_queries: alarms.handovers.queries,
     });
+  });
+
+  it("hands over without waiting for a slow call: the next alarm runs the others beside it", async () => {
+    const lane = laneOf(bridgeEnv, "coupontools-demo");
+    const before = (await lane.status()).alarms;
+    // The connection's first call stalls 1.4 s (under the tests' 1.5 s timeout). With 100 queries an alarm and
+    // 30 reserved per delivery, the alarm runs out while that delivery is still in flight.
+    await injectFault({ match: { connectionId: "coupontools-demo" }, times: 1, delayMs: 1_400 });
+    const orders = Array.from({ length: 6 }, (_, i) =>
+      withCustomer(paidOrder(595_000 + i), 9_700 + i, `overlap-${i}@example.com`),
+    );
+    const items = await plan("paid-order-stamps", orders);
+    await lane.enqueue("coupontools-demo", items);
+    const settled = await settledRows(items, 25_000);
+    expect(settled.every((d) => d.status === "succeeded")).toBe(true);
+    const slowest = await Promise.all(
+      settled.map(async (d) => Math.max(...(await attemptsOf(d.event_id)).map((a) => a.duration_ms ?? 0))),
+    );
+    const slow = settled[slowest.findIndex((ms) => ms >= 1_400)];
+    expect(slow).toBeDefined();
+    // Every other delivery finished before the slow one: no alarm waited for it before the next went on
+    // (before, the alarm that ran out waited for it, and the last deliveries ran after it).
+    const others = settled.filter((d) => d !== slow);
+    expect(others.map((d) => (d.completed_at ?? 0) < (slow?.completed_at ?? 0))).toEqual(
+      others.map(() => true),
+    );
+    expect((await lane.status()).alarms.handovers.queries - before.handovers.queries).toBeGreaterThan(0);
   });
 });
 
