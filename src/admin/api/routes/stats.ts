@@ -89,7 +89,7 @@ export const statsRoute = defineRoute({
           .describe(
             "The lane's alarms since its object started: how many, the most one spent of its subrequests " +
               "(DELIVERY.pump_subrequests) and D1 queries (pump_d1_queries), and how many handed over to the " +
-              "next for want of either",
+              "next for want of either (routine under load: the running deliveries go on beside the next alarm)",
           ),
       }),
     ),
