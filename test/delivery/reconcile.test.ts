@@ -116,6 +116,31 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
     expect(await stampsOf(email)).toEqual([1]);
   });
 
+  it("retries spent on ambiguous answers: one more attempt checks the last call and sends nothing", async () => {
+    // Tests retry 3 times: attempts 1-4 send the stamps and each answer is a 503; attempt 5 only reads.
+    const email = "spent-not-applied@example.com";
+    await injectFault(onUpdate({ status: 503, times: 4 }));
+    const eventId = await acceptedId(await deliver("kooomo", paidOrder("sp-1", email)));
+    const stamps = await stampsDelivery(eventId, 40_000);
+    expect(stamps).toMatchObject({ status: "dead", attempts: 5, last_error_code: "server_error" });
+    expect(stamps.last_error).toMatch(/gave up after 4 attempts.*not applied.*a retry is safe/);
+    expect((await attemptsOf(stamps.id)).at(-1)).toEqual(["permanent", "server_error"]);
+    expect(await stampsOf(email)).toEqual([0]);
+    expect(await vendorCalls("/v3/loyaltyusers/update")).toHaveLength(4);
+  });
+
+  it("retries spent, the last call applied after all: the check finds it, exactly one stamp, no operator", async () => {
+    const email = "spent-applied@example.com";
+    await injectFault(onUpdate({ status: 503, times: 3 }));
+    await injectFault(onUpdate({ status: 500, applyThenFail: true }));
+    const eventId = await acceptedId(await deliver("kooomo", paidOrder("sp-2", email)));
+    const stamps = await stampsDelivery(eventId, 40_000);
+    expect(stamps).toMatchObject({ status: "succeeded", attempts: 5 });
+    expect((await attemptsOf(stamps.id)).at(-1)).toEqual(["success", "reconciled"]);
+    expect(await stampsOf(email)).toEqual([1]);
+    expect(await vendorCalls("/v3/loyaltyusers/update")).toHaveLength(4);
+  });
+
   it("when the balance cannot be read back, the delivery ends outcome_unknown for an operator", async () => {
     const email = "unreadable@example.com";
     await injectFault(onUpdate({ status: 500, applyThenFail: true }));

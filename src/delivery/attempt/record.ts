@@ -5,7 +5,7 @@ import type { DeliveryContext } from "../context";
 import type { ClaimedDelivery } from "./claim";
 import { alertDead, sendDeadLetter } from "./dead-letter";
 import type { AttemptOutcome } from "./outcome";
-import { nextStatus } from "./retry-policy";
+import { nextStatus, retryScheduleOf } from "./retry-policy";
 import type { DeliveryStep } from "./step";
 
 /** Records the attempt and moves the delivery on (retry-policy.ts): done, retried later, or dead-lettered. */
@@ -18,7 +18,7 @@ export async function record(
   const { delivery, reaction, attempt, personal } = claimed;
   const { delivery: settings } = ctx.config;
   const policy = {
-    schedule: reaction.retrySchedule ?? settings.retry_schedule_seconds,
+    schedule: retryScheduleOf(reaction, settings),
     jitter: settings.jitter,
     settleMs: settings.ambiguous_settle_seconds * 1000,
   };

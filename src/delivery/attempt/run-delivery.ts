@@ -7,6 +7,7 @@ import { outcomeOf } from "./outcome";
 import { LeaseLost, runRecipe } from "./recipe-run";
 import { reconcileFirst } from "./reconcile";
 import { record } from "./record";
+import { checkedOnce, checksOnly, retryScheduleOf } from "./retry-policy";
 import type { DeliveryStep } from "./step";
 
 /**
@@ -38,6 +39,9 @@ export async function runDelivery(
     if (!("run" in checked)) return record(ctx, claimed, ctx.now(), checked);
     resume = checked.resume;
   }
+  // Past the schedule's last attempt this one only checked what that attempt's call did: nothing more is sent.
+  if (checksOnly(claimed.attempt, delivery.retry_base, retryScheduleOf(reaction, ctx.config.delivery)))
+    return record(ctx, claimed, ctx.now(), checkedOnce(delivery, claimed.attempt, state !== null, elapsed()));
   // A misfit action input stops here, before any vendor call of this run.
   const misfit = await actions.precheck(event);
   if (misfit) return record(ctx, claimed, ctx.now(), outcomeOf(misfit, elapsed()));
