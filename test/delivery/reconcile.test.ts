@@ -123,7 +123,7 @@ describe("through the real pipeline (lanes, D1, queues; stamps via Membrane acti
     const eventId = await acceptedId(await deliver("kooomo", paidOrder("sp-1", email)));
     const stamps = await stampsDelivery(eventId, 40_000);
     expect(stamps).toMatchObject({ status: "dead", attempts: 5, last_error_code: "server_error" });
-    expect(stamps.last_error).toMatch(/gave up after 4 attempts.*not applied.*a retry is safe/);
+    expect(stamps.last_error).toMatch(/gave up after 4 attempts.*state was read back.*a retry is safe/);
     expect((await attemptsOf(stamps.id)).at(-1)).toEqual(["permanent", "server_error"]);
     expect(await stampsOf(email)).toEqual([0]);
     expect(await vendorCalls("/v3/loyaltyusers/update")).toHaveLength(4);

@@ -49,7 +49,7 @@ describe("nextStatus once the schedule is spent", () => {
       outcome: "permanent",
       errorCode: "server_error",
       error:
-        "gave up after 4 attempts (the last: server_error); checked once more: its last call was not applied, and nothing more was sent, so a retry is safe",
+        "gave up after 4 attempts (the last: server_error); checked once more: the vendor's state was read back, and nothing more was sent, so a retry is safe",
       durationMs: 7,
     });
   });

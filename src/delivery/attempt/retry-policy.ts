@@ -80,8 +80,8 @@ export function nextStatus(
 }
 
 /**
- * A check after the schedule's last attempt found that attempt's call not applied (or had nothing to check):
- * the delivery dies with a verdict, its last error kept, and a retry is safe.
+ * A check after the schedule's last attempt settled what that attempt's call did (not applied, or a create
+ * whose user is on the card) and sent nothing more: the delivery dies with its last error, and a retry is safe.
  */
 export function checkedOnce(
   delivery: { last_error_code: string | null },
@@ -90,7 +90,7 @@ export function checkedOnce(
   durationMs: number,
 ): AttemptOutcome {
   const verdict = reconciled
-    ? "checked once more: its last call was not applied, and nothing more was sent, so a retry is safe"
+    ? "checked once more: the vendor's state was read back, and nothing more was sent, so a retry is safe"
     : "nothing more was sent";
   return {
     outcome: "permanent",
