@@ -118,17 +118,7 @@ describe("the event page", () => {
 
   it("says a retry whose time has passed waits for its turn, not that its next attempt is in the past", async () => {
     const id = uuidv7();
-    await env.DB.prepare(
-      `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
-         raw_headers)
-       VALUES (?1, 'kooomo', 'kooomo', ?1, 'order.paid', 'processing', 'verified', ?2, ?3, '{}')`,
-    )
-      .bind(
-        id,
-        Date.now() - 120_000,
-        JSON.stringify({ specversion: "1.0", id, type: "order.paid", data: {} }),
-      )
-      .run();
+    await seedEvent(id, "kooomo", Date.now() - 120_000, "processing", { data: {} });
     const delivery = await seedDelivery({
       eventId: id,
       reaction: "r",
@@ -149,17 +139,10 @@ describe("the event page", () => {
   it("shows the raw body only while retention keeps it, even before the cron removed it", async () => {
     const id = uuidv7();
     const days = (n: number) => n * 86_400_000;
-    await env.DB.prepare(
-      `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
-         raw_body, raw_headers)
-       VALUES (?1, 'kooomo', 'kooomo', ?1, 'order.paid', 'done', 'verified', ?2, ?3, '{"kept":"still here"}', '{}')`,
-    )
-      .bind(
-        id,
-        Date.now() - days(31),
-        JSON.stringify({ specversion: "1.0", id, type: "order.paid", data: {} }),
-      )
-      .run();
+    await seedEvent(id, "kooomo", Date.now() - days(31), "done", {
+      data: {},
+      rawBody: '{"kept":"still here"}',
+    });
     const cookie = await signIn();
     const old = await pageHtml(`/admin/events/${id}`, cookie);
     expect(old).toContain("Removed by retention");
@@ -182,17 +165,12 @@ describe("the event page", () => {
       code: "bad_request",
       attempts: 1,
     };
-    await env.DB.prepare(
-      `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
-         raw_body, raw_headers)
-       VALUES (?1, 'hookbridge', 'hookbridge', ?1, 'hookbridge.delivery_dead', 'done', 'verified', ?2, ?3, '{}', '{}')`,
-    )
-      .bind(
-        id,
-        Date.now(),
-        JSON.stringify({ specversion: "1.0", id, type: "hookbridge.delivery_dead", data }),
-      )
-      .run();
+    await seedEvent(id, "hookbridge", Date.now(), "done", {
+      vendor: "hookbridge",
+      type: "hookbridge.delivery_dead",
+      data,
+      rawBody: "{}",
+    });
     const html = await pageHtml(`/admin/events/${id}`, await signIn());
     expect(html).toContain("Raised by the bridge itself");
     expect(html).toContain("<dt>code</dt><dd>bad_request</dd>");

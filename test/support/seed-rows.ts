@@ -9,13 +9,18 @@ export async function seedEvent(
   route: string,
   receivedAt: number,
   status = "done",
+  /** An event a page shows: its vendor and type (kooomo, order.paid), its CloudEvent's data, its raw body. */
+  shown: { vendor?: string; type?: string; data?: unknown; rawBody?: string } = {},
 ): Promise<void> {
+  const type = shown.type ?? "order.paid";
+  const eventJson =
+    shown.data === undefined ? "{}" : JSON.stringify({ specversion: "1.0", id, type, data: shown.data });
   await env.DB.prepare(
     `INSERT INTO events (id, route, vendor, dedupe_key, type, status, verification, received_at, event_json,
-       raw_headers)
-     VALUES (?1, ?2, 'kooomo', ?1, 'order.paid', ?3, 'verified', ?4, '{}', '{}')`,
+       raw_body, raw_headers)
+     VALUES (?1, ?2, ?5, ?1, ?6, ?3, 'verified', ?4, ?7, ?8, '{}')`,
   )
-    .bind(id, route, status, receivedAt)
+    .bind(id, route, status, receivedAt, shown.vendor ?? "kooomo", type, eventJson, shown.rawBody ?? null)
     .run();
 }
 
